@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+/// @file error.hpp
+/// The one error type of mxtrace and the exit codes it maps to.
+/// Exit codes are documented in mxtrace(1), section EXIT STATUS; keep both in step.
+#include <stdexcept>
+#include <string>
+
+namespace mxtrace {
+
+/// Process exit codes (grep-like: 0 found, 1 nothing found, 2 trouble).
+enum class ExitCode : int {
+    ok = 0,          ///< success; for search: at least one transaction printed
+    no_match = 1,    ///< search ran fine and found nothing
+    usage = 2,       ///< bad option, bad time, bad query, unreadable or bad input
+    locked = 3,      ///< another `mxtrace index` holds the index's write lock
+    bad_index = 4,   ///< index missing, of another schema version, or corrupt
+    internal = 5,    ///< I/O error or a bug
+};
+
+/// An error meant for the user: what failed, and a hint saying what to do.
+/// Thrown by every library layer; converted to a message and exit code only in the CLI's main().
+class Error : public std::runtime_error {
+public:
+    Error(ExitCode code, std::string what, std::string hint = {})
+        : std::runtime_error(std::move(what)), code_(code), hint_(std::move(hint)) {}
+    ExitCode code() const noexcept { return code_; }
+    const std::string& hint() const noexcept { return hint_; }
+
+private:
+    ExitCode code_;
+    std::string hint_;
+};
+
+} // namespace mxtrace

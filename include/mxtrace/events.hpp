@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+/// @file events.hpp
+/// Typed events: what one MTA log line says about one queued message.
+/// MTA parsers (postfix.cpp, sendmail.cpp) turn a line's message text into an Event; the
+/// reducer (reducer.cpp) folds events into transactions. Views point into the input line.
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace mxtrace {
+
+/// The mail transfer agent that wrote a line.
+enum class Mta : std::uint8_t { none, postfix, sendmail };
+
+/// Name of an MTA: "postfix", "sendmail" ("" for none).
+std::string_view mta_name(Mta m) noexcept;
+
+/// Delivery status class of one attempt, as admins name them.
+enum class Status : std::uint8_t { none, sent, deferred, bounced, expired, rejected };
+
+/// "sent", "deferred", "bounced", "expired", "rejected" ("" for none).
+std::string_view status_name(Status s) noexcept;
+
+/// Parses a status class name (as printed by status_name); Status::none if unknown.
+Status status_from_name(std::string_view s) noexcept;
+
+/// What a line does to its transaction.
+enum class EventKind : std::uint8_t {
+    client,       ///< Postfix smtpd accepted a client's message: starts a transaction
+    pickup,       ///< Postfix pickup took a locally submitted message: starts a transaction
+    message_id,   ///< Postfix cleanup logged the Message-ID header
+    queued,       ///< envelope sender (and size, recipient count) of the queued message
+    delivery,     ///< one delivery attempt to one or more recipients
+    reject,       ///< a recipient or the message was rejected
+    expired,      ///< Postfix qmgr gave up: queue lifetime expired, returned to sender
+    removed,      ///< Postfix removed the queue file: the transaction is complete
+    notification, ///< a bounce/delay notification was queued under child_queue_id
+    info,         ///< a line about the message that carries no field we keep
+};
+
+/// Every line shape an MTA parser recognises. Each has a name and at least one sample
+/// line (see line_shapes()); the unit tests parse every sample.
+enum class Shape : std::uint8_t {
+    unknown,
+    pf_client,
+    pf_pickup,
+    pf_message_id,
+    pf_resent_message_id,
+    pf_qmgr_from,
+    pf_qmgr_expired,
+    pf_removed,
+    pf_delivery,
+    pf_notification,
+    pf_reject,
+    pf_action,
+    pf_delivery_info,
+    pf_postsuper,
+    pf_noqueue,
+    pf_session,
+    sm_from,
+    sm_to,
+    sm_notification,
+    sm_reject_ruleset,
+    sm_reject_user,
+    sm_info,
+    sm_session,
+    count_
+};
+
+/// How a line was classified by the MTA parsers.
+enum class LineClass : std::uint8_t {
+    event,     ///< a line about a queued message: `Event` is filled in
+    noqueue,   ///< the MTA's line about no queued message (connections, pre-queue rejects, daemons)
+    unparsed,  ///< the MTA's line that names a queue ID but that we could not read
+    not_mine,  ///< not a Postfix or Sendmail line
+};
+
+/// One parsed line. Cleared and refilled for each line so its vector keeps its capacity.
+struct Event {
+    Shape shape = Shape::unknown;
+    EventKind kind = EventKind::info;
+    Mta mta = Mta::none;
+    std::string_view queue_id;
+    bool has_sender = false;            ///< sender is set (it may be empty: the null sender <>)
+    std::string_view sender;            ///< envelope sender without angle brackets
+    std::string_view client_name;       ///< client host name as logged ("unknown" if no rDNS)
+    std::string_view client_ip;         ///< client IP address
+    std::string_view message_id;        ///< Message-ID without angle brackets
+    std::int64_t size = -1;             ///< message size in bytes, -1 unknown
+    int nrcpt = -1;                     ///< number of recipients, -1 unknown
+    std::vector<std::string_view> recipients; ///< recipients of a delivery or reject
+    std::string_view orig_recipient;    ///< original recipient before alias/virtual rewriting
+    std::string_view relay;             ///< next hop as logged ("smtp.bar.com[198.51.100.25]:25", "local")
+    std::string_view dsn;               ///< RFC 3463 enhanced status code, e.g. "5.1.1"
+    Status status = Status::none;
+    std::string_view text;              ///< full status / reply text
+    double delay = -1;                  ///< seconds from queueing to this attempt, -1 unknown
+    std::string_view child_queue_id;    ///< queue ID of a notification, or "queued as" of the next hop
+    const char* reason = nullptr;       ///< for LineClass::unparsed: why
+
+    void clear() {
+        shape = Shape::unknown;
+        kind = EventKind::info;
+        mta = Mta::none;
+        queue_id = sender = client_name = client_ip = message_id = {};
+        has_sender = false;
+        size = -1;
+        nrcpt = -1;
+        recipients.clear();
+        orig_recipient = relay = dsn = text = child_queue_id = {};
+        status = Status::none;
+        delay = -1;
+        reason = nullptr;
+    }
+};
+
+/// A sample line for a shape: the program (syslog tag without pid) and the message text.
+struct ShapeSample {
+    Shape shape;
+    std::string_view name;     ///< e.g. "postfix.qmgr.from"
+    std::string_view program;  ///< e.g. "postfix/qmgr"
+    std::string_view message;  ///< the text after "program[pid]: "
+};
+
+/// All shape samples of all MTA parsers (at least one per Shape except unknown).
+std::span<const ShapeSample> line_shapes();
+
+/// Name of a shape, e.g. "postfix.qmgr.from".
+std::string_view shape_name(Shape s) noexcept;
+
+/// Which MTA writes lines with this syslog tag (program without pid): "postfix/...",
+/// "postfix-NAME/..." are Postfix; "sendmail", "sm-mta", "sm-msp-queue", "sm-*" are Sendmail.
+Mta mta_of_program(std::string_view program) noexcept;
+
+/// Parses a Postfix line. `program` is the syslog tag ("postfix/smtpd"), `message` the text
+/// after it. Format reference: Postfix source (smtpd.c, cleanup_envelope.c, qmgr_active.c,
+/// log_adhoc.c, bounce_notify_service.c) and real logs; see docs/... in ARCHITECTURE.md.
+LineClass parse_postfix(std::string_view program, std::string_view message, Event& ev);
+
+/// Parses a Sendmail line (sendmail/sm-mta). Format reference: sendmail's
+/// doc/op/op.me "Log levels" and the logsender()/logdelivery() code in sendmail/deliver.c.
+LineClass parse_sendmail(std::string_view program, std::string_view message, Event& ev);
+
+/// Dispatches to the parser of the line's MTA; LineClass::not_mine for other programs.
+LineClass parse_mail_line(std::string_view program, std::string_view message, Event& ev);
+
+/// The queue ID that ends a "... queued as XXXX)" reply text, or empty.
+std::string_view queued_as(std::string_view text) noexcept;
+
+} // namespace mxtrace

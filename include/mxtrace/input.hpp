@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+/// @file input.hpp
+/// Reads log lines from plain or compressed files and stdin in one streaming pass.
+/// Decompression (gzip, bzip2, xz, zstd, lz4, ... whatever the installed libarchive supports)
+/// is detected from the content, not the file name.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct archive;
+
+namespace mxtrace {
+
+/// A line reader with a fixed memory bound: lines longer than `max_line` bytes are returned
+/// cut to that length with too_long() set, and the rest of such a line is skipped.
+class LineReader {
+public:
+    /// Opens `path`; "-" reads standard input.
+    /// @throws Error(usage) when the file cannot be opened or is not readable as a stream.
+    explicit LineReader(std::string path, std::size_t max_line = 1 << 20);
+    ~LineReader();
+    LineReader(const LineReader&) = delete;
+    LineReader& operator=(const LineReader&) = delete;
+
+    /// The next line without its "\n" (and without a "\r" before it). Returns false at end of input.
+    /// A last line without a newline is returned too. The view is valid until the next call.
+    /// @throws Error(usage) when compressed data is truncated or corrupt (after the lines before it).
+    bool next(std::string_view& line);
+
+    /// True if the line just returned was longer than max_line and was cut.
+    bool too_long() const noexcept { return too_long_; }
+    /// 1-based number of the line just returned.
+    std::uint64_t line_no() const noexcept { return line_no_; }
+    /// Bytes of (decompressed) content consumed so far, through the end of the last line returned.
+    std::uint64_t offset() const noexcept { return offset_; }
+    /// Bytes of the underlying (possibly compressed) file read so far, for progress display.
+    std::uint64_t raw_bytes_read() const;
+    const std::string& path() const noexcept { return path_; }
+
+private:
+    bool fill();
+    std::string path_;
+    archive* ar_ = nullptr;
+    std::vector<char> buf_;
+    std::string long_head_;
+    std::size_t begin_ = 0, end_ = 0;
+    std::size_t max_line_;
+    bool eof_ = false;
+    bool too_long_ = false;
+    std::uint64_t line_no_ = 0;
+    std::uint64_t offset_ = 0;
+};
+
+} // namespace mxtrace

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+/// @file output.hpp
+/// Printers for transactions. Every string that comes from a log is escaped: control
+/// characters and bytes that are not valid UTF-8 become "\xNN" (text) or "\u00NN"/"\xNN" (JSON),
+/// so a hostile log line cannot drive the terminal.
+#include "mxtrace/timeutil.hpp"
+#include "mxtrace/transaction.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace mxtrace {
+
+/// Appends `s` to `out` with C0 controls, DEL, C1 controls and invalid UTF-8 bytes written as \xNN.
+void escape_text(std::string_view s, std::string& out);
+
+/// Appends `s` to `out` as a JSON string body (no quotes): RFC 8259 escapes for '"', '\\' and
+/// controls (\n, \t, \u00NN); bytes that are not valid UTF-8 are written as the six characters
+/// "\\xNN" (a literal backslash, x, two hex digits) so the output stays valid UTF-8.
+void escape_json(std::string_view s, std::string& out);
+
+/// The transaction block of the classic search script:
+/// transaction:, client:, from:, msgid:, date:, one to: line per attempt, host:, then a blank line.
+/// Times are shown in `zone` (UTC when null) as "YYYY-MM-DD HH:MM:SS".
+std::string format_text(const Transaction& t, Zone* zone);
+
+/// One JSON object on one line (with "\n"), schema documented in mxtrace-search(1):
+/// times are RFC 3339 UTC strings, unknown numbers are null.
+std::string format_json(const Transaction& t);
+
+} // namespace mxtrace

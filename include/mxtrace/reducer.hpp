@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+/// @file reducer.hpp
+/// Folds events of many interleaved messages into transactions, keyed by host + queue ID.
+/// Postfix reuses short queue IDs after a message is removed and two hosts can log the same
+/// ID, so a transaction is identified by host + queue ID + first-seen time (never the ID alone).
+#include "mxtrace/events.hpp"
+#include "mxtrace/transaction.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace mxtrace {
+
+/// Receives transactions the reducer is done with for now (complete, or idle and evicted).
+using TransactionSink = std::function<void(std::unique_ptr<Transaction>)>;
+
+/// Finds a not-yet-complete transaction of (host, queue ID) written out earlier (by an eviction
+/// or an earlier run) and hands it back to the reducer; nullptr if there is none.
+using TransactionLoader = std::function<std::unique_ptr<Transaction>(std::string_view host,
+                                                                     std::string_view queue_id, Micros at)>;
+
+/// The reducer. Memory is bounded by the number of messages in flight, not by input size:
+/// complete transactions leave at once, idle ones are evicted by evict_idle().
+class Reducer {
+public:
+    Reducer(TransactionSink sink, TransactionLoader loader) : sink_(std::move(sink)), loader_(std::move(loader)) {}
+
+    /// Applies one event logged at `time` by `host`.
+    void apply(std::string_view host, Micros time, const Event& ev);
+
+    /// Hands every transaction whose last line is older than `now - idle` to the sink.
+    void evict_idle(Micros now, Micros idle);
+
+    /// Hands every transaction in memory to the sink (end of input).
+    void flush();
+
+    /// Transactions in memory.
+    std::size_t open_count() const noexcept { return open_.size(); }
+
+private:
+    Transaction* find_or_start(std::string_view host, const Event& ev, Micros time);
+    void finish(const std::string& key);
+
+    TransactionSink sink_;
+    TransactionLoader loader_;
+    std::unordered_map<std::string, std::unique_ptr<Transaction>> open_;
+    std::string key_; // scratch
+};
+
+/// Adds an attempt unless an identical one is already there (re-reading a line is harmless).
+void add_attempt(Transaction& t, Attempt a);
+
+} // namespace mxtrace

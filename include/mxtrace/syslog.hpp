@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+/// @file syslog.hpp
+/// The syslog envelope: the timestamp, host and tag in front of every log line.
+/// Two forms are read:
+///  - classic BSD syslog (RFC 3164 as written by syslogd/rsyslog's default template):
+///    `Mmm dd hh:mm:ss host program[pid]: message`, local time of the logging host, no year;
+///  - rsyslog's RFC 3339 form (RSYSLOG_FileFormat):
+///    `2023-03-14T00:08:35.948047+01:00 host program[pid]: message`.
+#include "mxtrace/timeutil.hpp"
+
+#include <string_view>
+
+namespace mxtrace {
+
+/// One log line split into its envelope fields. All views point into the input line.
+struct SyslogLine {
+    Micros time = 0;              ///< the instant, UTC
+    bool has_year = false;        ///< true when the line carried its own year and offset (RFC 3339)
+    std::string_view host;        ///< the logging host as written
+    std::string_view program;     ///< the tag without pid, e.g. "postfix/smtpd", "sm-mta"; may be empty
+    std::string_view pid;         ///< digits between [ and ], or empty
+    std::string_view message;     ///< everything after "program[pid]: "
+};
+
+/// Parses the envelope of log lines. Not thread-safe (it caches zone offsets).
+class SyslogParser {
+public:
+    /// `zone` reads classic (zone-less) timestamps; `year` is the year given to them.
+    SyslogParser(Zone& zone, int year) : zone_(zone), year_(year) {}
+
+    /// Splits `line` (without its newline) into `out`. Returns false when the line does not
+    /// start with a timestamp in one of the two forms followed by a host.
+    bool parse(std::string_view line, SyslogLine& out);
+
+    /// The year given to classic lines.
+    void set_year(int year) noexcept { year_ = year; }
+
+private:
+    bool parse_classic(std::string_view& s, SyslogLine& out);
+    bool parse_rfc3339(std::string_view& s, SyslogLine& out);
+    Zone& zone_;
+    int year_;
+};
+
+} // namespace mxtrace

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+/// @file timeutil.hpp
+/// Time values, time zones and the time formats mxtrace reads and prints.
+/// All instants inside mxtrace are `Micros`: microseconds since 1970-01-01T00:00:00Z (UTC).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace date { class time_zone; }
+
+namespace mxtrace {
+
+/// An instant: microseconds since the Unix epoch, UTC.
+using Micros = std::int64_t;
+
+constexpr Micros kMicrosPerSecond = 1'000'000;
+
+/// Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12, d 1..31).
+/// H. Hinnant's days_from_civil algorithm; valid for any year representable in int.
+std::int64_t days_from_civil(int y, unsigned m, unsigned d) noexcept;
+
+/// Seconds since the epoch for the given broken-down time read as UTC.
+std::int64_t seconds_from_civil(int y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s) noexcept;
+
+/// A time zone of the IANA database, with a small cache so that converting the
+/// millions of timestamps of one log costs one zone lookup per quarter hour.
+class Zone {
+public:
+    /// Opens zone `name` (IANA name such as "Europe/Berlin"). An empty name means the
+    /// zone of this machine: $TZ if set, else /etc/localtime.
+    /// @throws Error(usage) if the zone is unknown.
+    explicit Zone(std::string name = {});
+
+    /// Converts a local wall-clock time (seconds, as if the local time were UTC) to UTC seconds.
+    /// A time in a DST gap is read with the offset before the gap; a time in the repeated
+    /// fall-back hour is read with the earlier (summer) offset.
+    std::int64_t local_to_utc(std::int64_t local_seconds);
+
+    /// The zone's UTC offset in seconds at UTC instant `utc_seconds`.
+    std::int64_t offset_at(std::int64_t utc_seconds);
+
+    /// The IANA name of the zone.
+    const std::string& name() const noexcept { return name_; }
+
+private:
+    const date::time_zone* zone_ = nullptr;
+    std::string name_;
+    std::int64_t l2u_bucket_ = INT64_MIN, l2u_offset_ = 0;
+    std::int64_t u2l_bucket_ = INT64_MIN, u2l_offset_ = 0;
+};
+
+/// "YYYY-MM-DD HH:MM:SS" of instant `t` in `zone` (UTC if zone is null).
+std::string format_time(Micros t, Zone* zone);
+
+/// RFC 3339 in UTC ("2011-12-15T14:27:18Z", with ".ffffff" when the instant has microseconds).
+std::string format_rfc3339(Micros t);
+
+/// Parses a time given on the command line for -d/--since and -D/--until.
+/// Accepted: "YYYY-MM-DD", "YYYY-MM-DD HH:MM", "YYYY-MM-DD HH:MM:SS" (also with 'T'),
+/// each optionally followed by "Z" or an offset "+HH:MM"; without one the time is local in `zone`.
+/// With `upper` set, a date alone means the end of that day (23:59:59.999999), and a time
+/// without seconds the end of that minute.
+/// @throws Error(usage) naming the accepted forms when `text` is none of them.
+Micros parse_user_time(std::string_view text, bool upper, Zone& zone);
+
+} // namespace mxtrace

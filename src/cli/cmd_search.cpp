@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// mxtrace search: see man/mxtrace-search.1.
+#include "commands.hpp"
+
+#include "mxtrace/error.hpp"
+#include "mxtrace/output.hpp"
+#include "mxtrace/store.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+
+namespace mxtrace::cli {
+
+namespace {
+struct SearchArgs {
+    std::string db;
+    SearchFilter f;
+    std::string since, until, status, format = "text";
+    bool utc = false;
+    bool explain = false;
+};
+} // namespace
+
+Runner setup_search(CLI::App& app) {
+    auto a = std::make_shared<SearchArgs>();
+    add_db_option(app, a->db);
+    app.add_option("-f,--from", a->f.from, "Envelope sender (case-insensitive); @DOMAIN for a whole domain; <> for the null sender")->type_name("ADDR");
+    app.add_option("-t,--to", a->f.to, "Recipient or original recipient; @DOMAIN for a whole domain")->type_name("ADDR");
+    app.add_option("-i,--msgid", a->f.message_id, "Message-ID, with or without angle brackets")->type_name("ID");
+    app.add_option("-h,--host", a->f.host, "Host that logged the transaction")->type_name("HOST");
+    app.add_option("-d,--since", a->since, "Transactions active at or after TIME")->type_name("TIME");
+    app.add_option("-D,--until", a->until, "Transactions that began at or before TIME")->type_name("TIME");
+    app.add_option("-r,--max-results", a->f.max_results, "Print the N most recent transactions (default 200)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 100000000));
+    app.add_option("-q,--queue-id", a->f.queue_id, "Queue ID (case-sensitive)")->type_name("QID");
+    app.add_option("-c,--client", a->f.client, "Client host name or IP address")->type_name("HOST");
+    app.add_option("--relay", a->f.relay, "Relay (next hop) host name, IP address or transport")->type_name("HOST");
+    app.add_option("--status", a->status, "Status class of any attempt: sent, deferred, bounced, expired, rejected")
+        ->type_name("CLASS")
+        ->check(CLI::IsMember({"sent", "deferred", "bounced", "expired", "rejected"}));
+    app.add_option("--text", a->f.text, "Words that occur in a status text or SMTP reply")->type_name("WORDS");
+    app.add_option("--format", a->format, "Output format: text (default) or json (one object per line)")
+        ->type_name("FORMAT")
+        ->check(CLI::IsMember({"text", "json"}));
+    app.add_flag("--utc", a->utc, "Print times in UTC instead of local time");
+    app.add_flag("--explain", a->explain, "Print how the query was understood to stderr");
+    return [a]() -> int {
+        Zone zone;
+        if (!a->since.empty()) a->f.since = parse_user_time(a->since, false, zone);
+        if (!a->until.empty()) a->f.until = parse_user_time(a->until, true, zone);
+        a->f.status = status_from_name(a->status);
+        Store store(index_dir(a->db), Store::Mode::read);
+        std::string explain;
+        auto found = store.search(a->f, a->explain ? &explain : nullptr);
+        if (a->explain) fmt::print(stderr, "query: {}\n", explain);
+        std::string out;
+        for (const auto& t : found) {
+            out += a->format == "json" ? format_json(t) : format_text(t, a->utc ? nullptr : &zone);
+            if (out.size() > (1 << 16)) {
+                std::fwrite(out.data(), 1, out.size(), stdout);
+                out.clear();
+            }
+        }
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        std::fflush(stdout);
+        return found.empty() ? static_cast<int>(ExitCode::no_match) : 0;
+    };
+}
+
+} // namespace mxtrace::cli

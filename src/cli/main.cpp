@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// mxtrace: reduce mail server logs into e-mail transactions and search them.
+#include "commands.hpp"
+
+#include "mxtrace/error.hpp"
+
+#include <fmt/format.h>
+
+#include <clocale>
+#include <cstdio>
+#include <exception>
+
+namespace {
+constexpr mxtrace::cli::Command kCommands[] = {
+    {"index", "Read mail logs and add their transactions to the index", mxtrace::cli::setup_index},
+    {"search", "Find transactions by sender, recipient, Message-ID, host, time and more", mxtrace::cli::setup_search},
+};
+
+int report(const mxtrace::Error& e) {
+    std::fprintf(stderr, "mxtrace: error: %s\n", e.what());
+    if (!e.hint().empty()) std::fprintf(stderr, "mxtrace: hint: %s\n", e.hint().c_str());
+    return static_cast<int>(e.code());
+}
+} // namespace
+
+int main(int argc, char** argv) {
+    std::setlocale(LC_ALL, "C");
+    CLI::App app{"mxtrace: reduce Postfix and Sendmail logs into e-mail transactions, index them, and search them.\n"
+                 "See mxtrace(1) and mxtrace-COMMAND(1)."};
+    app.name("mxtrace");
+    app.set_version_flag("--version", std::string("mxtrace ") + MXTRACE_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough(false);
+    mxtrace::cli::Runner run;
+    for (const auto& c : kCommands) {
+        CLI::App* sub = app.add_subcommand(c.name, c.help);
+        sub->set_help_flag("--help", "Print this help and exit");
+        auto r = c.setup(*sub);
+        sub->callback([&run, r]() { run = r; });
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        std::fprintf(stderr, "mxtrace: see 'mxtrace --help' and man mxtrace\n");
+        return static_cast<int>(mxtrace::ExitCode::usage);
+    }
+    try {
+        return run ? run() : 0;
+    } catch (const mxtrace::Error& e) {
+        return report(e);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "mxtrace: internal error: %s\nmxtrace: hint: please report this with the command you ran\n",
+                     e.what());
+        return static_cast<int>(mxtrace::ExitCode::internal);
+    }
+}

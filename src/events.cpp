@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Names of enums, the MTA dispatcher, and the sample line of every line shape.
+#include "mxtrace/events.hpp"
+
+#include <array>
+
+namespace mxtrace {
+
+std::string_view mta_name(Mta m) noexcept {
+    switch (m) {
+    case Mta::postfix: return "postfix";
+    case Mta::sendmail: return "sendmail";
+    default: return "";
+    }
+}
+
+std::string_view status_name(Status s) noexcept {
+    switch (s) {
+    case Status::sent: return "sent";
+    case Status::deferred: return "deferred";
+    case Status::bounced: return "bounced";
+    case Status::expired: return "expired";
+    case Status::rejected: return "rejected";
+    default: return "";
+    }
+}
+
+Status status_from_name(std::string_view s) noexcept {
+    for (Status st : {Status::sent, Status::deferred, Status::bounced, Status::expired, Status::rejected})
+        if (status_name(st) == s) return st;
+    return Status::none;
+}
+
+Mta mta_of_program(std::string_view p) noexcept {
+    if (p.starts_with("postfix")) {
+        // "postfix/smtpd", "postfix-out/smtp", "postfix/submission/smtpd"
+        if (p.size() > 7 && (p[7] == '/' || (p[7] == '-' && p.find('/') != std::string_view::npos)))
+            return Mta::postfix;
+        return Mta::none;
+    }
+    if (p == "sendmail" || p.starts_with("sm-")) return Mta::sendmail;
+    return Mta::none;
+}
+
+LineClass parse_mail_line(std::string_view program, std::string_view message, Event& ev) {
+    switch (mta_of_program(program)) {
+    case Mta::postfix: return parse_postfix(program, message, ev);
+    case Mta::sendmail: return parse_sendmail(program, message, ev);
+    default: return LineClass::not_mine;
+    }
+}
+
+namespace {
+// One or more samples per shape. Keep them real: most are taken from the logs in shared/corpus
+// (addresses replaced by documentation ones) or from the Postfix/Sendmail sources' format strings.
+constexpr ShapeSample kSamples[] = {
+    {Shape::pf_client, "postfix.smtpd.client", "postfix/smtpd",
+     "4PbC4x469Jz3tBr: client=mail.example.net[198.51.100.120]"},
+    {Shape::pf_client, "postfix.smtpd.client", "postfix/submission/smtpd",
+     "3F1A2B4C5D: client=unknown[2001:db8::5]:52114, sasl_method=PLAIN, sasl_username=carol@bar.com"},
+    {Shape::pf_pickup, "postfix.pickup", "postfix/pickup", "9C8D7E6F50: uid=1000 from=<carol@bar.com>"},
+    {Shape::pf_message_id, "postfix.cleanup.message-id", "postfix/cleanup",
+     "4PbC4x469Jz3tBr: message-id=<71816687N65284230Y@example.net>"},
+    {Shape::pf_resent_message_id, "postfix.cleanup.resent-message-id", "postfix/cleanup",
+     "4PbC4x469Jz3tBr: resent-message-id=<20111215.1@example.net>"},
+    {Shape::pf_qmgr_from, "postfix.qmgr.from", "postfix/qmgr",
+     "4PbC4x469Jz3tBr: from=<ajm@example.net>, size=175061, nrcpt=1 (queue active)"},
+    {Shape::pf_qmgr_from, "postfix.qmgr.from", "postfix-out/qmgr", "2D1C3B4A59: from=<>, size=3207, nrcpt=1 (queue active)"},
+    {Shape::pf_qmgr_expired, "postfix.qmgr.expired", "postfix/qmgr",
+     "A1B2C3D4E5: from=<dave@bar.com>, status=expired, returned to sender"},
+    {Shape::pf_removed, "postfix.removed", "postfix/qmgr", "4PbC4x469Jz3tBr: removed"},
+    {Shape::pf_delivery, "postfix.delivery", "postfix/amavis/smtp",
+     "4PbC4x469Jz3tBr: to=<user01@bar.com>, orig_to=<frank@bar.com>, relay=127.0.0.1[127.0.0.1]:10024, "
+     "delay=2.4, delays=0.29/0.02/0.01/2.1, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): "
+     "250 2.0.0 Ok: queued as 4PbC4z6W5Qz3tG3)"},
+    {Shape::pf_delivery, "postfix.delivery", "postfix/smtp",
+     "5E6F7A8B9C: to=<nobody@example.org>, relay=mx.example.org[203.0.113.50]:25, delay=1.2, "
+     "delays=0.1/0/0.6/0.5, dsn=5.1.1, status=bounced (host mx.example.org[203.0.113.50] said: 550 5.1.1 "
+     "<nobody@example.org>: Recipient address rejected: User unknown (in reply to RCPT TO command))"},
+    {Shape::pf_delivery, "postfix.delivery", "postfix/error",
+     "6A7B8C9D0E: to=<x@example.net>, relay=none, delay=3600, delays=3600/0/0/0, dsn=4.4.1, "
+     "status=deferred (delivery temporarily suspended: connect to mx.example.net[198.51.100.77]:25: Connection "
+     "timed out)"},
+    {Shape::pf_delivery, "postfix.delivery", "postfix/pipe",
+     "4PbC4z6W5Qz3tG3: to=<user01@bar.com>, relay=dovecot, delay=0.12, delays=0.01/0.01/0/0.1, dsn=2.0.0, "
+     "status=sent (delivered via dovecot service)"},
+    {Shape::pf_notification, "postfix.bounce.notification", "postfix/bounce",
+     "5E6F7A8B9C: sender non-delivery notification: 7F8E9D0C1B"},
+    {Shape::pf_reject, "postfix.reject", "postfix/smtpd",
+     "3D4E5F6A7B: reject: RCPT from unknown[203.0.113.9]: 550 5.1.1 <no@bar.com>: Recipient address rejected: "
+     "User unknown in virtual mailbox table; from=<x@example.net> to=<no@bar.com> proto=ESMTP helo=<x>"},
+    {Shape::pf_reject, "postfix.reject", "postfix/cleanup",
+     "3D4E5F6A7B: milter-reject: END-OF-MESSAGE from unknown[203.0.113.9]: 5.7.1 Spam message rejected; "
+     "from=<x@example.net> to=<y@bar.com> proto=ESMTP helo=<x>"},
+    {Shape::pf_action, "postfix.action", "postfix/cleanup",
+     "3D4E5F6A7B: warning: header Subject: hello from unknown[203.0.113.9]; from=<x@example.net> "
+     "to=<y@bar.com> proto=ESMTP helo=<x>"},
+    {Shape::pf_delivery_info, "postfix.delivery-info", "postfix/smtp",
+     "6A7B8C9D0E: host mx.example.net[198.51.100.77] said: 451 4.7.1 Greylisted, try later (in reply to RCPT "
+     "TO command)"},
+    {Shape::pf_postsuper, "postfix.postsuper", "postfix/postsuper", "6A7B8C9D0E: requeued"},
+    {Shape::pf_noqueue, "postfix.noqueue", "postfix/smtpd",
+     "NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 <spam@bar.com>: Relay access denied; "
+     "from=<x@example.net> to=<spam@bar.com> proto=ESMTP helo=<x>"},
+    {Shape::pf_session, "postfix.session", "postfix/smtpd", "connect from mail.example.net[198.51.100.120]"},
+    {Shape::pf_session, "postfix.session", "postfix/postscreen", "CONNECT from [203.0.113.9]:41695 to [192.0.2.1]:25"},
+    {Shape::sm_from, "sendmail.from", "sm-mta",
+     "pBFERI8l019936: from=<bob@foo.com>, size=2417, class=0, nrcpts=1, msgid=<201112151427.pBFERI@foo.com>, "
+     "proto=ESMTP, daemon=MTA, relay=ws12.foo.com [192.0.2.10]"},
+    {Shape::sm_from, "sendmail.from", "sendmail",
+     "jA9J1UvC004306: from=root, size=629060, class=0, nrcpts=1, msgid=<200511091901.jA9J1UvC004306@eadmin1>, "
+     "relay=root@localhost"},
+    {Shape::sm_to, "sendmail.to", "sendmail",
+     "u31FFPtp032300: to=<sent1@example.com>,<sent2@example.com>, delay=00:00:00, xdelay=00:00:00, "
+     "mailer=esmtp, pri=245938, relay=[93.184.216.34] [93.184.216.34], dsn=2.0.0, stat=Sent (ok:  Message "
+     "40279894 accepted)"},
+    {Shape::sm_to, "sendmail.to", "sendmail",
+     "u31FFPtp032300: to=<deferred2@example.com>, delay=1+00:00:15, xdelay=00:00:15, mailer=esmtp, pri=34527, "
+     "relay=[93.184.216.34] [93.184.216.34], dsn=4.3.5, stat=Deferred: 451 4.3.5 Server configuration problem"},
+    {Shape::sm_to, "sendmail.to", "sendmail",
+     "jA9J1UvC004306: to=root, ctladdr=root (0/0), delay=00:00:01, xdelay=00:00:00, mailer=relay, pri=659060, "
+     "relay=[127.0.0.1] [127.0.0.1], dsn=4.0.0, stat=Deferred: Connection refused by [127.0.0.1]"},
+    {Shape::sm_notification, "sendmail.notification", "sm-mta",
+     "pBFEB3Rj019921: pBFEB4Rj019922: DSN: User unknown"},
+    {Shape::sm_reject_ruleset, "sendmail.reject.ruleset", "sm-mta",
+     "s1NLaDQT022248: ruleset=check_rcpt, arg1=<dauta@example.net>, relay=int0.example.net [198.51.100.119] "
+     "(may be forged), reject=550 5.7.1 <dauta@example.net>... Relaying denied. IP name possibly forged"},
+    {Shape::sm_reject_user, "sendmail.reject.user", "sm-mta", "pBFEB3Rj019921: <nobody@foo.com>... User unknown"},
+    {Shape::sm_info, "sendmail.info", "sendmail", "u31FFPtp032300: Milter: no active filter"},
+    {Shape::sm_info, "sendmail.info", "sendmail", "u31FFPtp032300: done; delay=00:00:00, ntries=2"},
+    {Shape::sm_session, "sendmail.session", "sendmail", "unable to qualify my own domain name (eadmin1) -- using short name"},
+    {Shape::sm_session, "sendmail.session", "sm-mta",
+     "STARTTLS=client, relay=smtp.bar.com., version=TLSv1/SSLv3, verify=FAIL, cipher=DHE-RSA-AES256-SHA, bits=256/256"},
+};
+} // namespace
+
+std::span<const ShapeSample> line_shapes() { return kSamples; }
+
+std::string_view shape_name(Shape s) noexcept {
+    for (const auto& x : kSamples)
+        if (x.shape == s) return x.name;
+    return "unknown";
+}
+
+} // namespace mxtrace

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mxtrace/input.hpp"
+
+#include "mxtrace/error.hpp"
+
+#include <archive.h>
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace mxtrace {
+
+LineReader::LineReader(std::string path, std::size_t max_line) : path_(std::move(path)), max_line_(max_line) {
+    buf_.resize(std::max<std::size_t>(max_line_ + 1, 1 << 16) + (1 << 16));
+    ar_ = archive_read_new();
+    archive_read_support_filter_all(ar_);
+    archive_read_support_format_raw(ar_);
+    archive_read_support_format_empty(ar_);
+    int r = path_ == "-" ? archive_read_open_fd(ar_, 0, 1 << 16)
+                         : archive_read_open_filename(ar_, path_.c_str(), 1 << 16);
+    archive_entry* entry = nullptr;
+    if (r == ARCHIVE_OK) r = archive_read_next_header(ar_, &entry);
+    if (r == ARCHIVE_EOF) {
+        eof_ = true;
+    } else if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+        std::string msg = archive_error_string(ar_) ? archive_error_string(ar_) : "unknown error";
+        archive_read_free(ar_);
+        ar_ = nullptr;
+        throw Error(ExitCode::usage, fmt::format("cannot read {}: {}", path_ == "-" ? "standard input" : path_, msg),
+                    "check that the file exists, is readable, and is a log file (plain or compressed)");
+    }
+}
+
+LineReader::~LineReader() {
+    if (ar_) archive_read_free(ar_);
+}
+
+std::uint64_t LineReader::raw_bytes_read() const {
+    return ar_ ? static_cast<std::uint64_t>(archive_filter_bytes(ar_, -1)) : 0;
+}
+
+bool LineReader::fill() {
+    if (eof_) return false;
+    if (begin_ > 0) {
+        std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+    }
+    if (end_ == buf_.size()) return false;
+    la_ssize_t n = archive_read_data(ar_, buf_.data() + end_, buf_.size() - end_);
+    if (n < 0) {
+        std::string msg = archive_error_string(ar_) ? archive_error_string(ar_) : "unknown error";
+        eof_ = true;
+        throw Error(ExitCode::usage,
+                    fmt::format("{}: cannot read past line {}: {}", path_ == "-" ? "standard input" : path_,
+                                line_no_, msg),
+                    "the compressed file is truncated or corrupt; the lines before this point were read");
+    }
+    if (n == 0) {
+        eof_ = true;
+        return false;
+    }
+    end_ += static_cast<std::size_t>(n);
+    return true;
+}
+
+bool LineReader::next(std::string_view& line) {
+    too_long_ = false;
+    for (;;) {
+        const char* start = buf_.data() + begin_;
+        const void* nl = std::memchr(start, '\n', end_ - begin_);
+        if (nl) {
+            std::size_t len = static_cast<std::size_t>(static_cast<const char*>(nl) - start);
+            line = std::string_view(start, len);
+            begin_ += len + 1;
+            offset_ += len + 1;
+            ++line_no_;
+            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+            return true;
+        }
+        if (end_ - begin_ > max_line_) {
+            // cut the line; skip its rest up to the next newline
+            line = std::string_view(start, max_line_);
+            std::uint64_t skipped = end_ - begin_;
+            too_long_ = true;
+            ++line_no_;
+            long_head_.assign(line);
+            begin_ = end_ = 0;
+            for (;;) {
+                if (!fill()) break;
+                const void* p = std::memchr(buf_.data(), '\n', end_);
+                if (p) {
+                    std::size_t k = static_cast<std::size_t>(static_cast<const char*>(p) - buf_.data());
+                    skipped += k + 1;
+                    begin_ = k + 1;
+                    break;
+                }
+                skipped += end_;
+                end_ = 0;
+            }
+            offset_ += skipped;
+            line = long_head_;
+            return true;
+        }
+        if (!fill()) {
+            if (end_ > begin_ && eof_) {
+                // last line without a newline
+                line = std::string_view(buf_.data() + begin_, end_ - begin_);
+                offset_ += end_ - begin_;
+                begin_ = end_;
+                ++line_no_;
+                if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+                return true;
+            }
+            return false;
+        }
+    }
+}
+
+} // namespace mxtrace

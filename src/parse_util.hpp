@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+// Small string_view helpers shared by the MTA parsers. Internal to the library.
+#include <cstdint>
+#include <string_view>
+
+namespace mxtrace::detail {
+
+inline bool consume(std::string_view& s, std::string_view prefix) {
+    if (!s.starts_with(prefix)) return false;
+    s.remove_prefix(prefix.size());
+    return true;
+}
+
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+inline bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+/// Reads a decimal integer; false if `s` is empty or holds a non-digit.
+inline bool to_int(std::string_view s, std::int64_t& out) {
+    if (s.empty() || s.size() > 18) return false;
+    std::int64_t v = 0;
+    for (char c : s) {
+        if (!is_digit(c)) return false;
+        v = v * 10 + (c - '0');
+    }
+    out = v;
+    return true;
+}
+
+/// Reads a decimal number such as "0.35" or "2017"; false if malformed.
+inline bool to_seconds(std::string_view s, double& out) {
+    if (s.empty()) return false;
+    double v = 0, scale = 0;
+    for (char c : s) {
+        if (c == '.' && scale == 0) { scale = 1; continue; }
+        if (!is_digit(c)) return false;
+        if (scale > 0) { scale /= 10; v += (c - '0') * scale; }
+        else v = v * 10 + (c - '0');
+    }
+    out = v;
+    return true;
+}
+
+/// Strips one pair of surrounding angle brackets.
+inline std::string_view strip_angle(std::string_view s) {
+    if (s.size() >= 2 && s.front() == '<' && s.back() == '>') return s.substr(1, s.size() - 2);
+    return s;
+}
+
+/// Looks for the next ", key=" separator in `s` at or after `from`, where key is [a-z_]+.
+/// Returns its position or npos.
+inline std::size_t find_kv_sep(std::string_view s, std::size_t from = 0) {
+    for (std::size_t i = s.find(", ", from); i != std::string_view::npos; i = s.find(", ", i + 1)) {
+        std::size_t j = i + 2;
+        while (j < s.size() && ((s[j] >= 'a' && s[j] <= 'z') || s[j] == '_' || s[j] == '-')) ++j;
+        if (j > i + 2 && j < s.size() && s[j] == '=') return i;
+    }
+    return std::string_view::npos;
+}
+
+/// Iterates "key=value, key=value" lists as Postfix and Sendmail write them. A value runs to
+/// the next ", key=" (so it may hold commas), except a value starting with '<' which runs to
+/// its matching '>' when that is followed by ", " or the end.
+class KvScanner {
+public:
+    explicit KvScanner(std::string_view s) : s_(s) {}
+    bool next(std::string_view& key, std::string_view& value) {
+        if (s_.empty()) return false;
+        std::size_t eq = 0;
+        while (eq < s_.size() && s_[eq] != '=' && s_[eq] != ' ' && s_[eq] != ',') ++eq;
+        if (eq >= s_.size() || s_[eq] != '=' || eq == 0) return false;
+        key = s_.substr(0, eq);
+        std::string_view rest = s_.substr(eq + 1);
+        std::size_t end = find_kv_sep(rest);
+        value = rest.substr(0, end);
+        s_ = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 2);
+        return true;
+    }
+    /// What is left, for keys whose value is the rest of the line.
+    std::string_view rest() const { return s_; }
+
+private:
+    std::string_view s_;
+};
+
+/// Finds an RFC 3463 enhanced status code ("5.1.1") in free text; empty if none.
+inline std::string_view find_dsn(std::string_view text) {
+    for (std::size_t i = 0; i + 4 < text.size(); ++i) {
+        char c = text[i];
+        if ((c == '2' || c == '4' || c == '5') && text[i + 1] == '.' && is_digit(text[i + 2]) &&
+            (i == 0 || text[i - 1] == ' ' || text[i - 1] == '(' || text[i - 1] == '-')) {
+            std::size_t j = i + 2;
+            while (j < text.size() && is_digit(text[j]) && j < i + 5) ++j;
+            if (j < text.size() && text[j] == '.' && j + 1 < text.size() && is_digit(text[j + 1])) {
+                std::size_t k = j + 1;
+                while (k < text.size() && is_digit(text[k]) && k < j + 4) ++k;
+                if (k == text.size() || text[k] == ' ' || text[k] == ')' || text[k] == ';' || text[k] == ',')
+                    return text.substr(i, k - i);
+            }
+        }
+    }
+    return {};
+}
+
+} // namespace mxtrace::detail

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Postfix line shapes. Reference: the Postfix sources that write these lines
+// (smtpd/smtpd.c "client=", pickup/pickup.c "uid= from=", cleanup/cleanup_message.c
+// "message-id=", qmgr/qmgr_active.c "from= size= nrcpt=", "removed", global/log_adhoc.c
+// "to= orig_to= relay= delay= delays= dsn= status=", bounce/bounce_notify_service.c
+// "sender non-delivery notification:") and the real logs in shared/corpus.
+#include "mxtrace/events.hpp"
+#include "parse_util.hpp"
+
+namespace mxtrace {
+
+using namespace detail;
+
+namespace {
+
+bool is_long_qid_char(char c) {
+    // Postfix long queue IDs use base 52 digits without vowels: 0-9 B-Z b-z minus AEIOU/aeiou.
+    if (is_digit(c)) return true;
+    if (c >= 'A' && c <= 'Z') return c != 'A' && c != 'E' && c != 'I' && c != 'O' && c != 'U';
+    if (c >= 'a' && c <= 'z') return c != 'a' && c != 'e' && c != 'i' && c != 'o' && c != 'u';
+    return false;
+}
+
+/// True if `t` is a Postfix queue ID: short (hex, upper case) or long (enable_long_queue_ids:
+/// 10 base-52 digits of time, 'z', then the inode number in base 51).
+bool is_postfix_qid(std::string_view t) {
+    if (t.size() >= 5 && t.size() <= 16) {
+        bool hex = true;
+        for (char c : t)
+            if (!(is_digit(c) || (c >= 'A' && c <= 'F'))) { hex = false; break; }
+        if (hex) return true;
+    }
+    if (t.size() >= 12 && t.size() <= 24) {
+        // the inode part (base 51) never holds 'z', so the last 'z' is the separator
+        std::size_t z = t.rfind('z');
+        if (z == std::string_view::npos || z < 10 || z + 1 >= t.size()) return false;
+        for (std::size_t i = 0; i < t.size(); ++i)
+            if (i != z && !is_long_qid_char(t[i])) return false;
+        return true;
+    }
+    return false;
+}
+
+/// "name[ip]" or "name[ip]:port" -> name, ip.
+void split_host_ip(std::string_view s, std::string_view& name, std::string_view& ip) {
+    std::size_t lb = s.find('[');
+    if (lb == std::string_view::npos) {
+        name = s;
+        ip = {};
+        return;
+    }
+    name = s.substr(0, lb);
+    std::size_t rb = s.find(']', lb);
+    ip = s.substr(lb + 1, (rb == std::string_view::npos ? s.size() : rb) - lb - 1);
+}
+
+Status postfix_status(std::string_view word) {
+    if (word == "sent" || word == "deliverable") return Status::sent;
+    if (word == "deferred") return Status::deferred;
+    if (word == "bounced" || word == "undeliverable") return Status::bounced;
+    if (word == "expired") return Status::expired;
+    return Status::none;
+}
+
+LineClass unparsed(Event& ev, const char* why) {
+    ev.reason = why;
+    return LineClass::unparsed;
+}
+
+/// "to=<a>, orig_to=<b>, relay=..., delay=..., delays=..., dsn=..., status=sent (text)"
+LineClass parse_delivery(std::string_view rest, Event& ev) {
+    KvScanner kv(rest);
+    std::string_view key, value;
+    bool have_status = false;
+    while (kv.next(key, value)) {
+        if (key == "to") {
+            ev.recipients.push_back(strip_angle(value));
+        } else if (key == "orig_to") {
+            ev.orig_recipient = strip_angle(value);
+        } else if (key == "relay") {
+            ev.relay = value;
+        } else if (key == "delay") {
+            to_seconds(value, ev.delay);
+        } else if (key == "dsn") {
+            ev.dsn = value;
+        } else if (key == "status") {
+            // the status text runs to the end of the line, whatever it holds
+            std::string_view all(value.data(), static_cast<std::size_t>(rest.data() + rest.size() - value.data()));
+            std::size_t sp = all.find(' ');
+            ev.status = postfix_status(all.substr(0, sp));
+            if (sp != std::string_view::npos) {
+                std::string_view t = all.substr(sp + 1);
+                if (t.size() >= 2 && t.front() == '(' && t.back() == ')') t = t.substr(1, t.size() - 2);
+                ev.text = t;
+            }
+            have_status = true;
+            break;
+        }
+    }
+    if (ev.recipients.empty() || !have_status || ev.status == Status::none)
+        return unparsed(ev, "delivery line without to= or a known status=");
+    ev.child_queue_id = queued_as(ev.text);
+    ev.kind = EventKind::delivery;
+    ev.shape = Shape::pf_delivery;
+    return LineClass::event;
+}
+
+/// smtpd/cleanup "reject: RCPT from host[ip]: 550 5.1.1 <x>: text; from=<a> to=<b> proto=ESMTP helo=<h>"
+/// and cleanup "milter-reject: END-OF-MESSAGE from host[ip]: 5.7.1 text; from=<a> to=<b> ...".
+void parse_reject_tail(std::string_view text, Event& ev) {
+    std::size_t f = text.rfind("; from=<");
+    if (f != std::string_view::npos) {
+        std::string_view tail = text.substr(f + 8);
+        std::size_t e = tail.find("> to=<");
+        std::size_t e2 = tail.find('>');
+        ev.has_sender = true;
+        if (e != std::string_view::npos) {
+            ev.sender = tail.substr(0, e);
+            std::string_view r = tail.substr(e + 6);
+            ev.recipients.push_back(r.substr(0, r.find('>')));
+        } else {
+            ev.sender = tail.substr(0, e2);
+        }
+    }
+    ev.dsn = find_dsn(text);
+    ev.text = text;
+}
+
+struct Prefixed { std::string_view prefix; Shape shape; };
+
+// Lines naming a queue ID that carry nothing we keep, but belong to the message.
+constexpr Prefixed kInfoPrefixes[] = {
+    {"warning: ", Shape::pf_action},     {"info: ", Shape::pf_action},
+    {"hold: ", Shape::pf_action},        {"discard: ", Shape::pf_action},
+    {"redirect: ", Shape::pf_action},    {"filter: ", Shape::pf_action},
+    {"replace: ", Shape::pf_action},     {"reject_warning: ", Shape::pf_action},
+    {"prepend: ", Shape::pf_action},     {"dsn_orig_rcpt", Shape::pf_action},
+    {"host ", Shape::pf_delivery_info},  {"lost connection with ", Shape::pf_delivery_info},
+    {"conversation with ", Shape::pf_delivery_info}, {"enabling PIX workarounds", Shape::pf_delivery_info},
+    {"breaking line ", Shape::pf_delivery_info}, {"Cannot start TLS", Shape::pf_delivery_info},
+    {"TLS is required", Shape::pf_delivery_info}, {"SASL authentication failed", Shape::pf_delivery_info},
+    {"skipped, still being delivered", Shape::pf_delivery_info},
+    {"connect to ", Shape::pf_delivery_info},
+    {"requeued", Shape::pf_postsuper},   {"placed on hold", Shape::pf_postsuper},
+    {"released from hold", Shape::pf_postsuper},
+};
+
+constexpr std::string_view kNotifications[] = {
+    "sender non-delivery notification: ", "sender delivery status notification: ",
+    "postmaster non-delivery notification: ", "sender delay notification: ",
+    "postmaster delay notification: ", "postmaster delivery status notification: ",
+};
+
+} // namespace
+
+LineClass parse_postfix(std::string_view program, std::string_view message, Event& ev) {
+    ev.mta = Mta::postfix;
+    std::size_t colon = message.find(": ");
+    std::string_view first = message.substr(0, colon);
+    if (colon == std::string_view::npos || !is_postfix_qid(first)) {
+        ev.shape = first == "NOQUEUE" ? Shape::pf_noqueue : Shape::pf_session;
+        return LineClass::noqueue;
+    }
+    ev.queue_id = first;
+    std::string_view rest = message.substr(colon + 2);
+    std::string_view service = program.substr(program.rfind('/') + 1);
+
+    if (consume(rest, "client=")) {
+        std::size_t end = rest.find(", ");
+        split_host_ip(rest.substr(0, end), ev.client_name, ev.client_ip);
+        ev.kind = EventKind::client;
+        ev.shape = Shape::pf_client;
+        return LineClass::event;
+    }
+    if (rest.starts_with("to=<")) return parse_delivery(rest, ev);
+    if (consume(rest, "message-id=")) {
+        ev.message_id = strip_angle(rest);
+        ev.kind = EventKind::message_id;
+        ev.shape = Shape::pf_message_id;
+        return LineClass::event;
+    }
+    if (rest.starts_with("resent-message-id=")) {
+        ev.shape = Shape::pf_resent_message_id;
+        return LineClass::event;
+    }
+    if (consume(rest, "from=<")) {
+        // qmgr: "from=<a>, size=N, nrcpt=N (queue active)" or "from=<a>, status=expired, returned to sender"
+        std::size_t gt = rest.rfind(">, size=");
+        if (gt == std::string_view::npos) gt = rest.rfind(">, status=expired");
+        if (gt == std::string_view::npos) return unparsed(ev, "qmgr from= line without size= or status=");
+        ev.has_sender = true;
+        ev.sender = rest.substr(0, gt);
+        KvScanner kv(rest.substr(gt + 3));
+        std::string_view key, value;
+        bool expired = false;
+        while (kv.next(key, value)) {
+            if (key == "size") to_int(value, ev.size);
+            else if (key == "nrcpt") {
+                std::int64_t n = 0;
+                if (to_int(value.substr(0, value.find(' ')), n)) ev.nrcpt = static_cast<int>(n);
+            } else if (key == "status") {
+                expired = value.starts_with("expired");
+            }
+        }
+        if (expired) {
+            ev.kind = EventKind::expired;
+            ev.shape = Shape::pf_qmgr_expired;
+            ev.status = Status::expired;
+            ev.text = "returned to sender";
+        } else {
+            ev.kind = EventKind::queued;
+            ev.shape = Shape::pf_qmgr_from;
+        }
+        return LineClass::event;
+    }
+    if (rest == "removed") {
+        ev.kind = EventKind::removed;
+        ev.shape = Shape::pf_removed;
+        return LineClass::event;
+    }
+    if (consume(rest, "uid=")) {
+        // pickup: "uid=1000 from=<carol@bar.com>"
+        std::size_t f = rest.find(" from=<");
+        if (f == std::string_view::npos) return unparsed(ev, "pickup line without from=");
+        ev.has_sender = true;
+        ev.sender = strip_angle(rest.substr(f + 6));
+        ev.kind = EventKind::pickup;
+        ev.shape = Shape::pf_pickup;
+        return LineClass::event;
+    }
+    for (std::string_view n : kNotifications) {
+        if (consume(rest, n)) {
+            if (!is_postfix_qid(rest)) return unparsed(ev, "notification without a queue ID");
+            ev.child_queue_id = rest;
+            ev.kind = EventKind::notification;
+            ev.shape = Shape::pf_notification;
+            return LineClass::event;
+        }
+    }
+    if (rest.starts_with("reject: ") || rest.starts_with("milter-reject: ")) {
+        parse_reject_tail(rest.substr(rest.find(' ') + 1), ev);
+        ev.status = Status::rejected;
+        ev.kind = EventKind::reject;
+        ev.shape = Shape::pf_reject;
+        return LineClass::event;
+    }
+    for (const auto& p : kInfoPrefixes) {
+        if (rest.starts_with(p.prefix)) {
+            ev.shape = p.shape;
+            ev.kind = EventKind::info;
+            return LineClass::event;
+        }
+    }
+    (void)service;
+    return unparsed(ev, "unknown Postfix line about a queued message");
+}
+
+std::string_view queued_as(std::string_view text) noexcept {
+    std::size_t p = text.rfind("queued as ");
+    if (p == std::string_view::npos) return {};
+    std::string_view q = text.substr(p + 10);
+    std::size_t n = 0;
+    while (n < q.size() && is_alnum(q[n])) ++n;
+    if (n < 5) return {};
+    return q.substr(0, n);
+}
+
+} // namespace mxtrace

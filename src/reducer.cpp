@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mxtrace/reducer.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace mxtrace {
+
+namespace {
+int severity(Status s) {
+    switch (s) {
+    case Status::bounced: return 5;
+    case Status::expired: return 4;
+    case Status::rejected: return 3;
+    case Status::deferred: return 2;
+    case Status::sent: return 1;
+    default: return 0;
+    }
+}
+bool is_final(Status s) { return s == Status::sent || s == Status::bounced || s == Status::expired || s == Status::rejected; }
+} // namespace
+
+Status Transaction::summary_status() const {
+    // last attempt per recipient, then the worst of those
+    std::unordered_map<std::string_view, Status> last;
+    for (const auto& a : attempts) last[a.recipient] = a.status;
+    Status worst = Status::none;
+    for (const auto& [r, s] : last)
+        if (severity(s) > severity(worst)) worst = s;
+    return worst;
+}
+
+void add_attempt(Transaction& t, Attempt a) {
+    for (const auto& x : t.attempts)
+        if (x == a) return;
+    // keep log order even when lines arrive slightly out of order
+    auto pos = std::upper_bound(t.attempts.begin(), t.attempts.end(), a.time,
+                                [](Micros tm, const Attempt& x) { return tm < x.time; });
+    t.attempts.insert(pos, std::move(a));
+}
+
+void Reducer::finish(const std::string& key) {
+    auto it = open_.find(key);
+    if (it == open_.end()) return;
+    auto t = std::move(it->second);
+    open_.erase(it);
+    sink_(std::move(t));
+}
+
+Transaction* Reducer::find_or_start(std::string_view host, const Event& ev, Micros time) {
+    key_.assign(host);
+    key_.push_back('\0');
+    key_.append(ev.queue_id);
+    const bool starts = ev.kind == EventKind::client || ev.kind == EventKind::pickup ||
+                        (ev.mta == Mta::sendmail && ev.kind == EventKind::queued);
+    auto it = open_.find(key_);
+    if (it != open_.end()) {
+        Transaction& t = *it->second;
+        bool new_message = false;
+        if (ev.mta == Mta::postfix) {
+            // after "removed" the ID is free for reuse; a second client=/pickup also means reuse
+            new_message = t.complete || (starts && (!t.client_name.empty() || !t.client_ip.empty() || t.sender));
+        } else if (starts) {
+            new_message = t.sender.has_value();
+        }
+        if (!new_message) return &t;
+        std::string k = key_;
+        finish(k);
+        key_ = std::move(k);
+    }
+    std::unique_ptr<Transaction> t;
+    if (!starts && loader_) t = loader_(host, ev.queue_id, time);
+    if (!t) {
+        t = std::make_unique<Transaction>();
+        t->host.assign(host);
+        t->queue_id.assign(ev.queue_id);
+        t->mta = ev.mta;
+        t->first_time = t->last_time = time;
+    }
+    Transaction* raw = t.get();
+    open_[key_] = std::move(t);
+    return raw;
+}
+
+void Reducer::apply(std::string_view host, Micros time, const Event& ev) {
+    Transaction* t = find_or_start(host, ev, time);
+    if (time > t->last_time) t->last_time = time;
+    ++t->lines;
+    auto make_attempt = [&](std::string_view rcpt) {
+        Attempt a;
+        a.time = time;
+        a.recipient.assign(rcpt);
+        a.orig_recipient.assign(ev.orig_recipient);
+        a.relay.assign(ev.relay);
+        a.status = ev.status;
+        a.dsn.assign(ev.dsn);
+        a.delay = ev.delay;
+        a.text.assign(ev.text);
+        if (ev.kind == EventKind::delivery) a.queued_as.assign(ev.child_queue_id);
+        return a;
+    };
+    switch (ev.kind) {
+    case EventKind::client:
+        t->client_name.assign(ev.client_name);
+        t->client_ip.assign(ev.client_ip);
+        break;
+    case EventKind::pickup:
+        if (ev.has_sender) t->sender = std::string(ev.sender);
+        break;
+    case EventKind::message_id:
+        t->message_id.assign(ev.message_id);
+        break;
+    case EventKind::queued:
+        if (ev.has_sender) t->sender = std::string(ev.sender);
+        if (ev.size >= 0) t->size = ev.size;
+        if (ev.nrcpt >= 0) t->nrcpt = ev.nrcpt;
+        if (!ev.message_id.empty()) t->message_id.assign(ev.message_id);
+        if (!ev.client_name.empty() || !ev.client_ip.empty()) {
+            t->client_name.assign(ev.client_name);
+            t->client_ip.assign(ev.client_ip);
+        }
+        break;
+    case EventKind::delivery:
+    case EventKind::reject:
+        if (ev.has_sender && !t->sender) t->sender = std::string(ev.sender);
+        if (ev.kind == EventKind::reject && t->client_ip.empty() && !ev.client_ip.empty()) {
+            t->client_name.assign(ev.client_name);
+            t->client_ip.assign(ev.client_ip);
+        }
+        if (ev.recipients.empty()) add_attempt(*t, make_attempt({}));
+        for (auto r : ev.recipients) add_attempt(*t, make_attempt(r));
+        if (t->mta == Mta::sendmail && t->nrcpt > 0) {
+            std::unordered_map<std::string_view, Status> last;
+            for (const auto& a : t->attempts) last[a.recipient] = a.status;
+            int final_count = 0;
+            for (const auto& [r, s] : last) final_count += is_final(s);
+            t->complete = final_count >= t->nrcpt;
+        }
+        break;
+    case EventKind::expired: {
+        if (ev.has_sender && !t->sender) t->sender = std::string(ev.sender);
+        // every recipient not delivered yet has expired
+        std::unordered_map<std::string, Status> last;
+        for (const auto& a : t->attempts) last[a.recipient] = a.status;
+        bool any = false;
+        for (const auto& [r, s] : last) {
+            if (s == Status::deferred) {
+                add_attempt(*t, make_attempt(r));
+                any = true;
+            }
+        }
+        if (!any) add_attempt(*t, make_attempt({}));
+        break;
+    }
+    case EventKind::removed:
+        t->complete = true;
+        break;
+    case EventKind::notification:
+        t->notification_queue_id.assign(ev.child_queue_id);
+        break;
+    case EventKind::info:
+        break;
+    }
+    if (ev.kind == EventKind::removed) finish(key_);
+}
+
+void Reducer::evict_idle(Micros now, Micros idle) {
+    std::vector<std::string> keys;
+    for (const auto& [k, t] : open_)
+        if (t->last_time < now - idle || (t->complete && t->last_time < now - idle / 100)) keys.push_back(k);
+    for (const auto& k : keys) finish(k);
+}
+
+void Reducer::flush() {
+    std::vector<std::string> keys;
+    keys.reserve(open_.size());
+    for (const auto& [k, t] : open_) keys.push_back(k);
+    std::sort(keys.begin(), keys.end());
+    for (const auto& k : keys) finish(k);
+}
+
+} // namespace mxtrace

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Sendmail line shapes. Reference: sendmail/deliver.c logdelivery() ("to=, ctladdr=, delay=,
+// xdelay=, mailer=, pri=, relay=, dsn=, stat="), sendmail/savemail.c and
+// sendmail/recipient.c (DSN/return-to-sender lines), sendmail/srvrsmtp.c and
+// sendmail/parseaddr.c (ruleset rejects), logsender() in sendmail/envelope.c ("from=, size=,
+// class=, nrcpts=, msgid=, proto=, daemon=, relay="), plus the real logs in shared/corpus.
+#include "mxtrace/events.hpp"
+#include "parse_util.hpp"
+
+namespace mxtrace {
+
+using namespace detail;
+
+namespace {
+
+/// A Sendmail queue ID: YMDhmsNN + pid, e.g. "pBFERI8l019936" (8 base-60 chars + 5-6 digits).
+bool is_sendmail_qid(std::string_view t) {
+    if (t.size() < 12 || t.size() > 18) return false;
+    for (char c : t)
+        if (!is_alnum(c)) return false;
+    for (std::size_t i = t.size() - 5; i < t.size(); ++i)
+        if (!is_digit(t[i])) return false;
+    return true;
+}
+
+/// "[d+]hh:mm:ss" -> seconds.
+bool sendmail_delay(std::string_view s, double& out) {
+    std::int64_t days = 0;
+    std::size_t plus = s.find('+');
+    if (plus != std::string_view::npos) {
+        if (!to_int(s.substr(0, plus), days)) return false;
+        s.remove_prefix(plus + 1);
+    }
+    if (s.size() != 8 || s[2] != ':' || s[5] != ':') return false;
+    std::int64_t h = 0, m = 0, sec = 0;
+    if (!to_int(s.substr(0, 2), h) || !to_int(s.substr(3, 2), m) || !to_int(s.substr(6, 2), sec)) return false;
+    out = static_cast<double>(days * 86400 + h * 3600 + m * 60 + sec);
+    return true;
+}
+
+/// "name [ip] (may be forged)", "[ip]", "root@localhost" -> name, ip.
+void split_relay(std::string_view s, std::string_view& name, std::string_view& ip) {
+    std::size_t lb = s.find('[');
+    if (lb == std::string_view::npos) {
+        name = s;
+        ip = {};
+        return;
+    }
+    std::size_t rb = s.find(']', lb);
+    ip = s.substr(lb + 1, (rb == std::string_view::npos ? s.size() : rb) - lb - 1);
+    name = s.substr(0, lb);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+}
+
+/// Splits "<a@x>,<b@x>" or "root" or "a@x,b@x" into recipients.
+void split_recipients(std::string_view v, std::vector<std::string_view>& out) {
+    while (!v.empty()) {
+        std::size_t end;
+        if (v.front() == '<') {
+            std::size_t gt = v.find('>');
+            end = gt == std::string_view::npos ? v.size() : gt + 1;
+        } else {
+            end = v.find(',');
+            if (end == std::string_view::npos) end = v.size();
+        }
+        std::string_view r = strip_angle(v.substr(0, end));
+        if (!r.empty()) out.push_back(r);
+        v.remove_prefix(end);
+        while (!v.empty() && (v.front() == ',' || v.front() == ' ')) v.remove_prefix(1);
+    }
+}
+
+Status sendmail_status(std::string_view stat, std::string_view dsn) {
+    if (stat.starts_with("Sent")) return Status::sent;
+    if (stat.starts_with("Deferred") || stat.starts_with("queued")) return Status::deferred;
+    if (!dsn.empty()) return dsn[0] == '2' ? Status::sent : dsn[0] == '4' ? Status::deferred : Status::bounced;
+    return Status::bounced; // "User unknown", "Service unavailable", ... are permanent
+}
+
+LineClass unparsed(Event& ev, const char* why) {
+    ev.reason = why;
+    return LineClass::unparsed;
+}
+
+constexpr std::string_view kInfoPrefixes[] = {
+    "Milter", "milter", "SMTP outgoing connect", "done", "AUTH=", "STARTTLS", "lost input channel",
+    "collect:", "clone:", "sender notify:", "Saved message in", "timeout waiting", "SYSERR", "Losing",
+    "discarded", "ETRN", "alias database", "makeconnection", "Authentication-Warning", "forward ",
+    "tls_", "TLS", "[", "headers too large", "Truncated", "too many hops", "DSN:", "return to sender:",
+    "postmaster notify:",
+};
+
+} // namespace
+
+LineClass parse_sendmail(std::string_view /*program*/, std::string_view message, Event& ev) {
+    ev.mta = Mta::sendmail;
+    std::size_t colon = message.find(": ");
+    std::string_view first = message.substr(0, colon);
+    if (colon == std::string_view::npos || !is_sendmail_qid(first)) {
+        ev.shape = Shape::sm_session;
+        return LineClass::noqueue;
+    }
+    ev.queue_id = first;
+    std::string_view rest = message.substr(colon + 2);
+
+    if (rest.starts_with("from=")) {
+        KvScanner kv(rest);
+        std::string_view key, value;
+        while (kv.next(key, value)) {
+            if (key == "from") { ev.has_sender = true; ev.sender = strip_angle(value); }
+            else if (key == "size") to_int(value, ev.size);
+            else if (key == "nrcpts") { std::int64_t n; if (to_int(value, n)) ev.nrcpt = static_cast<int>(n); }
+            else if (key == "msgid") ev.message_id = strip_angle(value);
+            else if (key == "relay") {
+                std::string_view v = value;
+                if (v.ends_with(" (may be forged)")) v.remove_suffix(16);
+                split_relay(v, ev.client_name, ev.client_ip);
+            }
+        }
+        if (!ev.has_sender) return unparsed(ev, "from= line without a sender");
+        ev.kind = EventKind::queued;
+        ev.shape = Shape::sm_from;
+        return LineClass::event;
+    }
+    if (rest.starts_with("to=")) {
+        KvScanner kv(rest);
+        std::string_view key, value, mailer;
+        bool have_stat = false;
+        while (kv.next(key, value)) {
+            if (key == "to") split_recipients(value, ev.recipients);
+            else if (key == "delay") sendmail_delay(value, ev.delay);
+            else if (key == "mailer") mailer = value;
+            else if (key == "relay") ev.relay = value;
+            else if (key == "dsn") ev.dsn = value;
+            else if (key == "stat") {
+                ev.text = std::string_view(value.data(),
+                                           static_cast<std::size_t>(rest.data() + rest.size() - value.data()));
+                have_stat = true;
+                break;
+            }
+        }
+        if (ev.recipients.empty() || !have_stat) return unparsed(ev, "to= line without recipients or stat=");
+        if (ev.relay.empty()) ev.relay = mailer;
+        ev.status = sendmail_status(ev.text, ev.dsn);
+        ev.kind = EventKind::delivery;
+        ev.shape = Shape::sm_to;
+        return LineClass::event;
+    }
+    // "pBFEB3Rj019921: pBFEB4Rj019922: DSN: User unknown" (also "return to sender:", "postmaster notify:")
+    {
+        std::size_t c2 = rest.find(": ");
+        if (c2 != std::string_view::npos && is_sendmail_qid(rest.substr(0, c2))) {
+            std::string_view after = rest.substr(c2 + 2);
+            if (after.starts_with("DSN: ") || after.starts_with("return to sender: ") ||
+                after.starts_with("postmaster notify: ") || after.starts_with("sender notify: ")) {
+                ev.child_queue_id = rest.substr(0, c2);
+                ev.text = after.substr(after.find(": ") + 2);
+                ev.kind = EventKind::notification;
+                ev.shape = Shape::sm_notification;
+                return LineClass::event;
+            }
+        }
+    }
+    if (rest.starts_with("ruleset=")) {
+        // "ruleset=check_rcpt, arg1=<x@y>, relay=host [ip], reject=550 5.7.1 <x@y>... Relaying denied"
+        KvScanner kv(rest);
+        std::string_view key, value, ruleset, arg1;
+        bool rejected = false;
+        while (kv.next(key, value)) {
+            if (key == "ruleset") ruleset = value;
+            else if (key == "arg1") arg1 = strip_angle(value);
+            else if (key == "relay") {
+                std::string_view v = value;
+                if (v.ends_with(" (may be forged)")) v.remove_suffix(16);
+                split_relay(v, ev.client_name, ev.client_ip);
+            } else if (key == "reject") {
+                ev.text = std::string_view(value.data(),
+                                           static_cast<std::size_t>(rest.data() + rest.size() - value.data()));
+                rejected = true;
+                break;
+            }
+        }
+        if (!rejected) {
+            ev.shape = Shape::sm_info;
+            return LineClass::event;
+        }
+        if (ruleset == "check_mail") {
+            ev.has_sender = true;
+            ev.sender = arg1;
+        } else if (!arg1.empty()) {
+            ev.recipients.push_back(arg1);
+        }
+        ev.dsn = find_dsn(ev.text);
+        ev.status = Status::rejected;
+        ev.kind = EventKind::reject;
+        ev.shape = Shape::sm_reject_ruleset;
+        return LineClass::event;
+    }
+    // "<nobody@bar.com>... User unknown"
+    if (rest.starts_with("<")) {
+        std::size_t e = rest.find(">... ");
+        if (e != std::string_view::npos) {
+            ev.recipients.push_back(rest.substr(1, e - 1));
+            ev.text = rest.substr(e + 5);
+            ev.dsn = find_dsn(ev.text);
+            ev.status = Status::rejected;
+            ev.kind = EventKind::reject;
+            ev.shape = Shape::sm_reject_user;
+            return LineClass::event;
+        }
+    }
+    for (std::string_view p : kInfoPrefixes) {
+        if (rest.starts_with(p)) {
+            ev.shape = Shape::sm_info;
+            return LineClass::event;
+        }
+    }
+    return unparsed(ev, "unknown Sendmail line about a queued message");
+}
+
+} // namespace mxtrace

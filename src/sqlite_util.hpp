@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+// Minimal RAII wrappers over the SQLite C API: prepared statements with bound values only.
+#include "mxtrace/error.hpp"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mxtrace::sql {
+
+class Db {
+public:
+    Db() = default;
+    Db(const std::string& path, int flags) {
+        if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+            std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+            sqlite3_close(db_);
+            db_ = nullptr;
+            throw Error(ExitCode::bad_index, fmt::format("cannot open {}: {}", path, msg),
+                        "check the path and its permissions, or run mxtrace index to create the index");
+        }
+        sqlite3_extended_result_codes(db_, 1);
+    }
+    ~Db() { sqlite3_close(db_); }
+    Db(Db&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+    Db& operator=(Db&& o) noexcept {
+        std::swap(db_, o.db_);
+        return *this;
+    }
+    sqlite3* get() const { return db_; }
+    void exec(const char* sql) {
+        char* err = nullptr;
+        if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+            std::string msg = err ? err : sqlite3_errmsg(db_);
+            sqlite3_free(err);
+            throw Error(ExitCode::internal, fmt::format("SQLite: {} (in: {:.60})", msg, sql));
+        }
+    }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+class Stmt {
+public:
+    Stmt() = default;
+    Stmt(const Db& db, const char* sql) : db_(db.get()) {
+        if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &st_, nullptr) != SQLITE_OK)
+            throw Error(ExitCode::bad_index, fmt::format("SQLite: {} (preparing: {:.60})", sqlite3_errmsg(db_), sql),
+                        "the index may be damaged or of another version; rebuild it with mxtrace index --db DIR");
+    }
+    ~Stmt() { sqlite3_finalize(st_); }
+    Stmt(Stmt&& o) noexcept : db_(o.db_), st_(o.st_) { o.st_ = nullptr; }
+    Stmt& operator=(Stmt&& o) noexcept {
+        std::swap(db_, o.db_);
+        std::swap(st_, o.st_);
+        return *this;
+    }
+
+    Stmt& reset() {
+        sqlite3_reset(st_);
+        sqlite3_clear_bindings(st_);
+        idx_ = 0;
+        return *this;
+    }
+    Stmt& bind(std::int64_t v) { check(sqlite3_bind_int64(st_, ++idx_, v)); return *this; }
+    Stmt& bind(int v) { return bind(static_cast<std::int64_t>(v)); }
+    Stmt& bind(double v) { check(sqlite3_bind_double(st_, ++idx_, v)); return *this; }
+    Stmt& bind(std::string_view v) {
+        check(sqlite3_bind_text(st_, ++idx_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+        return *this;
+    }
+    Stmt& bind(const std::string& v) { return bind(std::string_view(v)); }
+    Stmt& bind(const char* v) { return bind(std::string_view(v)); }
+    Stmt& bind_null() { check(sqlite3_bind_null(st_, ++idx_)); return *this; }
+    Stmt& bind(const std::optional<std::string>& v) { return v ? bind(*v) : bind_null(); }
+
+    /// Steps once; true if a row is available.
+    bool step() {
+        int r = sqlite3_step(st_);
+        if (r == SQLITE_ROW) return true;
+        if (r == SQLITE_DONE) return false;
+        throw Error(ExitCode::internal, fmt::format("SQLite: {}", sqlite3_errmsg(db_)));
+    }
+    void run() {
+        while (step()) {}
+    }
+
+    std::int64_t i64(int col) const { return sqlite3_column_int64(st_, col); }
+    double dbl(int col) const { return sqlite3_column_double(st_, col); }
+    bool is_null(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
+    std::string str(int col) const {
+        auto p = reinterpret_cast<const char*>(sqlite3_column_text(st_, col));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st_, col))) : std::string();
+    }
+
+private:
+    void check(int r) {
+        if (r != SQLITE_OK) throw Error(ExitCode::internal, fmt::format("SQLite bind: {}", sqlite3_errmsg(db_)));
+    }
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* st_ = nullptr;
+    int idx_ = 0;
+};
+
+} // namespace mxtrace::sql

@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The only code that reads or writes the index. See ARCHITECTURE.md, "Storage", for the
+// schema, the commit order and the recovery rule.
+#include "mxtrace/store.hpp"
+
+#include "mxtrace/error.hpp"
+#include "mxtrace/fields.hpp"
+#include "sqlite_util.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <xapian.h>
+
+#include <cstdlib>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace mxtrace {
+
+namespace fs = std::filesystem;
+
+fs::path default_index_dir() {
+    if (const char* p = std::getenv("MXTRACE_DB"); p && *p) return p;
+    if (const char* p = std::getenv("XDG_DATA_HOME"); p && *p) return fs::path(p) / "mxtrace";
+    if (const char* p = std::getenv("HOME"); p && *p) return fs::path(p) / ".local" / "share" / "mxtrace";
+    throw Error(ExitCode::usage, "cannot find a place for the index: neither MXTRACE_DB, XDG_DATA_HOME nor HOME is set",
+                "give the index directory with --db DIR");
+}
+
+namespace {
+
+constexpr const char* kSchemaSql = R"SQL(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS txn(
+  id INTEGER PRIMARY KEY,
+  host TEXT NOT NULL,
+  queue_id TEXT NOT NULL,
+  first_us INTEGER NOT NULL,
+  last_us INTEGER NOT NULL,
+  mta TEXT NOT NULL,
+  sender TEXT,
+  client_name TEXT NOT NULL,
+  client_ip TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  nrcpt INTEGER NOT NULL,
+  complete INTEGER NOT NULL,
+  notification_queue_id TEXT NOT NULL,
+  lines INTEGER NOT NULL,
+  UNIQUE(host, queue_id, first_us));
+CREATE INDEX IF NOT EXISTS txn_open ON txn(host, queue_id, last_us) WHERE complete = 0;
+CREATE TABLE IF NOT EXISTS attempt(
+  txn_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  time_us INTEGER NOT NULL,
+  recipient TEXT NOT NULL,
+  orig_recipient TEXT NOT NULL,
+  relay TEXT NOT NULL,
+  status TEXT NOT NULL,
+  dsn TEXT NOT NULL,
+  delay REAL,
+  text TEXT NOT NULL,
+  queued_as TEXT NOT NULL,
+  PRIMARY KEY(txn_id, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS xapian_pending(id INTEGER PRIMARY KEY);
+)SQL";
+
+constexpr const char* kTxnCols =
+    "id, host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, message_id, size, nrcpt, "
+    "complete, notification_queue_id, lines";
+
+double to_value(Micros t) { return static_cast<double>(t) / 1e6; }
+
+Mta mta_from_name(std::string_view s) {
+    if (s == "postfix") return Mta::postfix;
+    if (s == "sendmail") return Mta::sendmail;
+    return Mta::none;
+}
+
+std::string_view strip_angle(std::string_view s) {
+    if (s.size() >= 2 && s.front() == '<' && s.back() == '>') return s.substr(1, s.size() - 2);
+    return s;
+}
+
+std::string_view domain_of(std::string_view addr) {
+    std::size_t at = addr.rfind('@');
+    return at == std::string_view::npos ? std::string_view{} : addr.substr(at + 1);
+}
+
+/// "smtp.bar.com[198.51.100.25]:25", "smtp.bar.com. [198.51.100.25]", "dovecot" -> name, address.
+void relay_parts(std::string_view relay, std::string& name, std::string& addr) {
+    std::size_t lb = relay.find('[');
+    std::string_view n = relay.substr(0, lb);
+    while (!n.empty() && (n.back() == ' ' || n.back() == '.')) n.remove_suffix(1);
+    name = ascii_lower(n);
+    addr.clear();
+    if (lb != std::string_view::npos) {
+        std::size_t rb = relay.find(']', lb);
+        addr = ascii_lower(relay.substr(lb + 1, (rb == std::string_view::npos ? relay.size() : rb) - lb - 1));
+    }
+}
+
+Xapian::Document make_document(const Transaction& t) {
+    Xapian::Document doc;
+    auto term = [&](std::string_view prefix, std::string_view value) {
+        if (!value.empty()) doc.add_boolean_term(make_term(prefix, value));
+    };
+    term("H", ascii_lower(t.host));
+    term("XMTA", mta_name(t.mta));
+    term("XQID", t.queue_id);
+    if (t.sender) {
+        if (t.sender->empty()) {
+            term("XFROM", "<>");
+        } else {
+            std::string s = ascii_lower(*t.sender);
+            term("XFROM", s);
+            term("XFROMD", domain_of(s));
+        }
+    }
+    term("XMSGID", t.message_id);
+    term("XCLIENT", ascii_lower(t.client_name));
+    term("XCLIENT", ascii_lower(t.client_ip));
+    Xapian::TermGenerator tg;
+    tg.set_document(doc);
+    std::string name, addr;
+    for (const auto& a : t.attempts) {
+        for (const std::string* r : {&a.recipient, &a.orig_recipient}) {
+            if (r->empty()) continue;
+            std::string s = ascii_lower(*r);
+            term("XTO", s);
+            term("XTOD", domain_of(s));
+        }
+        relay_parts(a.relay, name, addr);
+        term("XRELAY", name);
+        term("XRELAY", addr);
+        term("XSTATUS", status_name(a.status));
+        if (!a.text.empty()) {
+            tg.index_text(a.text);
+            tg.increase_termpos();
+        }
+    }
+    doc.add_value(slot_first_time, Xapian::sortable_serialise(to_value(t.first_time)));
+    doc.add_value(slot_last_time, Xapian::sortable_serialise(to_value(t.last_time)));
+    return doc;
+}
+
+std::string key_of(std::string_view host, std::string_view qid) {
+    std::string k(host);
+    k.push_back('\0');
+    k.append(qid);
+    return k;
+}
+
+} // namespace
+
+struct Store::Impl {
+    fs::path dir;
+    Mode mode;
+    sql::Db db;
+    std::unique_ptr<Xapian::Database> xdb;   // read mode
+    std::unique_ptr<Xapian::WritableDatabase> wdb; // write mode
+    mode_t old_umask = 0;
+    WriteStats stats;
+
+    // pending batch (write mode)
+    std::vector<std::unique_ptr<Transaction>> batch;
+    std::unordered_map<std::string, std::size_t> batch_key; // host\0qid -> newest index in batch
+    std::unordered_set<std::int64_t> batch_ids;
+
+    sql::Stmt st_get, st_attempts, st_find_key, st_find_open, st_insert, st_update, st_del_attempts,
+        st_ins_attempt, st_pending;
+
+    Xapian::Database& reader() { return wdb ? *wdb : *xdb; }
+
+    void prepare_read() {
+        st_get = sql::Stmt(db, fmt::format("SELECT {} FROM txn WHERE id = ?", kTxnCols).c_str());
+        st_attempts = sql::Stmt(db,
+                                "SELECT time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as "
+                                "FROM attempt WHERE txn_id = ? ORDER BY seq");
+    }
+
+    void prepare_write() {
+        st_find_key = sql::Stmt(db, "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND first_us = ?");
+        st_find_open = sql::Stmt(db,
+                                 "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND complete = 0 AND last_us >= ? "
+                                 "ORDER BY first_us DESC LIMIT 1");
+        st_insert = sql::Stmt(db,
+                              "INSERT INTO txn(host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, "
+                              "message_id, size, nrcpt, complete, notification_queue_id, lines) "
+                              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        st_update = sql::Stmt(db,
+                              "UPDATE txn SET host=?, queue_id=?, first_us=?, last_us=?, mta=?, sender=?, client_name=?, "
+                              "client_ip=?, message_id=?, size=?, nrcpt=?, complete=?, notification_queue_id=?, lines=? "
+                              "WHERE id=?");
+        st_del_attempts = sql::Stmt(db, "DELETE FROM attempt WHERE txn_id = ?");
+        st_ins_attempt = sql::Stmt(db,
+                                   "INSERT INTO attempt(txn_id, seq, time_us, recipient, orig_recipient, relay, status, "
+                                   "dsn, delay, text, queued_as) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+        st_pending = sql::Stmt(db, "INSERT OR IGNORE INTO xapian_pending(id) VALUES(?)");
+    }
+
+    std::optional<Transaction> get(std::int64_t id) {
+        st_get.reset().bind(id);
+        if (!st_get.step()) return std::nullopt;
+        Transaction t;
+        t.id = st_get.i64(0);
+        t.host = st_get.str(1);
+        t.queue_id = st_get.str(2);
+        t.first_time = st_get.i64(3);
+        t.last_time = st_get.i64(4);
+        t.mta = mta_from_name(st_get.str(5));
+        if (!st_get.is_null(6)) t.sender = st_get.str(6);
+        t.client_name = st_get.str(7);
+        t.client_ip = st_get.str(8);
+        t.message_id = st_get.str(9);
+        t.size = st_get.i64(10);
+        t.nrcpt = static_cast<int>(st_get.i64(11));
+        t.complete = st_get.i64(12) != 0;
+        t.notification_queue_id = st_get.str(13);
+        t.lines = st_get.i64(14);
+        st_get.reset();
+        st_attempts.reset().bind(id);
+        while (st_attempts.step()) {
+            Attempt a;
+            a.time = st_attempts.i64(0);
+            a.recipient = st_attempts.str(1);
+            a.orig_recipient = st_attempts.str(2);
+            a.relay = st_attempts.str(3);
+            a.status = status_from_name(st_attempts.str(4));
+            a.dsn = st_attempts.str(5);
+            a.delay = st_attempts.is_null(6) ? -1 : st_attempts.dbl(6);
+            a.text = st_attempts.str(7);
+            a.queued_as = st_attempts.str(8);
+            t.attempts.push_back(std::move(a));
+        }
+        st_attempts.reset();
+        return t;
+    }
+
+    void bind_txn(sql::Stmt& st, const Transaction& t) {
+        st.bind(t.host).bind(t.queue_id).bind(t.first_time).bind(t.last_time).bind(mta_name(t.mta)).bind(t.sender);
+        st.bind(t.client_name).bind(t.client_ip).bind(t.message_id).bind(t.size).bind(t.nrcpt);
+        st.bind(t.complete ? 1 : 0).bind(t.notification_queue_id).bind(t.lines);
+    }
+
+    void write_sqlite(Transaction& t) {
+        if (t.id == 0) {
+            st_find_key.reset().bind(t.host).bind(t.queue_id).bind(t.first_time);
+            if (st_find_key.step()) t.id = st_find_key.i64(0);
+            st_find_key.reset();
+        }
+        if (t.id == 0) {
+            st_insert.reset();
+            bind_txn(st_insert, t);
+            st_insert.run();
+            t.id = sqlite3_last_insert_rowid(db.get());
+            ++stats.added;
+        } else {
+            st_update.reset();
+            bind_txn(st_update, t);
+            st_update.bind(t.id).run();
+            ++stats.updated;
+        }
+        st_del_attempts.reset().bind(t.id).run();
+        int seq = 0;
+        for (const auto& a : t.attempts) {
+            st_ins_attempt.reset().bind(t.id).bind(seq++).bind(a.time).bind(a.recipient).bind(a.orig_recipient);
+            st_ins_attempt.bind(a.relay).bind(status_name(a.status)).bind(a.dsn);
+            if (a.delay < 0) st_ins_attempt.bind_null();
+            else st_ins_attempt.bind(a.delay);
+            st_ins_attempt.bind(a.text).bind(a.queued_as).run();
+        }
+        st_pending.reset().bind(t.id).run();
+    }
+
+    /// Brings Xapian in line with SQLite for every ID on the pending list, then clears it.
+    void replay_pending() {
+        std::vector<std::int64_t> ids;
+        {
+            sql::Stmt st(db, "SELECT id FROM xapian_pending ORDER BY id");
+            while (st.step()) ids.push_back(st.i64(0));
+        }
+        if (ids.empty()) return;
+        for (auto id : ids) {
+            auto t = get(id);
+            if (t) wdb->replace_document(static_cast<Xapian::docid>(id), make_document(*t));
+            else wdb->delete_document(static_cast<Xapian::docid>(id));
+        }
+        wdb->commit();
+        db.exec("DELETE FROM xapian_pending");
+    }
+
+    void check_schema_sqlite() {
+        sql::Stmt st(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+        if (st.step()) {
+            std::string v = st.str(0);
+            if (v != std::to_string(kSchemaVersion))
+                throw Error(ExitCode::bad_index,
+                            fmt::format("the index in {} has schema version {}; this mxtrace reads version {}",
+                                        dir.string(), v, kSchemaVersion),
+                            fmt::format("rebuild it: remove {} and run mxtrace index again", dir.string()));
+        } else if (mode == Mode::write) {
+            sql::Stmt ins(db, "INSERT INTO meta(key, value) VALUES('schema_version', ?)");
+            ins.bind(std::to_string(kSchemaVersion)).run();
+        } else {
+            throw Error(ExitCode::bad_index, fmt::format("{} holds no mxtrace index (no schema version)", dir.string()),
+                        "run mxtrace index to create it");
+        }
+    }
+
+    void check_schema_xapian() {
+        Xapian::Database& x = reader();
+        std::string v = x.get_metadata("mxtrace_schema");
+        if (v.empty() && wdb) {
+            wdb->set_metadata("mxtrace_schema", std::to_string(kSchemaVersion));
+            wdb->commit();
+        } else if (v != std::to_string(kSchemaVersion)) {
+            throw Error(ExitCode::bad_index,
+                        fmt::format("the Xapian index in {} has schema version '{}'; this mxtrace reads version {}",
+                                    dir.string(), v, kSchemaVersion),
+                        fmt::format("rebuild it: remove {} and run mxtrace index again", dir.string()));
+        }
+    }
+};
+
+Store::Store(fs::path dir, Mode mode) : impl_(std::make_unique<Impl>()) {
+    Impl& m = *impl_;
+    m.dir = std::move(dir);
+    m.mode = mode;
+    const fs::path sqlite_path = m.dir / "mxtrace.sqlite";
+    const fs::path xapian_path = m.dir / "xapian";
+    try {
+        if (mode == Mode::write) {
+            m.old_umask = ::umask(077);
+            std::error_code ec;
+            if (!fs::exists(m.dir)) {
+                fs::create_directories(m.dir, ec);
+                if (ec)
+                    throw Error(ExitCode::usage, fmt::format("cannot create index directory {}: {}", m.dir.string(), ec.message()),
+                                "choose a writable place with --db DIR or MXTRACE_DB");
+                ::chmod(m.dir.c_str(), 0700);
+            } else if (!fs::is_directory(m.dir)) {
+                throw Error(ExitCode::usage, fmt::format("{} exists and is not a directory", m.dir.string()),
+                            "give the index a directory of its own with --db DIR");
+            }
+            try {
+                m.wdb = std::make_unique<Xapian::WritableDatabase>(xapian_path.string(), Xapian::DB_CREATE_OR_OPEN);
+            } catch (const Xapian::DatabaseLockError&) {
+                throw Error(ExitCode::locked, fmt::format("another mxtrace index is running on {}", m.dir.string()),
+                            "wait for it to finish, then run again");
+            }
+            m.db = sql::Db(sqlite_path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+            m.db.exec("PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+            m.db.exec(kSchemaSql);
+            m.check_schema_sqlite();
+            m.check_schema_xapian();
+            m.prepare_read();
+            m.prepare_write();
+            m.replay_pending();
+        } else {
+            if (!fs::exists(sqlite_path) || !fs::exists(xapian_path))
+                throw Error(ExitCode::bad_index, fmt::format("no mxtrace index in {}", m.dir.string()),
+                            "run mxtrace index FILE... first, or point --db or MXTRACE_DB at an existing index");
+            try {
+                m.xdb = std::make_unique<Xapian::Database>(xapian_path.string());
+            } catch (const Xapian::DatabaseOpeningError& e) {
+                throw Error(ExitCode::bad_index, fmt::format("cannot open the Xapian index in {}: {}", m.dir.string(), e.get_msg()),
+                            "rebuild the index with mxtrace index");
+            }
+            m.db = sql::Db(sqlite_path.string(), SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+            m.db.exec("PRAGMA busy_timeout=10000;");
+            m.check_schema_sqlite();
+            m.check_schema_xapian();
+            m.prepare_read();
+        }
+    } catch (const Xapian::Error& e) {
+        throw Error(ExitCode::bad_index, fmt::format("index {}: {}", m.dir.string(), e.get_description()),
+                    "the index may be damaged; rebuild it with mxtrace index");
+    }
+}
+
+Store::~Store() {
+    if (impl_ && impl_->mode == Mode::write) {
+        try {
+            commit();
+        } catch (...) {
+            // the destructor runs on error paths too; what is not committed is re-read next run
+        }
+        ::umask(impl_->old_umask);
+    }
+}
+
+const fs::path& Store::dir() const noexcept { return impl_->dir; }
+const WriteStats& Store::stats() const noexcept { return impl_->stats; }
+
+void Store::put(std::unique_ptr<Transaction> t) {
+    Impl& m = *impl_;
+    std::string k = key_of(t->host, t->queue_id);
+    if (t->id) m.batch_ids.insert(t->id);
+    m.batch_key[k] = m.batch.size();
+    m.batch.push_back(std::move(t));
+    if (m.batch.size() >= 20000) commit();
+}
+
+std::unique_ptr<Transaction> Store::take_open(std::string_view host, std::string_view queue_id, Micros at) {
+    Impl& m = *impl_;
+    const Micros window = Micros{30} * 86400 * kMicrosPerSecond;
+    std::string k = key_of(host, queue_id);
+    if (auto it = m.batch_key.find(k); it != m.batch_key.end()) {
+        auto& slot = m.batch[it->second];
+        if (slot && !slot->complete && slot->last_time >= at - window) {
+            auto t = std::move(slot);
+            m.batch_key.erase(it);
+            if (t->id) m.batch_ids.erase(t->id);
+            return t;
+        }
+    }
+    m.st_find_open.reset().bind(host).bind(queue_id).bind(at - window);
+    std::int64_t id = m.st_find_open.step() ? m.st_find_open.i64(0) : 0;
+    m.st_find_open.reset();
+    if (!id || m.batch_ids.count(id)) return nullptr; // the batch holds a newer state of it
+    auto t = m.get(id);
+    if (!t) return nullptr;
+    return std::make_unique<Transaction>(std::move(*t));
+}
+
+void Store::commit() {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write || m.batch.empty()) return;
+    std::vector<Transaction*> written;
+    m.db.exec("BEGIN IMMEDIATE");
+    try {
+        for (auto& t : m.batch) {
+            if (!t) continue;
+            m.write_sqlite(*t);
+            written.push_back(t.get());
+        }
+        m.db.exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(m.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+    try {
+        for (Transaction* t : written) m.wdb->replace_document(static_cast<Xapian::docid>(t->id), make_document(*t));
+        m.wdb->commit();
+    } catch (const Xapian::Error& e) {
+        throw Error(ExitCode::internal, fmt::format("writing the Xapian index in {}: {}", m.dir.string(), e.get_description()),
+                    "the records are safe in SQLite; the next mxtrace index run finishes the Xapian update");
+    }
+    m.db.exec("DELETE FROM xapian_pending");
+    m.batch.clear();
+    m.batch_key.clear();
+    m.batch_ids.clear();
+}
+
+std::optional<Transaction> Store::get(std::int64_t id) { return impl_->get(id); }
+
+std::uint64_t Store::count() {
+    sql::Stmt st(impl_->db, "SELECT count(*) FROM txn");
+    return st.step() ? static_cast<std::uint64_t>(st.i64(0)) : 0;
+}
+
+std::vector<Transaction> Store::search(const SearchFilter& f, std::string* explain) {
+    Impl& m = *impl_;
+    std::vector<Xapian::Query> parts;
+    auto term = [&](std::string_view prefix, std::string_view value) {
+        parts.emplace_back(make_term(prefix, value));
+    };
+    auto address = [&](std::string_view addr_prefix, std::string_view dom_prefix, std::string_view v) {
+        if (v == "<>") term(addr_prefix, "<>");
+        else if (v.starts_with('@')) term(dom_prefix, ascii_lower(v.substr(1)));
+        else term(addr_prefix, ascii_lower(strip_angle(v)));
+    };
+    if (!f.from.empty()) address("XFROM", "XFROMD", f.from);
+    if (!f.to.empty()) address("XTO", "XTOD", f.to);
+    if (!f.message_id.empty()) term("XMSGID", strip_angle(f.message_id));
+    if (!f.host.empty()) term("H", ascii_lower(f.host));
+    if (!f.queue_id.empty()) term("XQID", f.queue_id);
+    if (!f.client.empty()) term("XCLIENT", ascii_lower(f.client));
+    if (!f.relay.empty()) {
+        std::string_view r = f.relay;
+        while (!r.empty() && r.back() == '.') r.remove_suffix(1);
+        term("XRELAY", ascii_lower(r));
+    }
+    if (f.status != Status::none) term("XSTATUS", status_name(f.status));
+    if (!f.text.empty()) {
+        Xapian::QueryParser qp;
+        qp.set_default_op(Xapian::Query::OP_AND);
+        try {
+            parts.push_back(qp.parse_query(f.text, Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_LOVEHATE));
+        } catch (const Xapian::QueryParserError& e) {
+            throw Error(ExitCode::usage, fmt::format("bad --text query '{}': {}", f.text, e.get_msg()),
+                        "give plain words, or a \"quoted phrase\"");
+        }
+    }
+    Xapian::Query q = parts.empty() ? Xapian::Query::MatchAll : Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+    if (f.since)
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                          Xapian::Query(Xapian::Query::OP_VALUE_GE, slot_last_time,
+                                        Xapian::sortable_serialise(to_value(*f.since))));
+    if (f.until)
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                          Xapian::Query(Xapian::Query::OP_VALUE_LE, slot_first_time,
+                                        Xapian::sortable_serialise(to_value(*f.until))));
+    if (explain) *explain = q.get_description();
+
+    std::vector<std::int64_t> ids;
+    for (int tries = 0;; ++tries) {
+        try {
+            Xapian::Enquire enq(m.reader());
+            enq.set_query(q);
+            enq.set_weighting_scheme(Xapian::BoolWeight());
+            enq.set_docid_order(Xapian::Enquire::DESCENDING);
+            enq.set_sort_by_value(slot_first_time, true);
+            Xapian::MSet ms = enq.get_mset(0, static_cast<Xapian::doccount>(f.max_results));
+            ids.clear();
+            for (auto it = ms.begin(); it != ms.end(); ++it) ids.push_back(static_cast<std::int64_t>(*it));
+            break;
+        } catch (const Xapian::DatabaseModifiedError&) {
+            if (tries >= 5) throw Error(ExitCode::internal, "the index kept changing during the search", "run it again");
+            m.reader().reopen();
+        } catch (const Xapian::Error& e) {
+            throw Error(ExitCode::bad_index, fmt::format("searching {}: {}", m.dir.string(), e.get_description()),
+                        "the index may be damaged; rebuild it with mxtrace index");
+        }
+    }
+    std::vector<Transaction> out;
+    out.reserve(ids.size());
+    for (auto id : ids)
+        if (auto t = m.get(id)) out.push_back(std::move(*t));
+    return out;
+}
+
+} // namespace mxtrace

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mxtrace/timeutil.hpp"
+
+#include "mxtrace/error.hpp"
+
+#include <date/tz.h>
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+namespace mxtrace {
+
+std::int64_t days_from_civil(int y, unsigned m, unsigned d) noexcept {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+std::int64_t seconds_from_civil(int y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s) noexcept {
+    return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+}
+
+namespace {
+struct Civil { int y; unsigned m, d, hh, mm, ss; };
+
+Civil civil_from_seconds(std::int64_t secs) {
+    std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    std::int64_t rem = secs - days * 86400;
+    days += 719468;
+    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    const unsigned doe = static_cast<unsigned>(days - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    return {static_cast<int>(y + (m <= 2)), m, d, static_cast<unsigned>(rem / 3600),
+            static_cast<unsigned>(rem % 3600 / 60), static_cast<unsigned>(rem % 60)};
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+} // namespace
+
+Zone::Zone(std::string name) {
+    if (name.empty()) {
+        if (const char* tz = std::getenv("TZ"); tz && *tz) {
+            name = tz[0] == ':' ? tz + 1 : tz;
+        }
+    }
+    try {
+        zone_ = name.empty() ? date::current_zone() : date::locate_zone(name);
+    } catch (const std::exception& e) {
+        throw Error(ExitCode::usage, fmt::format("unknown time zone '{}' ({})", name, e.what()),
+                    "use an IANA zone name such as Europe/Berlin or UTC, and check that the tzdata package is installed");
+    }
+    name_ = std::string(zone_->name());
+}
+
+std::int64_t Zone::local_to_utc(std::int64_t local_seconds) {
+    const std::int64_t bucket = floor_div(local_seconds, 900);
+    if (bucket == l2u_bucket_) return local_seconds - l2u_offset_;
+    auto info = zone_->get_info(date::local_seconds{std::chrono::seconds{local_seconds}});
+    const std::int64_t off = info.first.offset.count();
+    if (info.result == date::local_info::unique) {
+        l2u_bucket_ = bucket;
+        l2u_offset_ = off;
+    }
+    return local_seconds - off;
+}
+
+std::int64_t Zone::offset_at(std::int64_t utc_seconds) {
+    const std::int64_t bucket = floor_div(utc_seconds, 900);
+    if (bucket == u2l_bucket_) return u2l_offset_;
+    auto info = zone_->get_info(date::sys_seconds{std::chrono::seconds{utc_seconds}});
+    u2l_bucket_ = bucket;
+    u2l_offset_ = info.offset.count();
+    return u2l_offset_;
+}
+
+std::string format_time(Micros t, Zone* zone) {
+    std::int64_t secs = floor_div(t, kMicrosPerSecond);
+    if (zone) secs += zone->offset_at(secs);
+    const Civil c = civil_from_seconds(secs);
+    return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", c.y, c.m, c.d, c.hh, c.mm, c.ss);
+}
+
+std::string format_rfc3339(Micros t) {
+    const std::int64_t secs = floor_div(t, kMicrosPerSecond);
+    const std::int64_t us = t - secs * kMicrosPerSecond;
+    const Civil c = civil_from_seconds(secs);
+    if (us)
+        return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", c.y, c.m, c.d, c.hh, c.mm, c.ss, us);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.y, c.m, c.d, c.hh, c.mm, c.ss);
+}
+
+namespace {
+bool take_digits(std::string_view& s, std::size_t n, unsigned& out) {
+    if (s.size() < n) return false;
+    unsigned v = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + static_cast<unsigned>(s[i] - '0');
+    }
+    out = v;
+    s.remove_prefix(n);
+    return true;
+}
+bool take_char(std::string_view& s, char c) {
+    if (s.empty() || s[0] != c) return false;
+    s.remove_prefix(1);
+    return true;
+}
+} // namespace
+
+Micros parse_user_time(std::string_view text, bool upper, Zone& zone) {
+    auto bad = [&]() {
+        return Error(ExitCode::usage, fmt::format("cannot read time '{}'", text),
+                     "accepted forms: YYYY-MM-DD, 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD HH:MM:SS', optionally "
+                     "followed by Z or +HH:MM (RFC 3339); times without an offset are local");
+    };
+    std::string_view s = text;
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+    if (!take_digits(s, 4, y) || !take_char(s, '-') || !take_digits(s, 2, mo) || !take_char(s, '-') ||
+        !take_digits(s, 2, d))
+        throw bad();
+    if (mo < 1 || mo > 12 || d < 1 || d > 31) throw bad();
+    // reject e.g. Feb 30: the date must survive a round trip
+    {
+        const Civil c = civil_from_seconds(seconds_from_civil(static_cast<int>(y), mo, d, 0, 0, 0));
+        if (c.m != mo || c.d != d) throw bad();
+    }
+    std::int64_t span = 86400; // the part of time the text leaves open, for upper bounds
+    if (!s.empty() && (s[0] == ' ' || s[0] == 'T')) {
+        s.remove_prefix(1);
+        if (!take_digits(s, 2, h) || !take_char(s, ':') || !take_digits(s, 2, mi)) throw bad();
+        span = 60;
+        if (take_char(s, ':')) {
+            if (!take_digits(s, 2, sec)) throw bad();
+            span = 1;
+        }
+        if (h > 23 || mi > 59 || sec > 60) throw bad();
+    }
+    std::int64_t base = seconds_from_civil(static_cast<int>(y), mo, d, h, mi, sec);
+    std::int64_t utc;
+    if (s.empty()) {
+        utc = zone.local_to_utc(base);
+    } else if (s == "Z" || s == "z") {
+        utc = base;
+    } else {
+        int sign = s[0] == '+' ? 1 : s[0] == '-' ? -1 : 0;
+        if (!sign) throw bad();
+        s.remove_prefix(1);
+        unsigned oh = 0, om = 0;
+        if (!take_digits(s, 2, oh)) throw bad();
+        take_char(s, ':');
+        if (!take_digits(s, 2, om) || !s.empty() || oh > 23 || om > 59) throw bad();
+        utc = base - sign * static_cast<std::int64_t>(oh * 3600 + om * 60);
+    }
+    Micros t = utc * kMicrosPerSecond;
+    if (upper) t += span * kMicrosPerSecond - 1;
+    return t;
+}
+
+} // namespace mxtrace
