@@ -130,6 +130,15 @@ constexpr ShapeSample kSamples[] = {
     {Shape::sm_info, "sendmail.info", "sendmail", "u31FFPtp032300: done; delay=00:00:00, ntries=2"},
     {Shape::sm_session, "sendmail.session", "sendmail", "unable to qualify my own domain name (eadmin1) -- using short name"},
     {Shape::sm_session, "sendmail.session", "sm-mta",
+     "s1MD2hsd004030: host.example.net [198.51.100.194]: EXPN root [rejected]"},
+    {Shape::sm_session, "sendmail.session", "sm-mta",
+     "v26LtRA0020949: some-host.example.org [192.0.2.194] did not issue MAIL/EXPN/VRFY/ETRN during connection to MTA"},
+    {Shape::sm_session, "sendmail.session", "sm-acceptingconnections",
+     "s1OHxxSn001499: dsl.example.net [198.51.100.192] (may be forged): possible SMTP attack: command=AUTH, count=6"},
+    {Shape::sm_session, "sendmail.session", "sendmail",
+     "06I02CNi016764: AUTH failure (LOGIN): authentication failure (-13) SASL(-13): authentication failure: checkpass "
+     "failed, user=user@example.com, relay=example.com [192.0.2.3] (may be forged)"},
+    {Shape::sm_session, "sendmail.session", "sm-mta",
      "STARTTLS=client, relay=smtp.bar.com., version=TLSv1/SSLv3, verify=FAIL, cipher=DHE-RSA-AES256-SHA, bits=256/256"},
 };
 } // namespace

@@ -47,12 +47,13 @@ inline std::string_view strip_angle(std::string_view s) {
     return s;
 }
 
-/// Looks for the next ", key=" separator in `s` at or after `from`, where key is [a-z_]+.
+/// Looks for the next ", key=" separator in `s` at or after `from`, where key is [a-z][a-z0-9_-]*.
 /// Returns its position or npos.
 inline std::size_t find_kv_sep(std::string_view s, std::size_t from = 0) {
     for (std::size_t i = s.find(", ", from); i != std::string_view::npos; i = s.find(", ", i + 1)) {
         std::size_t j = i + 2;
-        while (j < s.size() && ((s[j] >= 'a' && s[j] <= 'z') || s[j] == '_' || s[j] == '-')) ++j;
+        if (j >= s.size() || s[j] < 'a' || s[j] > 'z') continue;
+        while (j < s.size() && ((s[j] >= 'a' && s[j] <= 'z') || is_digit(s[j]) || s[j] == '_' || s[j] == '-')) ++j;
         if (j > i + 2 && j < s.size() && s[j] == '=') return i;
     }
     return std::string_view::npos;

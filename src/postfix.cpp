@@ -55,9 +55,10 @@ void split_host_ip(std::string_view s, std::string_view& name, std::string_view&
 }
 
 Status postfix_status(std::string_view word) {
-    if (word == "sent" || word == "deliverable") return Status::sent;
+    // "deliverable"/"undeliverable" (and "-but-not-cached") are address verification results
+    if (word == "sent" || word.starts_with("deliverable")) return Status::sent;
     if (word == "deferred") return Status::deferred;
-    if (word == "bounced" || word == "undeliverable") return Status::bounced;
+    if (word == "bounced" || word.starts_with("undeliverable")) return Status::bounced;
     if (word == "expired") return Status::expired;
     return Status::none;
 }
@@ -134,7 +135,7 @@ constexpr Prefixed kInfoPrefixes[] = {
     {"hold: ", Shape::pf_action},        {"discard: ", Shape::pf_action},
     {"redirect: ", Shape::pf_action},    {"filter: ", Shape::pf_action},
     {"replace: ", Shape::pf_action},     {"reject_warning: ", Shape::pf_action},
-    {"prepend: ", Shape::pf_action},     {"dsn_orig_rcpt", Shape::pf_action},
+    {"prepend: ", Shape::pf_action},     {"milter-", Shape::pf_action},     {"dsn_orig_rcpt", Shape::pf_action},
     {"host ", Shape::pf_delivery_info},  {"lost connection with ", Shape::pf_delivery_info},
     {"conversation with ", Shape::pf_delivery_info}, {"enabling PIX workarounds", Shape::pf_delivery_info},
     {"breaking line ", Shape::pf_delivery_info}, {"Cannot start TLS", Shape::pf_delivery_info},
@@ -172,7 +173,7 @@ LineClass parse_postfix(std::string_view program, std::string_view message, Even
         ev.shape = Shape::pf_client;
         return LineClass::event;
     }
-    if (rest.starts_with("to=<")) return parse_delivery(rest, ev);
+    if (rest.starts_with("to=")) return parse_delivery(rest, ev);
     if (consume(rest, "message-id=")) {
         ev.message_id = strip_angle(rest);
         ev.kind = EventKind::message_id;

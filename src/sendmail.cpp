@@ -82,9 +82,29 @@ LineClass unparsed(Event& ev, const char* why) {
     return LineClass::unparsed;
 }
 
+/// Lines with a queue ID that are about the SMTP session, not a queued message: sendmail
+/// names each session by the queue ID it would give a message.
+bool is_session_line(std::string_view rest) {
+    for (std::string_view p : {"rejecting commands from", "AUTH failure", "lost input channel", "timeout waiting for input",
+                               "too many connections", "Possible SMTP RCPT flood", "discarding connection"})
+        if (rest.starts_with(p)) return true;
+    if (rest.find(" did not issue MAIL/EXPN/VRFY/ETRN") != std::string_view::npos) return true;
+    // "host [ip]: EXPN root [rejected]", "host [ip] (may be forged): possible SMTP attack: ..."
+    std::size_t lb = rest.find('[');
+    if (lb != std::string_view::npos && rest.substr(0, lb).find(' ') >= lb - 1) {
+        std::size_t rb = rest.find(']', lb);
+        if (rb != std::string_view::npos) {
+            std::string_view after = rest.substr(rb + 1);
+            consume(after, " (may be forged)");
+            if (after.starts_with(": ")) return true;
+        }
+    }
+    return false;
+}
+
 constexpr std::string_view kInfoPrefixes[] = {
-    "Milter", "milter", "SMTP outgoing connect", "done", "AUTH=", "STARTTLS", "lost input channel",
-    "collect:", "clone:", "sender notify:", "Saved message in", "timeout waiting", "SYSERR", "Losing",
+    "Milter", "milter", "SMTP outgoing connect", "done", "AUTH=", "STARTTLS",
+    "collect:", "clone:", "sender notify:", "Saved message in", "SYSERR", "Losing",
     "discarded", "ETRN", "alias database", "makeconnection", "Authentication-Warning", "forward ",
     "tls_", "TLS", "[", "headers too large", "Truncated", "too many hops", "DSN:", "return to sender:",
     "postmaster notify:",
@@ -208,6 +228,10 @@ LineClass parse_sendmail(std::string_view /*program*/, std::string_view message,
             ev.shape = Shape::sm_reject_user;
             return LineClass::event;
         }
+    }
+    if (is_session_line(rest)) {
+        ev.shape = Shape::sm_session;
+        return LineClass::noqueue;
     }
     for (std::string_view p : kInfoPrefixes) {
         if (rest.starts_with(p)) {

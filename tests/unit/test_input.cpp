@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mxtrace/error.hpp"
+#include "mxtrace/input.hpp"
+#include "tmpdir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+using namespace mxtrace;
+
+namespace {
+void write(const std::filesystem::path& p, const std::string& s) {
+    std::ofstream(p, std::ios::binary) << s;
+}
+std::vector<std::string> read_all(const std::string& path, std::size_t max_line = 1 << 20) {
+    LineReader r(path, max_line);
+    std::vector<std::string> out;
+    std::string_view l;
+    while (r.next(l)) out.emplace_back(r.too_long() ? "LONG:" + std::string(l.substr(0, 3)) : std::string(l));
+    return out;
+}
+} // namespace
+
+TEST_CASE("reading plain, CRLF, unterminated, empty and gzip input") {
+    TmpDir tmp;
+    write(tmp.path / "a.log", "one\ntwo\r\n\nthree");
+    CHECK(read_all((tmp.path / "a.log").string()) == std::vector<std::string>{"one", "two", "", "three"});
+    write(tmp.path / "empty.log", "");
+    CHECK(read_all((tmp.path / "empty.log").string()).empty());
+    write(tmp.path / "b.log", "alpha\nbeta\n");
+    REQUIRE(std::system(("gzip -c " + (tmp.path / "b.log").string() + " > " + (tmp.path / "b.log.gz").string()).c_str()) == 0);
+    CHECK(read_all((tmp.path / "b.log.gz").string()) == std::vector<std::string>{"alpha", "beta"});
+    LineReader r((tmp.path / "b.log.gz").string());
+    std::string_view l;
+    r.next(l);
+    r.next(l);
+    CHECK(r.line_no() == 2);
+    CHECK(r.offset() == 11);
+}
+
+TEST_CASE("a line longer than the limit is cut and flagged, the next one is fine") {
+    TmpDir tmp;
+    write(tmp.path / "long.log", "short\n" + std::string(300000, 'x') + "\nafter\n");
+    CHECK(read_all((tmp.path / "long.log").string(), 1000) == std::vector<std::string>{"short", "LONG:xxx", "after"});
+}
+
+TEST_CASE("missing and truncated files raise a clear error") {
+    TmpDir tmp;
+    CHECK_THROWS_AS(LineReader((tmp.path / "missing.log").string()), Error);
+    std::string big;
+    for (int i = 0; i < 20000; ++i) big += "line number " + std::to_string(i * 7919) + " of a log that will be cut\n";
+    write(tmp.path / "c.log", big);
+    std::string gz = (tmp.path / "c.log.gz").string();
+    REQUIRE(std::system(("gzip -c " + (tmp.path / "c.log").string() + " > " + gz).c_str()) == 0);
+    auto size = std::filesystem::file_size(gz);
+    std::filesystem::resize_file(gz, size / 2);
+    try {
+        read_all(gz);
+        FAIL("truncated gzip read without error");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::usage);
+        CHECK(std::string(e.what()).find("c.log.gz") != std::string::npos);
+    }
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mxtrace/error.hpp"
+#include "mxtrace/store.hpp"
+#include "tmpdir.hpp"
+
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+using namespace mxtrace;
+
+namespace {
+Micros at(int d, int h) { return seconds_from_civil(2011, 12, d, h, 0, 0) * kMicrosPerSecond; }
+
+std::unique_ptr<Transaction> txn(std::string host, std::string qid, Micros first, std::string from, std::string to,
+                                 Status st = Status::sent) {
+    auto t = std::make_unique<Transaction>();
+    t->host = std::move(host);
+    t->mta = Mta::postfix;
+    t->queue_id = std::move(qid);
+    t->first_time = first;
+    t->last_time = first + 3600 * kMicrosPerSecond;
+    t->sender = std::move(from);
+    t->client_name = "ws1.foo.com";
+    t->client_ip = "192.0.2.10";
+    t->message_id = t->queue_id + "@foo.com";
+    t->complete = true;
+    Attempt a;
+    a.time = t->last_time;
+    a.recipient = std::move(to);
+    a.relay = "smtp.bar.com[198.51.100.25]:25";
+    a.status = st;
+    a.dsn = st == Status::sent ? "2.0.0" : "5.1.1";
+    a.text = st == Status::sent ? "250 2.0.0 Ok: queued as ABC" : "550 5.1.1 mailbox unavailable";
+    t->attempts.push_back(a);
+    return t;
+}
+
+SearchFilter from(std::string a) {
+    SearchFilter f;
+    f.from = std::move(a);
+    return f;
+}
+
+std::vector<std::string> qids(const std::vector<Transaction>& ts) {
+    std::vector<std::string> r;
+    for (const auto& t : ts) r.push_back(t.queue_id);
+    return r;
+}
+} // namespace
+
+TEST_CASE("store: write, search by every field, newest first") {
+    TmpDir tmp;
+    auto dir = tmp.path / "ix";
+    {
+        Store w(dir, Store::Mode::write);
+        w.put(txn("smtp", "A1", at(13, 10), "bob@foo.com", "alice@bar.com"));
+        w.put(txn("smtp", "A2", at(15, 10), "Bob@Foo.com", "carol@bar.com"));
+        w.put(txn("mx1", "A3", at(15, 12), "bob@foo.com", "dave@example.org", Status::bounced));
+        w.put(txn("smtp", "A4", at(16, 10), "", "bob@foo.com"));
+        w.commit();
+        CHECK(w.stats().added == 4);
+    }
+    struct stat st{};
+    REQUIRE(::stat(dir.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0700);
+    REQUIRE(::stat((dir / "mxtrace.sqlite").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+
+    Store r(dir, Store::Mode::read);
+    CHECK(r.count() == 4);
+    SearchFilter f;
+    CHECK(qids(r.search(f)) == std::vector<std::string>{"A4", "A3", "A2", "A1"});
+    f.from = "BOB@foo.com";
+    CHECK(qids(r.search(f)) == std::vector<std::string>{"A3", "A2", "A1"});
+    f.host = "SMTP";
+    CHECK(qids(r.search(f)) == std::vector<std::string>{"A2", "A1"});
+    f.max_results = 1;
+    CHECK(qids(r.search(f)) == std::vector<std::string>{"A2"});
+    f = {};
+    f.since = at(15, 0);
+    f.until = at(15, 23);
+    CHECK(qids(r.search(f)) == std::vector<std::string>{"A3", "A2"});
+    f = {};
+    f.since = at(13, 10) + 3600 * kMicrosPerSecond; // A1's last line is exactly then
+    CHECK(qids(r.search(f)).back() == "A1");
+    f = {};
+    f.to = "@bar.com";
+    CHECK(qids(r.search(f)) == std::vector<std::string>{"A2", "A1"});
+    f.to = "<alice@bar.com>";
+    CHECK(qids(r.search(f)) == std::vector<std::string>{"A1"});
+    f = {};
+    f.from = "<>";
+    CHECK(qids(r.search(f)) == std::vector<std::string>{"A4"});
+    f = {};
+    f.from = "@foo.com";
+    CHECK(r.search(f).size() == 3);
+    f = {};
+    f.message_id = "<A2@foo.com>";
+    CHECK(qids(r.search(f)) == std::vector<std::string>{"A2"});
+    f = {};
+    f.queue_id = "a2";
+    CHECK(r.search(f).empty()); // queue IDs are case-sensitive
+    f.queue_id = "A2";
+    CHECK(r.search(f).size() == 1);
+    f = {};
+    f.status = Status::bounced;
+    CHECK(qids(r.search(f)) == std::vector<std::string>{"A3"});
+    f = {};
+    f.relay = "SMTP.bar.com.";
+    CHECK(r.search(f).size() == 4);
+    f.relay = "198.51.100.25";
+    CHECK(r.search(f).size() == 4);
+    f = {};
+    f.client = "192.0.2.10";
+    CHECK(r.search(f).size() == 4);
+    f = {};
+    f.text = "mailbox unavailable";
+    CHECK(qids(r.search(f)) == std::vector<std::string>{"A3"});
+    f.text = "\"unavailable mailbox\"";
+    CHECK(r.search(f).empty());
+    f = {};
+    std::string explain;
+    f.from = "bob@foo.com";
+    r.search(f, &explain);
+    CHECK(explain.find("XFROMbob@foo.com") != std::string::npos);
+
+    f = {};
+    f.to = "dave@example.org";
+    auto t = r.search(f);
+    REQUIRE(t.size() == 1);
+    CHECK(t[0].attempts.size() == 1);
+    CHECK(t[0].attempts[0].dsn == "5.1.1");
+    CHECK(t[0].sender == "bob@foo.com");
+}
+
+TEST_CASE("store: writing the same transaction again updates it, nothing doubled") {
+    TmpDir tmp;
+    for (int run = 0; run < 2; ++run) {
+        Store w(tmp.path, Store::Mode::write);
+        w.put(txn("smtp", "A1", at(13, 10), "bob@foo.com", "alice@bar.com"));
+        w.commit();
+        CHECK(w.stats().added == (run == 0 ? 1u : 0u));
+        CHECK(w.stats().updated == (run == 0 ? 0u : 1u));
+    }
+    Store r(tmp.path, Store::Mode::read);
+    CHECK(r.count() == 1);
+    CHECK(r.search({}).size() == 1);
+    CHECK(r.search({})[0].attempts.size() == 1);
+}
+
+TEST_CASE("store: open transactions can be taken back") {
+    TmpDir tmp;
+    Store w(tmp.path, Store::Mode::write);
+    auto t = txn("smtp", "Q1", at(13, 10), "bob@foo.com", "x@example.net", Status::deferred);
+    t->complete = false;
+    w.put(std::move(t));
+    // from the pending batch
+    auto back = w.take_open("smtp", "Q1", at(14, 0));
+    REQUIRE(back);
+    CHECK(back->id == 0);
+    w.put(std::move(back));
+    w.commit();
+    // from the database
+    auto again = w.take_open("smtp", "Q1", at(14, 0));
+    REQUIRE(again);
+    CHECK(again->id != 0);
+    CHECK(again->attempts.size() == 1);
+    CHECK_FALSE(w.take_open("smtp", "Q1", at(14, 0) + Micros{40} * 86400 * kMicrosPerSecond)); // too old
+    CHECK_FALSE(w.take_open("mx1", "Q1", at(14, 0)));
+}
+
+TEST_CASE("store: a run killed between the SQLite and the Xapian commit is repaired on the next open") {
+    TmpDir tmp;
+    { Store w(tmp.path, Store::Mode::write); }
+    {
+        // what a killed run leaves: a committed SQLite row whose ID is on the pending list
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open((tmp.path / "mxtrace.sqlite").c_str(), &db) == SQLITE_OK);
+        const char* sql =
+            "INSERT INTO txn(id, host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, message_id, size, "
+            "nrcpt, complete, notification_queue_id, lines) VALUES(5, 'smtp', 'K1', 1, 2, 'postfix', 'kill@foo.com', '', '', "
+            "'', -1, -1, 1, '', 1); INSERT INTO xapian_pending(id) VALUES(5);";
+        REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    {
+        Store r(tmp.path, Store::Mode::read);
+        CHECK(r.search(from("kill@foo.com")).empty());
+    }
+    { Store w(tmp.path, Store::Mode::write); }
+    Store r(tmp.path, Store::Mode::read);
+    auto found = r.search(from("kill@foo.com"));
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].id == 5);
+}
+
+TEST_CASE("store: errors") {
+    TmpDir tmp;
+    try {
+        Store r(tmp.path / "none", Store::Mode::read);
+        FAIL("opened a missing index");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::bad_index);
+    }
+    Store w(tmp.path, Store::Mode::write);
+    try {
+        Store w2(tmp.path, Store::Mode::write);
+        FAIL("second writer got in");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::locked);
+        CHECK(std::string(e.what()).find("another mxtrace index is running on") != std::string::npos);
+    }
+    {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open((tmp.path / "mxtrace.sqlite").c_str(), &db) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db, "UPDATE meta SET value='99' WHERE key='schema_version'", nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    try {
+        Store r(tmp.path, Store::Mode::read);
+        FAIL("opened an index of another schema");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::bad_index);
+        CHECK(std::string(e.what()).find("schema version 99") != std::string::npos);
+    }
+}

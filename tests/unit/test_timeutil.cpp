@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mxtrace/error.hpp"
+#include "mxtrace/timeutil.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace mxtrace;
+
+TEST_CASE("civil time arithmetic") {
+    CHECK(days_from_civil(1970, 1, 1) == 0);
+    CHECK(days_from_civil(2000, 3, 1) == 11017);
+    CHECK(seconds_from_civil(2011, 12, 15, 14, 27, 18) == 1323959238);
+    CHECK(format_rfc3339(1323959238 * kMicrosPerSecond) == "2011-12-15T14:27:18Z");
+    CHECK(format_rfc3339(1323959238 * kMicrosPerSecond + 5) == "2011-12-15T14:27:18.000005Z");
+    CHECK(format_time(1323959238 * kMicrosPerSecond, nullptr) == "2011-12-15 14:27:18");
+    Zone ny("America/New_York");
+    CHECK(format_time(1323959238 * kMicrosPerSecond, &ny) == "2011-12-15 09:27:18");
+}
+
+TEST_CASE("times given on the command line") {
+    Zone utc("UTC");
+    const Micros day = seconds_from_civil(2011, 12, 15, 0, 0, 0) * kMicrosPerSecond;
+    CHECK(parse_user_time("2011-12-15", false, utc) == day);
+    CHECK(parse_user_time("2011-12-15", true, utc) == day + 86400 * kMicrosPerSecond - 1);
+    CHECK(parse_user_time("2011-12-15 14:27", false, utc) == day + (14 * 3600 + 27 * 60) * kMicrosPerSecond);
+    CHECK(parse_user_time("2011-12-15 14:27", true, utc) == day + (14 * 3600 + 28 * 60) * kMicrosPerSecond - 1);
+    CHECK(parse_user_time("2011-12-15 14:27:18", false, utc) == 1323959238 * kMicrosPerSecond);
+    CHECK(parse_user_time("2011-12-15T14:27:18", true, utc) == 1323959239 * kMicrosPerSecond - 1);
+    CHECK(parse_user_time("2011-12-15T15:27:18+01:00", false, utc) == 1323959238 * kMicrosPerSecond);
+    CHECK(parse_user_time("2011-12-15T14:27:18Z", false, utc) == 1323959238 * kMicrosPerSecond);
+    Zone berlin("Europe/Berlin");
+    CHECK(parse_user_time("2011-12-15 15:27:18", false, berlin) == 1323959238 * kMicrosPerSecond);
+    for (const char* bad : {"", "yesterday-ish", "2011-12-32", "2011-02-30", "2011-12-15 25:00", "2011-12-15 14",
+                            "2011-12-15 14:27:18+1", "15/12/2011"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_AS(parse_user_time(bad, false, utc), Error);
+    }
+    try {
+        parse_user_time("soon", false, utc);
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::usage);
+        CHECK(std::string(e.hint()).find("YYYY-MM-DD") != std::string::npos);
+    }
+}
+
+TEST_CASE("zones: DST gap and overlap are read deterministically") {
+    Zone berlin("Europe/Berlin");
+    // 2011-03-27 02:30 local does not exist: read with the offset before the gap (+01:00)
+    CHECK(berlin.local_to_utc(seconds_from_civil(2011, 3, 27, 2, 30, 0)) == seconds_from_civil(2011, 3, 27, 1, 30, 0));
+    // 2011-10-30 02:30 local happens twice: the first (summer, +02:00) is chosen
+    CHECK(berlin.local_to_utc(seconds_from_civil(2011, 10, 30, 2, 30, 0)) == seconds_from_civil(2011, 10, 30, 0, 30, 0));
+    CHECK_THROWS_AS(Zone("Not/AZone"), Error);
+}
