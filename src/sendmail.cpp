@@ -162,6 +162,7 @@ LineClass parse_sendmail(std::string_view /*program*/, std::string_view message,
         if (ev.recipients.empty() || !have_stat) return unparsed(ev, "to= line without recipients or stat=");
         if (ev.relay.empty()) ev.relay = mailer;
         ev.status = sendmail_status(ev.text, ev.dsn);
+        ev.child_queue_id = queued_as(ev.text);
         ev.kind = EventKind::delivery;
         ev.shape = Shape::sm_to;
         return LineClass::event;

@@ -35,7 +35,7 @@ Runner setup_index(CLI::App& app) {
     app.add_option("--unparsed", a->unparsed, "Write the lines that could not be understood to FILE, as FILE:LINE: reason: text")
         ->type_name("FILE");
     app.add_flag("--quiet", a->quiet, "Print no summary");
-    app.add_option("inputs", a->inputs, "Log files to read: plain or compressed (gzip, bzip2, xz, zstd); - reads standard input")
+    app.add_option("FILE", a->inputs, "Log files to read: plain or compressed (gzip, bzip2, xz, zstd); - reads standard input")
         ->type_name("FILE")
         ->required();
     return [a]() -> int {

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     CLI::App app{"mxtrace: reduce Postfix and Sendmail logs into e-mail transactions, index them, and search them.\n"
                  "See mxtrace(1) and mxtrace-COMMAND(1)."};
     app.name("mxtrace");
+    app.set_help_flag("--help", "Print this help and exit");
     app.set_version_flag("--version", std::string("mxtrace ") + MXTRACE_VERSION);
     app.require_subcommand(1);
     app.fallthrough(false);

@@ -1,0 +1,9 @@
+# nothing found: 1; bad time: 2; unknown option: 2; no index: 4
+"$MXTRACE" search --db "$DB" -f bob@foo.com; echo "exit $?"
+"$MXTRACE" index --db "$DB" -y 2011 --quiet "$FIXTURES/edge.log"
+"$MXTRACE" search --db "$DB" -f nobody@nowhere.example; echo "exit $?"
+"$MXTRACE" search --db "$DB" -d 'last tuesday'; echo "exit $?"
+"$MXTRACE" search --db "$DB" --status lost; echo "exit $?"
+"$MXTRACE" search --db "$DB" --bogus; echo "exit $?"
+"$MXTRACE" search --db "$DB" -r 0; echo "exit $?"
+"$MXTRACE" index --db "$DB"; echo "exit $?"
