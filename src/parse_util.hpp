@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Small string_view helpers shared by the MTA parsers. Internal to the library.
+#include <charconv>
 #include <cstdint>
 #include <string_view>
 
@@ -29,14 +30,10 @@ inline bool to_int(std::string_view s, std::int64_t& out) {
 
 /// Reads a decimal number such as "0.35" or "2017"; false if malformed.
 inline bool to_seconds(std::string_view s, double& out) {
-    if (s.empty()) return false;
-    double v = 0, scale = 0;
-    for (char c : s) {
-        if (c == '.' && scale == 0) { scale = 1; continue; }
-        if (!is_digit(c)) return false;
-        if (scale > 0) { scale /= 10; v += (c - '0') * scale; }
-        else v = v * 10 + (c - '0');
-    }
+    if (s.empty() || !is_digit(s[0])) return false;
+    double v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::fixed);
+    if (ec != std::errc() || p != s.data() + s.size()) return false;
     out = v;
     return true;
 }

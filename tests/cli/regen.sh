@@ -3,7 +3,7 @@
 # Usage: tests/cli/regen.sh [BUILD_DIR] [NAME...]
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$root/build}
+build=$(cd "${1:-$root/build}" && pwd)
 shift || true
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then

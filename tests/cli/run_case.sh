@@ -15,6 +15,10 @@ unset MXTRACE_DB XDG_DATA_HOME
 cd "$work" || exit 2
 bash "$case_file" >"$work/stdout" 2>"$work/stderr"
 rc=$?
+if [ $rc -eq 77 ]; then
+  cat "$work/stdout"
+  exit 77  # meson: skipped
+fi
 {
   cat "$work/stdout"
   echo "--- stderr"
