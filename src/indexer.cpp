@@ -96,6 +96,10 @@ Indexer::~Indexer() = default;
 
 void Indexer::add_input(const std::string& path) {
     Impl& m = *impl_;
+    auto warn = [&](const std::string& what, const std::string& hint) {
+        if (m.opts.warn) m.opts.warn(what, hint);
+    };
+    const std::uint64_t lines0 = m.stats.lines, empty0 = m.stats.empty, not_syslog0 = m.stats.not_syslog;
     try {
         LineReader in(path);
         std::string_view text;
@@ -103,8 +107,12 @@ void Indexer::add_input(const std::string& path) {
         m.stats.bytes += in.offset();
     } catch (const Error& e) {
         ++m.stats.files_failed;
-        std::fprintf(stderr, "mxtrace: warning: %s\nmxtrace: hint: %s\n", e.what(), e.hint().c_str());
+        warn(e.what(), e.hint());
     }
+    const std::uint64_t lines = m.stats.lines - lines0 - (m.stats.empty - empty0);
+    if (lines > 0 && m.stats.not_syslog - not_syslog0 == lines)
+        warn(fmt::format("{}: none of its {} lines is a syslog line", path == "-" ? "standard input" : path, lines),
+             "is it a mail log? mxtrace reads syslog files such as /var/log/mail.log (plain or compressed)");
 }
 
 IndexStats Indexer::finish() {

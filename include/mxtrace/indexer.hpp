@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,8 @@ struct IndexOptions {
     std::optional<int> year;        ///< year for classic (year-less) lines; default: current year
     std::string tz;                 ///< IANA zone of classic lines; empty: this machine's zone
     std::FILE* unparsed_out = nullptr; ///< where to list unparsed lines ("FILE:LINE: reason: text"), or null
+    /// Called with (message, hint) for a problem with one input that does not stop the run.
+    std::function<void(const std::string&, const std::string&)> warn;
 };
 
 /// Where every input line went. lines == attributed + noqueue + other + unparsed + empty.

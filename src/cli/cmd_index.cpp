@@ -42,6 +42,10 @@ Runner setup_index(CLI::App& app) {
         IndexOptions opts;
         if (a->year) opts.year = a->year;
         opts.tz = a->tz;
+        opts.warn = [](const std::string& what, const std::string& hint) {
+            fmt::print(stderr, "mxtrace: warning: {}\n", what);
+            if (!hint.empty()) fmt::print(stderr, "mxtrace: hint: {}\n", hint);
+        };
         std::unique_ptr<std::FILE, int (*)(std::FILE*)> unparsed(nullptr, std::fclose);
         if (!a->unparsed.empty()) {
             unparsed.reset(a->unparsed == "-" ? fdopen(dup(1), "w") : std::fopen(a->unparsed.c_str(), "w"));

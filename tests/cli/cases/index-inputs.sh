@@ -15,6 +15,6 @@ head -c 600 edge.log.gz > cut.gz
 "$MXTRACE" index --db "$DB" -y 2011 --quiet cut.gz missing.log "$FIXTURES/edge.log"; echo "exit $?"
 echo "== binary garbage"
 head -c 20000 "$MXTRACE" > garbage.bin
-"$MXTRACE" index --db "$DB" -y 2011 garbage.bin 2>&1 | grep -E 'lines read|unparsed'; echo "exit ${PIPESTATUS[0]}"
+"$MXTRACE" index --db "$DB" -y 2011 garbage.bin 2>&1 | grep -E 'lines read|unparsed|warning'; echo "exit ${PIPESTATUS[0]}"
 echo "== permissions"
 stat -c '%a %n' "$DB" "$DB/mxtrace.sqlite" | sed "s|$DB|DB|"
