@@ -3,7 +3,7 @@
 # exit code (stderr lines "seconds: ..." masked) are compared with tests/cli/cases/NAME.expected.
 # Usage: run_case.sh MXTRACE_BINARY SOURCE_ROOT NAME [--regen]
 set -u
-bin=$1 root=$2 name=$3 regen=${4:-}
+bin=$1 root=$(cd "$2" && pwd) name=$3 regen=${4:-}
 case_file=$root/tests/cli/cases/$name.sh
 expected=$root/tests/cli/cases/$name.expected
 work=$(mktemp -d "${TMPDIR:-/tmp}/mxtrace-cli-XXXXXX")
@@ -19,10 +19,12 @@ if [ $rc -eq 77 ]; then
   cat "$work/stdout"
   exit 77  # meson: skipped
 fi
+# paths that differ between machines are masked: the work directory and the source root
+mask() { sed -e "s|$work|WORK|g" -e "s|$root|ROOT|g" -E -e 's/^(seconds: +)[0-9.]+$/\1N/' "$1"; }
 {
-  cat "$work/stdout"
+  mask "$work/stdout"
   echo "--- stderr"
-  sed -E 's/^(seconds: +)[0-9.]+$/\1N/' "$work/stderr"
+  mask "$work/stderr"
   echo "--- exit $rc"
 } >"$work/actual"
 if [ "$regen" = "--regen" ]; then
