@@ -7,11 +7,15 @@
 #include "mxtrace/output.hpp"
 #include "mxtrace/reducer.hpp"
 #include "mxtrace/syslog.hpp"
+#include "testhooks.hpp"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 
 namespace mxtrace {
 
@@ -22,8 +26,72 @@ int current_year() {
     localtime_r(&now, &tm);
     return tm.tm_year + 1900;
 }
+
+Micros wall_clock() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 constexpr Micros kIdle = Micros{2} * 86400 * kMicrosPerSecond; // evict open transactions idle this long
+constexpr std::size_t kFingerprintBytes = 4096;
+
+std::string fnv_hex(std::string_view s) {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    return fmt::format("{:016x}", h);
+}
+
+/// "mail.log.2.gz" -> ("mail.log", 2); "mail.log-20111215" -> ("mail.log", 1e6 + days before 9999);
+/// "mail.log" -> ("mail.log", 0). Bigger age = older content.
+std::pair<std::string, long> rotation_age(const std::string& path) {
+    std::string p = path;
+    for (const char* ext : {".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z"}) {
+        std::string_view e(ext);
+        if (p.size() > e.size() && std::string_view(p).ends_with(e)) {
+            p.resize(p.size() - e.size());
+            break;
+        }
+    }
+    auto digits_at_end = [&](char sep, std::size_t min, std::size_t max) -> std::optional<long> {
+        std::size_t pos = p.rfind(sep);
+        if (pos == std::string::npos) return std::nullopt;
+        std::string_view d(p.data() + pos + 1, p.size() - pos - 1);
+        if (d.size() < min || d.size() > max || !std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            return std::nullopt;
+        long v = std::stol(std::string(d));
+        p.resize(pos);
+        return v;
+    };
+    if (auto n = digits_at_end('.', 1, 4)) return {p, *n};
+    if (auto d = digits_at_end('-', 8, 8)) return {p, 1000000 + (99991231 - *d)};
+    return {p, 0};
+}
 } // namespace
+
+std::vector<std::string> order_inputs(std::vector<std::string> inputs) {
+    // group by base name in order of first appearance; within a group, oldest content first
+    std::vector<std::string> bases;
+    std::vector<std::tuple<std::size_t, long, std::size_t, std::string>> keyed;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (inputs[i] == "-") {
+            keyed.emplace_back(bases.size(), 0, i, inputs[i]);
+            bases.push_back("\n-" + std::to_string(i));
+            continue;
+        }
+        auto [base, age] = rotation_age(inputs[i]);
+        auto it = std::find(bases.begin(), bases.end(), base);
+        std::size_t g = static_cast<std::size_t>(it - bases.begin());
+        if (it == bases.end()) bases.push_back(base);
+        keyed.emplace_back(g, -age, i, inputs[i]);
+    }
+    std::sort(keyed.begin(), keyed.end());
+    std::vector<std::string> out;
+    for (auto& k : keyed) out.push_back(std::move(std::get<3>(k)));
+    return out;
+}
 
 struct Indexer::Impl {
     Store& store;
@@ -34,13 +102,30 @@ struct Indexer::Impl {
     IndexStats stats;
     Event ev;
     SyslogLine sl;
-    Micros newest = INT64_MIN;
+    Micros now;
+    Micros newest;        // newest line time seen (and newest in the index at start)
+    std::vector<Checkpoint> known;   // checkpoints in the index at start
+    std::vector<Checkpoint> active;  // checkpoints of inputs read in this run
+    std::uint64_t since_commit = 0;
+    std::uint64_t raw_done_before = 0;
+    const LineReader* current = nullptr;
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 
     Impl(Store& s, IndexOptions o)
         : store(s), opts(std::move(o)), zone(opts.tz), syslog(zone, opts.year.value_or(current_year())),
           reducer([this](std::unique_ptr<Transaction> t) { store.put(std::move(t)); },
-                  [this](std::string_view host, std::string_view qid, Micros at) { return store.take_open(host, qid, at); }) {}
+                  [this](std::string_view host, std::string_view qid, Micros at, bool starts) {
+                      return store.take_open(host, qid, at, starts);
+                  }) {
+        now = opts.now ? opts.now : wall_clock();
+        newest = store.newest_time().value_or(INT64_MIN);
+        known = store.checkpoints();
+    }
+
+    Micros cutoff() const {
+        if (opts.retention_days <= 0 || newest == INT64_MIN) return INT64_MIN;
+        return std::min(now, newest) - Micros{opts.retention_days} * 86400 * kMicrosPerSecond;
+    }
 
     void list_unparsed(const LineReader& in, std::string_view why, std::string_view line) {
         if (!opts.unparsed_out) return;
@@ -50,8 +135,36 @@ struct Indexer::Impl {
         std::fwrite(out.data(), 1, out.size(), opts.unparsed_out);
     }
 
-    void line(const LineReader& in, std::string_view text) {
+    /// Writes everything in memory and the checkpoints in one commit.
+    void checkpoint() {
+        reducer.flush();
+        store.commit(active);
+        since_commit = 0;
+    }
+
+    void line(LineReader& in, Checkpoint& cp, std::string_view text) {
         ++stats.lines;
+        classify(in, text);
+        cp.offset = in.offset();
+        detail::crash_point("line");
+        if (++since_commit >= opts.commit_lines) checkpoint();
+        if ((stats.lines & 0xFFFF) == 0) {
+            reducer.evict_idle(newest, kIdle);
+            if (opts.progress) report_progress(in);
+        }
+    }
+
+    void report_progress(const LineReader& in) {
+        Progress p;
+        p.path = in.path();
+        p.raw_done = raw_done_before + in.raw_bytes_read();
+        p.raw_total = opts.input_bytes;
+        p.lines = stats.lines;
+        p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        opts.progress(p);
+    }
+
+    void classify(const LineReader& in, std::string_view text) {
         if (in.too_long()) {
             ++stats.unparsed;
             ++stats.too_long;
@@ -66,6 +179,11 @@ struct Indexer::Impl {
             ++stats.unparsed;
             ++stats.not_syslog;
             list_unparsed(in, "not a syslog line", text);
+            return;
+        }
+        if (sl.time > newest) newest = sl.time;
+        if (sl.time < cutoff()) {
+            ++stats.too_old;
             return;
         }
         ev.clear();
@@ -83,11 +201,31 @@ struct Indexer::Impl {
             return;
         case LineClass::event:
             ++stats.attributed;
-            if (sl.time > newest) newest = sl.time;
             reducer.apply(sl.host, sl.time, ev);
-            if ((stats.attributed & 0xFFFF) == 0) reducer.evict_idle(newest, kIdle);
             return;
         }
+    }
+
+    /// The checkpoint of the input whose content starts with `prefix`, or a new one.
+    Checkpoint& checkpoint_for(std::string_view prefix, const std::string& path) {
+        const std::string hash = fnv_hex(prefix);
+        auto same_content = [&](const Checkpoint& c) {
+            return c.fp_len > 0 && static_cast<std::size_t>(c.fp_len) <= prefix.size() &&
+                   fnv_hex(prefix.substr(0, static_cast<std::size_t>(c.fp_len))) == c.fp_hash;
+        };
+        // the same content given twice in one run (e.g. a file and its compressed copy)
+        for (auto& c : active)
+            if (same_content(c)) return c;
+        Checkpoint cp;
+        const Checkpoint* best = nullptr;
+        for (const auto& c : known)
+            if (same_content(c) && (!best || c.fp_len > best->fp_len)) best = &c;
+        if (best) cp = *best;
+        cp.fp_hash = hash;
+        cp.fp_len = static_cast<std::int64_t>(prefix.size());
+        cp.path = path;
+        active.push_back(cp);
+        return active.back();
     }
 };
 
@@ -96,30 +234,72 @@ Indexer::~Indexer() = default;
 
 void Indexer::add_input(const std::string& path) {
     Impl& m = *impl_;
+    ++m.stats.files;
     auto warn = [&](const std::string& what, const std::string& hint) {
         if (m.opts.warn) m.opts.warn(what, hint);
     };
+    const std::string shown = path == "-" ? "standard input" : path;
+    if (path != "-") {
+        std::error_code ec;
+        if (std::filesystem::is_directory(path, ec)) {
+            ++m.stats.files_failed;
+            warn(fmt::format("{} is a directory", path), "give the log files in it, e.g. DIR/mail.log*");
+            return;
+        }
+    }
     const std::uint64_t lines0 = m.stats.lines, empty0 = m.stats.empty, not_syslog0 = m.stats.not_syslog;
     try {
-        LineReader in(path);
+        auto in = std::make_unique<LineReader>(path);
+        std::string_view prefix = in->peek(kFingerprintBytes);
+        if (prefix.empty()) return; // empty input: nothing to read, nothing to remember
+        // a plain file may still be written to: its unfinished last line waits for the next run
+        struct stat st{};
+        const bool regular = path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+        in->hold_partial_line(regular && !in->compressed());
+        Checkpoint& cp = m.checkpoint_for(prefix, path);
+        const std::uint64_t resume = m.opts.full ? 0 : cp.offset;
+        std::uint64_t skipped = 0;
+        cp.offset = 0;
+        if (resume > 0) {
+            skipped = in->skip(resume);
+            if (skipped < resume) {
+                // same first bytes but shorter than what was read: rewritten; read it again
+                warn(fmt::format("{} is shorter than when it was last read ({} < {} bytes); reading it again from the start",
+                                 shown, skipped, resume), "");
+                in = std::make_unique<LineReader>(path);
+                in->hold_partial_line(regular && !in->compressed());
+                skipped = 0;
+            } else {
+                m.stats.skipped_bytes += skipped;
+                cp.offset = skipped;
+            }
+        }
+        m.current = in.get();
         std::string_view text;
-        while (in.next(text)) m.line(in, text);
-        m.stats.bytes += in.offset();
+        while (in->next(text)) m.line(*in, cp, text);
+        cp.offset = in->offset();
+        cp.last_read = m.now;
+        m.stats.bytes += in->offset() - skipped;
+        m.stats.held_back += in->held_back();
+        if (m.stats.lines == lines0 && in->held_back() == 0 && resume > 0) ++m.stats.files_unchanged;
+        m.raw_done_before += in->raw_bytes_read();
+        m.current = nullptr;
     } catch (const Error& e) {
+        m.current = nullptr;
         ++m.stats.files_failed;
         warn(e.what(), e.hint());
     }
     const std::uint64_t lines = m.stats.lines - lines0 - (m.stats.empty - empty0);
     if (lines > 0 && m.stats.not_syslog - not_syslog0 == lines)
-        warn(fmt::format("{}: none of its {} lines is a syslog line", path == "-" ? "standard input" : path, lines),
+        warn(fmt::format("{}: none of its {} lines is a syslog line", shown, lines),
              "is it a mail log? mxtrace reads syslog files such as /var/log/mail.log (plain or compressed)");
 }
 
 IndexStats Indexer::finish() {
     Impl& m = *impl_;
-    m.reducer.flush();
-    m.store.commit();
+    m.checkpoint();
     m.stats.writes = m.store.stats();
+    if (m.opts.retention_days > 0) m.stats.pruned = m.store.prune(m.opts.retention_days, m.now, false);
     m.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m.start).count();
     return m.stats;
 }

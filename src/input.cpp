@@ -35,6 +35,29 @@ LineReader::~LineReader() {
     if (ar_) archive_read_free(ar_);
 }
 
+bool LineReader::compressed() const {
+    return ar_ && archive_filter_count(ar_) > 1; // "none" counts as one filter
+}
+
+std::string_view LineReader::peek(std::size_t n) {
+    while (end_ - begin_ < n && fill()) {
+    }
+    return std::string_view(buf_.data() + begin_, std::min(n, end_ - begin_));
+}
+
+std::uint64_t LineReader::skip(std::uint64_t n) {
+    std::uint64_t done = 0;
+    while (done < n) {
+        if (begin_ == end_ && !fill()) break;
+        std::uint64_t k = std::min<std::uint64_t>(n - done, end_ - begin_);
+        begin_ += k;
+        done += k;
+        if (begin_ == end_) begin_ = end_ = 0;
+    }
+    offset_ += done;
+    return done;
+}
+
 std::uint64_t LineReader::raw_bytes_read() const {
     return ar_ ? static_cast<std::uint64_t>(archive_filter_bytes(ar_, -1)) : 0;
 }
@@ -103,6 +126,10 @@ bool LineReader::next(std::string_view& line) {
             return true;
         }
         if (!fill()) {
+            if (end_ > begin_ && eof_ && hold_partial_) {
+                held_back_ = end_ - begin_;
+                return false;
+            }
             if (end_ > begin_ && eof_) {
                 // last line without a newline
                 line = std::string_view(buf_.data() + begin_, end_ - begin_);

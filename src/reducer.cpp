@@ -56,26 +56,29 @@ Transaction* Reducer::find_or_start(std::string_view host, const Event& ev, Micr
     auto it = open_.find(key_);
     if (it != open_.end()) {
         Transaction& t = *it->second;
+        // A line inside the transaction's span belongs to it (a line read again, or slightly out
+        // of order). Later, Postfix may reuse the ID: after "removed", or when a second
+        // client=/pickup arrives; Sendmail gives a new message a new ID, but a second from= with
+        // the same ID is still a new message.
         bool new_message = false;
-        if (ev.mta == Mta::postfix) {
-            // after "removed" the ID is free for reuse; a second client=/pickup also means reuse
-            new_message = t.complete || (starts && (!t.client_name.empty() || !t.client_ip.empty() || t.sender));
-        } else if (starts) {
-            new_message = t.sender.has_value();
+        if (time > t.last_time || (starts && time != t.first_time)) {
+            if (ev.mta == Mta::postfix)
+                new_message = t.complete || (starts && (!t.client_name.empty() || !t.client_ip.empty() || t.sender));
+            else if (starts)
+                new_message = t.sender.has_value();
         }
         if (!new_message) return &t;
-        std::string k = key_;
-        finish(k);
-        key_ = std::move(k);
+        finish(key_);
     }
     std::unique_ptr<Transaction> t;
-    if (!starts && loader_) t = loader_(host, ev.queue_id, time);
+    if (loader_) t = loader_(host, ev.queue_id, time, starts);
     if (!t) {
         t = std::make_unique<Transaction>();
         t->host.assign(host);
         t->queue_id.assign(ev.queue_id);
         t->mta = ev.mta;
         t->first_time = t->last_time = time;
+        t->headless = !starts;
     }
     Transaction* raw = t.get();
     open_[key_] = std::move(t);
@@ -85,7 +88,6 @@ Transaction* Reducer::find_or_start(std::string_view host, const Event& ev, Micr
 void Reducer::apply(std::string_view host, Micros time, const Event& ev) {
     Transaction* t = find_or_start(host, ev, time);
     if (time > t->last_time) t->last_time = time;
-    ++t->lines;
     auto make_attempt = [&](std::string_view rcpt) {
         Attempt a;
         a.time = time;
@@ -101,16 +103,19 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev) {
     };
     switch (ev.kind) {
     case EventKind::client:
+        t->headless = false;
         t->client_name.assign(ev.client_name);
         t->client_ip.assign(ev.client_ip);
         break;
     case EventKind::pickup:
+        t->headless = false;
         if (ev.has_sender) t->sender = std::string(ev.sender);
         break;
     case EventKind::message_id:
         t->message_id.assign(ev.message_id);
         break;
     case EventKind::queued:
+        if (ev.mta == Mta::sendmail) t->headless = false;
         if (ev.has_sender) t->sender = std::string(ev.sender);
         if (ev.size >= 0) t->size = ev.size;
         if (ev.nrcpt >= 0) t->nrcpt = ev.nrcpt;

@@ -6,12 +6,15 @@
 #include "mxtrace/error.hpp"
 #include "mxtrace/fields.hpp"
 #include "sqlite_util.hpp"
+#include "testhooks.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <xapian.h>
 
+#include <csignal>
 #include <cstdlib>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -46,9 +49,18 @@ CREATE TABLE IF NOT EXISTS txn(
   nrcpt INTEGER NOT NULL,
   complete INTEGER NOT NULL,
   notification_queue_id TEXT NOT NULL,
-  lines INTEGER NOT NULL,
+  headless INTEGER NOT NULL,
   UNIQUE(host, queue_id, first_us));
 CREATE INDEX IF NOT EXISTS txn_open ON txn(host, queue_id, last_us) WHERE complete = 0;
+CREATE INDEX IF NOT EXISTS txn_last ON txn(last_us);
+CREATE TABLE IF NOT EXISTS input(
+  id INTEGER PRIMARY KEY,
+  fp_hash TEXT NOT NULL,
+  fp_len INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  offset INTEGER NOT NULL,
+  last_read_us INTEGER NOT NULL,
+  UNIQUE(fp_hash, fp_len));
 CREATE TABLE IF NOT EXISTS attempt(
   txn_id INTEGER NOT NULL,
   seq INTEGER NOT NULL,
@@ -67,7 +79,7 @@ CREATE TABLE IF NOT EXISTS xapian_pending(id INTEGER PRIMARY KEY);
 
 constexpr const char* kTxnCols =
     "id, host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, message_id, size, nrcpt, "
-    "complete, notification_queue_id, lines";
+    "complete, notification_queue_id, headless";
 
 double to_value(Micros t) { return static_cast<double>(t) / 1e6; }
 
@@ -167,8 +179,9 @@ struct Store::Impl {
     std::unordered_map<std::string, std::size_t> batch_key; // host\0qid -> newest index in batch
     std::unordered_set<std::int64_t> batch_ids;
 
-    sql::Stmt st_get, st_attempts, st_find_key, st_find_open, st_insert, st_update, st_del_attempts,
-        st_ins_attempt, st_pending;
+    sql::Stmt st_get, st_attempts, st_find_key, st_find_open, st_find_span, st_find_headless, st_insert, st_update,
+        st_del_attempts, st_del_txn, st_ins_attempt, st_pending, st_cp_insert, st_cp_update;
+    std::unordered_set<std::int64_t> merged_away; // IDs deleted by merges in the current commit
 
     Xapian::Database& reader() { return wdb ? *wdb : *xdb; }
 
@@ -183,14 +196,23 @@ struct Store::Impl {
         st_find_key = sql::Stmt(db, "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND first_us = ?");
         st_find_open = sql::Stmt(db,
                                  "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND complete = 0 AND last_us >= ? "
+                                 "AND first_us <= ? ORDER BY first_us DESC LIMIT 1");
+        st_find_span = sql::Stmt(db,
+                                 "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND first_us <= ? AND last_us >= ? "
                                  "ORDER BY first_us DESC LIMIT 1");
+        st_find_headless = sql::Stmt(db,
+                                     "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND headless = 1 AND id != ? "
+                                     "AND first_us >= ? AND first_us <= ? ORDER BY first_us LIMIT 1");
+        st_del_txn = sql::Stmt(db, "DELETE FROM txn WHERE id = ?");
+        st_cp_insert = sql::Stmt(db, "INSERT INTO input(fp_hash, fp_len, path, offset, last_read_us) VALUES(?,?,?,?,?)");
+        st_cp_update = sql::Stmt(db, "UPDATE input SET fp_hash=?, fp_len=?, path=?, offset=?, last_read_us=? WHERE id=?");
         st_insert = sql::Stmt(db,
                               "INSERT INTO txn(host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, "
-                              "message_id, size, nrcpt, complete, notification_queue_id, lines) "
+                              "message_id, size, nrcpt, complete, notification_queue_id, headless) "
                               "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         st_update = sql::Stmt(db,
                               "UPDATE txn SET host=?, queue_id=?, first_us=?, last_us=?, mta=?, sender=?, client_name=?, "
-                              "client_ip=?, message_id=?, size=?, nrcpt=?, complete=?, notification_queue_id=?, lines=? "
+                              "client_ip=?, message_id=?, size=?, nrcpt=?, complete=?, notification_queue_id=?, headless=? "
                               "WHERE id=?");
         st_del_attempts = sql::Stmt(db, "DELETE FROM attempt WHERE txn_id = ?");
         st_ins_attempt = sql::Stmt(db,
@@ -217,7 +239,7 @@ struct Store::Impl {
         t.nrcpt = static_cast<int>(st_get.i64(11));
         t.complete = st_get.i64(12) != 0;
         t.notification_queue_id = st_get.str(13);
-        t.lines = st_get.i64(14);
+        t.headless = st_get.i64(14) != 0;
         st_get.reset();
         st_attempts.reset().bind(id);
         while (st_attempts.step()) {
@@ -240,7 +262,39 @@ struct Store::Impl {
     void bind_txn(sql::Stmt& st, const Transaction& t) {
         st.bind(t.host).bind(t.queue_id).bind(t.first_time).bind(t.last_time).bind(mta_name(t.mta)).bind(t.sender);
         st.bind(t.client_name).bind(t.client_ip).bind(t.message_id).bind(t.size).bind(t.nrcpt);
-        st.bind(t.complete ? 1 : 0).bind(t.notification_queue_id).bind(t.lines);
+        st.bind(t.complete ? 1 : 0).bind(t.notification_queue_id).bind(t.headless ? 1 : 0);
+    }
+
+    /// A not-complete transaction absorbs the headless piece that continues it, if one is stored.
+    void merge_headless(Transaction& t) {
+        if (t.headless) return;
+        const Micros window = Micros{30} * 86400 * kMicrosPerSecond;
+        for (;;) {
+            st_find_headless.reset().bind(t.host).bind(t.queue_id).bind(t.id).bind(t.first_time);
+            st_find_headless.bind(t.complete ? t.last_time : t.last_time + window);
+            std::int64_t pid = st_find_headless.step() ? st_find_headless.i64(0) : 0;
+            st_find_headless.reset();
+            if (!pid) return;
+            auto p = get(pid);
+            if (!p) return;
+            for (auto& a : p->attempts) add_attempt(t, std::move(a));
+            if (!t.sender && p->sender) t.sender = p->sender;
+            if (t.message_id.empty()) t.message_id = p->message_id;
+            if (t.client_name.empty() && t.client_ip.empty()) {
+                t.client_name = p->client_name;
+                t.client_ip = p->client_ip;
+            }
+            if (t.size < 0) t.size = p->size;
+            if (t.nrcpt < 0) t.nrcpt = p->nrcpt;
+            if (t.notification_queue_id.empty()) t.notification_queue_id = p->notification_queue_id;
+            t.last_time = std::max(t.last_time, p->last_time);
+            t.complete = t.complete || p->complete;
+            st_del_attempts.reset().bind(pid).run();
+            st_del_txn.reset().bind(pid).run();
+            st_pending.reset().bind(pid).run();
+            merged_away.insert(pid);
+            ++stats.merged;
+        }
     }
 
     void write_sqlite(Transaction& t) {
@@ -249,6 +303,7 @@ struct Store::Impl {
             if (st_find_key.step()) t.id = st_find_key.i64(0);
             st_find_key.reset();
         }
+        merge_headless(t);
         if (t.id == 0) {
             st_insert.reset();
             bind_txn(st_insert, t);
@@ -323,7 +378,7 @@ struct Store::Impl {
     }
 };
 
-Store::Store(fs::path dir, Mode mode) : impl_(std::make_unique<Impl>()) {
+Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>()) {
     Impl& m = *impl_;
     m.dir = std::move(dir);
     m.mode = mode;
@@ -344,7 +399,8 @@ Store::Store(fs::path dir, Mode mode) : impl_(std::make_unique<Impl>()) {
                             "give the index a directory of its own with --db DIR");
             }
             try {
-                m.wdb = std::make_unique<Xapian::WritableDatabase>(xapian_path.string(), Xapian::DB_CREATE_OR_OPEN);
+                m.wdb = std::make_unique<Xapian::WritableDatabase>(
+                    xapian_path.string(), Xapian::DB_CREATE_OR_OPEN | (wait ? Xapian::DB_RETRY_LOCK : 0));
             } catch (const Xapian::DatabaseLockError&) {
                 throw Error(ExitCode::locked, fmt::format("another mxtrace index is running on {}", m.dir.string()),
                             "wait for it to finish, then run again");
@@ -399,35 +455,46 @@ void Store::put(std::unique_ptr<Transaction> t) {
     if (t->id) m.batch_ids.insert(t->id);
     m.batch_key[k] = m.batch.size();
     m.batch.push_back(std::move(t));
-    if (m.batch.size() >= 20000) commit();
 }
 
-std::unique_ptr<Transaction> Store::take_open(std::string_view host, std::string_view queue_id, Micros at) {
+std::size_t Store::pending() const noexcept { return impl_->batch.size(); }
+
+std::unique_ptr<Transaction> Store::take_open(std::string_view host, std::string_view queue_id, Micros at, bool starts) {
     Impl& m = *impl_;
     const Micros window = Micros{30} * 86400 * kMicrosPerSecond;
     std::string k = key_of(host, queue_id);
     if (auto it = m.batch_key.find(k); it != m.batch_key.end()) {
         auto& slot = m.batch[it->second];
-        if (slot && !slot->complete && slot->last_time >= at - window) {
-            auto t = std::move(slot);
-            m.batch_key.erase(it);
-            if (t->id) m.batch_ids.erase(t->id);
-            return t;
+        if (slot) {
+            const bool inside = at >= slot->first_time && at <= slot->last_time;
+            const bool continues = !starts && !slot->complete && slot->last_time >= at - window && slot->first_time <= at;
+            if (inside || continues) {
+                auto t = std::move(slot);
+                m.batch_key.erase(it);
+                if (t->id) m.batch_ids.erase(t->id);
+                return t;
+            }
         }
     }
-    m.st_find_open.reset().bind(host).bind(queue_id).bind(at - window);
-    std::int64_t id = m.st_find_open.step() ? m.st_find_open.i64(0) : 0;
-    m.st_find_open.reset();
+    m.st_find_span.reset().bind(host).bind(queue_id).bind(at).bind(at);
+    std::int64_t id = m.st_find_span.step() ? m.st_find_span.i64(0) : 0;
+    m.st_find_span.reset();
+    if (!id && !starts) {
+        m.st_find_open.reset().bind(host).bind(queue_id).bind(at - window).bind(at);
+        id = m.st_find_open.step() ? m.st_find_open.i64(0) : 0;
+        m.st_find_open.reset();
+    }
     if (!id || m.batch_ids.count(id)) return nullptr; // the batch holds a newer state of it
     auto t = m.get(id);
     if (!t) return nullptr;
     return std::make_unique<Transaction>(std::move(*t));
 }
 
-void Store::commit() {
+void Store::commit(std::span<Checkpoint> checkpoints) {
     Impl& m = *impl_;
-    if (m.mode != Mode::write || m.batch.empty()) return;
+    if (m.mode != Mode::write || (m.batch.empty() && checkpoints.empty())) return;
     std::vector<Transaction*> written;
+    m.merged_away.clear();
     m.db.exec("BEGIN IMMEDIATE");
     try {
         for (auto& t : m.batch) {
@@ -435,22 +502,134 @@ void Store::commit() {
             m.write_sqlite(*t);
             written.push_back(t.get());
         }
+        for (auto& cp : checkpoints) {
+            sql::Stmt& st = cp.id ? m.st_cp_update : m.st_cp_insert;
+            st.reset().bind(cp.fp_hash).bind(cp.fp_len).bind(cp.path).bind(static_cast<std::int64_t>(cp.offset));
+            st.bind(cp.last_read);
+            if (cp.id) st.bind(cp.id);
+            st.run();
+            if (!cp.id) cp.id = sqlite3_last_insert_rowid(m.db.get());
+        }
         m.db.exec("COMMIT");
     } catch (...) {
         sqlite3_exec(m.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
+    detail::crash_point("after-sqlite");
     try {
-        for (Transaction* t : written) m.wdb->replace_document(static_cast<Xapian::docid>(t->id), make_document(*t));
+        for (Transaction* t : written)
+            if (!m.merged_away.count(t->id))
+                m.wdb->replace_document(static_cast<Xapian::docid>(t->id), make_document(*t));
+        for (auto id : m.merged_away) m.wdb->delete_document(static_cast<Xapian::docid>(id));
         m.wdb->commit();
     } catch (const Xapian::Error& e) {
         throw Error(ExitCode::internal, fmt::format("writing the Xapian index in {}: {}", m.dir.string(), e.get_description()),
                     "the records are safe in SQLite; the next mxtrace index run finishes the Xapian update");
     }
+    detail::crash_point("after-xapian");
     m.db.exec("DELETE FROM xapian_pending");
     m.batch.clear();
     m.batch_key.clear();
     m.batch_ids.clear();
+}
+
+std::vector<Checkpoint> Store::checkpoints() {
+    std::vector<Checkpoint> out;
+    sql::Stmt st(impl_->db, "SELECT id, fp_hash, fp_len, path, offset, last_read_us FROM input ORDER BY last_read_us DESC, id DESC");
+    while (st.step()) {
+        Checkpoint c;
+        c.id = st.i64(0);
+        c.fp_hash = st.str(1);
+        c.fp_len = st.i64(2);
+        c.path = st.str(3);
+        c.offset = static_cast<std::uint64_t>(st.i64(4));
+        c.last_read = st.i64(5);
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+std::optional<Micros> Store::newest_time() {
+    sql::Stmt st(impl_->db, "SELECT max(last_us) FROM txn");
+    if (st.step() && !st.is_null(0)) return st.i64(0);
+    return std::nullopt;
+}
+
+PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
+    Impl& m = *impl_;
+    PruneResult r;
+    auto newest = newest_time();
+    r.anchor = newest ? std::min(now, *newest) : now;
+    r.cutoff = r.anchor - Micros{retention_days} * 86400 * kMicrosPerSecond;
+    if (retention_days <= 0 || !newest) return r;
+    std::vector<std::int64_t> ids;
+    std::map<std::string, std::uint64_t> days;
+    {
+        sql::Stmt st(m.db, "SELECT id, last_us FROM txn WHERE last_us < ? ORDER BY last_us");
+        st.bind(r.cutoff);
+        while (st.step()) {
+            ids.push_back(st.i64(0));
+            ++days[format_rfc3339(st.i64(1)).substr(0, 10)];
+        }
+    }
+    r.transactions = ids.size();
+    r.per_day.assign(days.begin(), days.end());
+    {
+        sql::Stmt st(m.db, "SELECT count(*) FROM attempt WHERE txn_id = ?");
+        for (auto id : ids) {
+            st.reset().bind(id);
+            if (st.step()) r.attempts += static_cast<std::uint64_t>(st.i64(0));
+        }
+    }
+    if (dry_run || m.mode != Mode::write || ids.empty()) return r;
+    commit(); // nothing of the batch may be lost or resurrected
+    m.db.exec("BEGIN IMMEDIATE");
+    try {
+        sql::Stmt del_a(m.db, "DELETE FROM attempt WHERE txn_id = ?");
+        for (auto id : ids) {
+            del_a.reset().bind(id).run();
+            m.st_del_txn.reset().bind(id).run();
+            m.st_pending.reset().bind(id).run();
+        }
+        m.db.exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(m.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+    for (auto id : ids) m.wdb->delete_document(static_cast<Xapian::docid>(id));
+    m.wdb->commit();
+    m.db.exec("DELETE FROM xapian_pending");
+    return r;
+}
+
+IndexInfo Store::info() {
+    Impl& m = *impl_;
+    IndexInfo i;
+    i.dir = m.dir;
+    i.schema_version = kSchemaVersion;
+    {
+        sql::Stmt st(m.db, "SELECT count(*), min(first_us), max(last_us) FROM txn");
+        if (st.step()) {
+            i.transactions = static_cast<std::uint64_t>(st.i64(0));
+            if (!st.is_null(1)) i.first_time = st.i64(1);
+            if (!st.is_null(2)) i.last_time = st.i64(2);
+        }
+    }
+    {
+        sql::Stmt st(m.db, "SELECT count(*) FROM attempt");
+        if (st.step()) i.attempts = static_cast<std::uint64_t>(st.i64(0));
+    }
+    std::error_code ec;
+    for (const char* f : {"mxtrace.sqlite", "mxtrace.sqlite-wal", "mxtrace.sqlite-shm"}) {
+        auto n = fs::file_size(m.dir / f, ec);
+        if (!ec) i.sqlite_bytes += n;
+    }
+    for (const auto& e : fs::directory_iterator(m.dir / "xapian", ec)) {
+        auto n = e.file_size(ec);
+        if (!ec) i.xapian_bytes += n;
+    }
+    i.inputs = checkpoints();
+    return i;
 }
 
 std::optional<Transaction> Store::get(std::int64_t id) { return impl_->get(id); }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 /// @file indexer.hpp
-/// The ingest pipeline: input files -> syslog envelope -> MTA parsers -> reducer -> store.
-/// Accounts for every input line (see IndexStats).
+/// The ingest pipeline: input files -> syslog envelope -> MTA parsers -> reducer -> store,
+/// with per-input checkpoints (read only what is new), retention, and an account of every line.
 #include "mxtrace/store.hpp"
 #include "mxtrace/timeutil.hpp"
 
@@ -15,15 +15,31 @@
 
 namespace mxtrace {
 
+/// Where a run is, for a progress display.
+struct Progress {
+    std::string path;              ///< input being read
+    std::uint64_t raw_done = 0;    ///< bytes of input files read so far (compressed size for compressed files)
+    std::uint64_t raw_total = 0;   ///< total bytes of all regular input files; 0 if unknown (stdin)
+    std::uint64_t lines = 0;       ///< lines read so far
+    double seconds = 0;            ///< since the run started
+};
+
 struct IndexOptions {
     std::optional<int> year;        ///< year for classic (year-less) lines; default: current year
     std::string tz;                 ///< IANA zone of classic lines; empty: this machine's zone
     std::FILE* unparsed_out = nullptr; ///< where to list unparsed lines ("FILE:LINE: reason: text"), or null
     /// Called with (message, hint) for a problem with one input that does not stop the run.
     std::function<void(const std::string&, const std::string&)> warn;
+    bool full = false;              ///< ignore checkpoints: read every input from its start
+    int retention_days = 90;        ///< keep this many days back from min(now, newest); 0 keeps all
+    Micros now = 0;                 ///< the wall clock (UTC); 0 = read the system clock
+    std::uint64_t commit_lines = 200000; ///< commit (with checkpoints) after this many lines
+    std::function<void(const Progress&)> progress; ///< called every 65,536 lines, if set
+    std::uint64_t input_bytes = 0;  ///< total size of the input files, for progress (0 unknown)
 };
 
-/// Where every input line went. lines == attributed + noqueue + other + unparsed + empty.
+/// Where every input line went.
+/// lines == attributed + noqueue + other + unparsed + empty + too_old.
 struct IndexStats {
     std::uint64_t lines = 0;        ///< lines read
     std::uint64_t attributed = 0;   ///< Postfix/Sendmail lines attributed to a transaction
@@ -34,11 +50,22 @@ struct IndexStats {
     std::uint64_t not_syslog = 0;   ///< of those, lines without a syslog timestamp and host
     std::uint64_t too_long = 0;     ///< of those, lines longer than 1 MiB
     std::uint64_t empty = 0;        ///< empty lines
-    std::uint64_t bytes = 0;        ///< bytes of (decompressed) input
+    std::uint64_t too_old = 0;      ///< lines older than the retention window (not indexed)
+    std::uint64_t bytes = 0;        ///< bytes of (decompressed) content read
+    std::uint64_t skipped_bytes = 0; ///< bytes of content skipped because an earlier run read them
+    std::uint64_t held_back = 0;    ///< bytes of unfinished last lines left for the next run
+    std::uint64_t files = 0;        ///< inputs given
+    std::uint64_t files_unchanged = 0; ///< inputs with nothing new since the last run
     std::uint64_t files_failed = 0; ///< inputs that could not be read to the end
     WriteStats writes;
+    PruneResult pruned;             ///< what retention removed at the end of the run
     double seconds = 0;
 };
+
+/// Sorts inputs so older content is read first: rotated files of the same log ("mail.log.2.gz",
+/// "mail.log.1", "mail.log", also dated "mail.log-20111215.gz") oldest first; different logs
+/// keep the order given; "-" (stdin) stays where it is.
+std::vector<std::string> order_inputs(std::vector<std::string> inputs);
 
 /// Runs the pipeline into an open writable store.
 class Indexer {
@@ -47,11 +74,13 @@ public:
     Indexer(Store& store, IndexOptions opts);
     ~Indexer();
 
-    /// Reads one input ("-" for stdin) to its end. A file that cannot be opened or is corrupt
-    /// is reported on stderr and counted in files_failed; what was read before stays indexed.
+    /// Reads one input ("-" for stdin) from its checkpoint to its end. A file that cannot be
+    /// opened or is corrupt is reported through IndexOptions::warn and counted in files_failed;
+    /// what was read before stays indexed.
     void add_input(const std::string& path);
 
-    /// Writes all transactions still in memory and commits. Returns the totals.
+    /// Writes all transactions still in memory, commits with the checkpoints, then prunes what
+    /// is older than the retention window. Returns the totals.
     IndexStats finish();
 
     struct Impl;

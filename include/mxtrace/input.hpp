@@ -20,6 +20,20 @@ public:
     /// Opens `path`; "-" reads standard input.
     /// @throws Error(usage) when the file cannot be opened or is not readable as a stream.
     explicit LineReader(std::string path, std::size_t max_line = 1 << 20);
+
+    /// The first min(n, size) bytes of content, before any line is read (n <= 65536).
+    std::string_view peek(std::size_t n);
+
+    /// Skips `n` bytes of content before any line is read; returns how many were there.
+    std::uint64_t skip(std::uint64_t n);
+
+    /// With `hold`, a last line without a newline is not returned (a writer may still be
+    /// writing it); held_back() tells its length.
+    void hold_partial_line(bool hold) noexcept { hold_partial_ = hold; }
+    std::uint64_t held_back() const noexcept { return held_back_; }
+
+    /// True if the content was decompressed (the file is not plain text).
+    bool compressed() const;
     ~LineReader();
     LineReader(const LineReader&) = delete;
     LineReader& operator=(const LineReader&) = delete;
@@ -48,6 +62,8 @@ private:
     std::size_t begin_ = 0, end_ = 0;
     std::size_t max_line_;
     bool eof_ = false;
+    bool hold_partial_ = false;
+    std::uint64_t held_back_ = 0;
     bool too_long_ = false;
     std::uint64_t line_no_ = 0;
     std::uint64_t offset_ = 0;

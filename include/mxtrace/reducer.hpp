@@ -18,10 +18,12 @@ namespace mxtrace {
 /// Receives transactions the reducer is done with for now (complete, or idle and evicted).
 using TransactionSink = std::function<void(std::unique_ptr<Transaction>)>;
 
-/// Finds a not-yet-complete transaction of (host, queue ID) written out earlier (by an eviction
-/// or an earlier run) and hands it back to the reducer; nullptr if there is none.
-using TransactionLoader = std::function<std::unique_ptr<Transaction>(std::string_view host,
-                                                                     std::string_view queue_id, Micros at)>;
+/// Finds a transaction of (host, queue ID) written out earlier (by an eviction, a checkpoint or
+/// an earlier run) that a line logged at `at` belongs to, and hands it back to the reducer:
+/// the one whose first..last span holds `at` (a line read again), else, unless `starts` (the line
+/// begins a message), the newest not-complete one; nullptr if none.
+using TransactionLoader = std::function<std::unique_ptr<Transaction>(
+    std::string_view host, std::string_view queue_id, Micros at, bool starts)>;
 
 /// The reducer. Memory is bounded by the number of messages in flight, not by input size:
 /// complete transactions leave at once, idle ones are evicted by evict_idle().
@@ -50,8 +52,5 @@ private:
     std::unordered_map<std::string, std::unique_ptr<Transaction>> open_;
     std::string key_; // scratch
 };
-
-/// Adds an attempt unless an identical one is already there (re-reading a line is harmless).
-void add_attempt(Transaction& t, Attempt a);
 
 } // namespace mxtrace

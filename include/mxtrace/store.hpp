@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,38 @@ struct SearchFilter {
 struct WriteStats {
     std::uint64_t added = 0;
     std::uint64_t updated = 0;
+    std::uint64_t merged = 0;   ///< headless pieces joined to the transaction they continue
+};
+
+/// How far one input has been read. An input is recognised by its content, not its name: the
+/// hash of its first fp_len bytes (after decompression; fp_len = min(4096, its size)).
+struct Checkpoint {
+    std::int64_t id = 0;           ///< row ID; 0 = new
+    std::string fp_hash;           ///< 16 hex digits, FNV-1a 64 of the first fp_len bytes
+    std::int64_t fp_len = 0;
+    std::string path;              ///< the name it was last read under
+    std::uint64_t offset = 0;      ///< bytes of (decompressed) content consumed, through the last complete line
+    Micros last_read = 0;          ///< wall-clock time of the last read (UTC)
+};
+
+/// What prune removed (or would remove).
+struct PruneResult {
+    Micros anchor = 0;             ///< min(now, newest last-seen time in the index)
+    Micros cutoff = 0;             ///< anchor - retention; transactions last active before it go
+    std::uint64_t transactions = 0;
+    std::uint64_t attempts = 0;
+    std::vector<std::pair<std::string, std::uint64_t>> per_day; ///< "YYYY-MM-DD" (UTC, last activity) -> count
+};
+
+/// A summary of the index for `mxtrace info`.
+struct IndexInfo {
+    std::filesystem::path dir;
+    int schema_version = 0;
+    std::uint64_t transactions = 0;
+    std::uint64_t attempts = 0;
+    std::optional<Micros> first_time, last_time;
+    std::uint64_t sqlite_bytes = 0, xapian_bytes = 0;
+    std::vector<Checkpoint> inputs;
 };
 
 /// Opens the index for reading or for writing. Only the writer mode takes the write lock.
@@ -52,10 +86,11 @@ public:
     enum class Mode { read, write };
 
     /// Opens (and in write mode creates: directory 0700, files 0600) the index in `dir`.
-    /// Write mode first replays Xapian updates that a killed run left pending.
+    /// Write mode first replays Xapian updates that a killed run left pending. With `wait`, a
+    /// writer waits for another writer's lock instead of failing.
     /// @throws Error(locked) if another writer holds the index, Error(bad_index) if it is
     ///         missing (read mode), of another schema version, or unreadable.
-    Store(std::filesystem::path dir, Mode mode);
+    Store(std::filesystem::path dir, Mode mode, bool wait = false);
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
@@ -64,13 +99,34 @@ public:
     /// happens by itself every few thousand transactions.
     void put(std::unique_ptr<Transaction> t);
 
-    /// Takes back the newest not-complete transaction of (host, queue ID) whose last line is
-    /// within 30 days before `at`, from the pending batch or the database; nullptr if none.
-    std::unique_ptr<Transaction> take_open(std::string_view host, std::string_view queue_id, Micros at);
+    /// Takes back, from the pending batch or the database, the transaction of (host, queue ID)
+    /// that a line logged at `at` belongs to: one whose span holds `at`; else, unless `starts`,
+    /// the newest not-complete one whose last line is within 30 days before `at`. nullptr if none.
+    std::unique_ptr<Transaction> take_open(std::string_view host, std::string_view queue_id, Micros at,
+                                           bool starts = false);
 
-    /// Writes the pending batch: SQLite first (rows + a pending-Xapian list, one transaction),
-    /// then Xapian (one commit), then clears the pending list.
-    void commit();
+    /// Writes the pending batch and the given checkpoints: SQLite first (rows, checkpoints and a
+    /// pending-Xapian list, one transaction), then Xapian (one commit), then clears the pending
+    /// list. A not-complete transaction absorbs a headless piece of the same host and queue ID
+    /// that continues it (written by an earlier run that read the later file first).
+    /// Checkpoints get their row IDs filled in.
+    void commit(std::span<Checkpoint> checkpoints = {});
+
+    /// Number of transactions queued by put() and not yet committed.
+    std::size_t pending() const noexcept;
+
+    /// All known inputs, most recently read first.
+    std::vector<Checkpoint> checkpoints();
+
+    /// Newest last-seen time in the index, if any.
+    std::optional<Micros> newest_time();
+
+    /// Removes (unless `dry_run`) every transaction last active before
+    /// min(now, newest_time()) - retention_days. Cost is proportional to what is removed.
+    PruneResult prune(int retention_days, Micros now, bool dry_run);
+
+    /// Counts, times, sizes and inputs.
+    IndexInfo info();
 
     /// Totals written since open.
     const WriteStats& stats() const noexcept;

@@ -44,12 +44,17 @@ struct Transaction {
     int nrcpt = -1;              ///< recipients announced, -1 unknown
     bool complete = false;       ///< the MTA said it is done (Postfix "removed"; Sendmail: all final)
     std::string notification_queue_id; ///< queue ID of the bounce/DSN this message caused
-    std::int64_t lines = 0;      ///< log lines attributed to it
+    bool headless = false;       ///< its first line read was not a start line (client=, pickup, from=):
+                                 ///< its beginning is in a file not read yet
     std::vector<Attempt> attempts;
 
     /// The status class summarising all attempts: the final state of each recipient, worst
     /// first (bounced > expired > rejected > deferred > sent); none if no attempt.
     Status summary_status() const;
 };
+
+/// Adds an attempt in time order unless an identical one is already there, so that reading a
+/// line again changes nothing.
+void add_attempt(Transaction& t, Attempt a);
 
 } // namespace mxtrace

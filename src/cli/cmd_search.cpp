@@ -15,7 +15,6 @@ namespace mxtrace::cli {
 
 namespace {
 struct SearchArgs {
-    std::string db;
     SearchFilter f;
     std::string since, until, status, format = "text";
     bool utc = false;
@@ -25,7 +24,7 @@ struct SearchArgs {
 
 Runner setup_search(CLI::App& app) {
     auto a = std::make_shared<SearchArgs>();
-    add_db_option(app, a->db);
+    add_db_option(app);
     app.add_option("-f,--from", a->f.from, "Envelope sender (case-insensitive); @DOMAIN for a whole domain; <> for the null sender")->type_name("ADDR");
     app.add_option("-t,--to", a->f.to, "Recipient or original recipient; @DOMAIN for a whole domain")->type_name("ADDR");
     app.add_option("-i,--msgid", a->f.message_id, "Message-ID, with or without angle brackets")->type_name("ID");
@@ -52,7 +51,7 @@ Runner setup_search(CLI::App& app) {
         if (!a->since.empty()) a->f.since = parse_user_time(a->since, false, zone);
         if (!a->until.empty()) a->f.until = parse_user_time(a->until, true, zone);
         a->f.status = status_from_name(a->status);
-        Store store(index_dir(a->db), Store::Mode::read);
+        Store store(index_dir(), Store::Mode::read);
         std::string explain;
         auto found = store.search(a->f, a->explain ? &explain : nullptr);
         if (a->explain) fmt::print(stderr, "query: {}\n", explain);

@@ -21,11 +21,29 @@ struct Command {
 
 Runner setup_index(CLI::App& app);
 Runner setup_search(CLI::App& app);
+Runner setup_prune(CLI::App& app);
+Runner setup_info(CLI::App& app);
 
-/// Adds --db DIR to a subcommand; the resolved directory is read with index_dir().
-void add_db_option(CLI::App& app, std::string& db);
+/// Appends a file name to `out` with control characters escaped (names come from the user's
+/// file system and are echoed to a terminal).
+void escape_path(const std::string& path, std::string& out);
+
+/// Settings shared by the subcommands that have them. Each subcommand's option is bound to the
+/// same storage, so a value from any config file section (mxtrace.conf(5)) serves them all,
+/// and a value on the command line wins.
+struct Shared {
+    std::string db;
+    int retention = 90;
+};
+Shared& shared();
+
+/// Adds --db DIR to a subcommand (bound to shared().db).
+void add_db_option(CLI::App& app);
+
+/// Adds --retention DAYS to a subcommand (bound to shared().retention).
+void add_retention_option(CLI::App& app, const std::string& help);
 
 /// --db if given, else the default (MXTRACE_DB, XDG_DATA_HOME, HOME).
-std::filesystem::path index_dir(const std::string& db);
+std::filesystem::path index_dir();
 
 } // namespace mxtrace::cli

@@ -1,16 +1,29 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "commands.hpp"
 
+#include "mxtrace/output.hpp"
 #include "mxtrace/store.hpp"
 
 namespace mxtrace::cli {
 
-void add_db_option(CLI::App& app, std::string& db) {
-    app.add_option("--db", db, "Index directory (default: $MXTRACE_DB, else $XDG_DATA_HOME/mxtrace, else ~/.local/share/mxtrace)")
+Shared& shared() {
+    static Shared s;
+    return s;
+}
+
+void add_db_option(CLI::App& app) {
+    app.add_option("--db", shared().db, "Index directory (default: $MXTRACE_DB, else $XDG_DATA_HOME/mxtrace, else ~/.local/share/mxtrace)")
         ->type_name("DIR");
 }
 
-std::filesystem::path index_dir(const std::string& db) {
+void escape_path(const std::string& path, std::string& out) { escape_text(path, out); }
+
+void add_retention_option(CLI::App& app, const std::string& help) {
+    app.add_option("--retention", shared().retention, help)->type_name("DAYS")->check(CLI::Range(0, 1000000));
+}
+
+std::filesystem::path index_dir() {
+    const std::string& db = shared().db;
     return db.empty() ? default_index_dir() : std::filesystem::path(db);
 }
 

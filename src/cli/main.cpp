@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <clocale>
+#include <cstdlib>
+#include <filesystem>
 #include <cstdio>
 #include <exception>
 
@@ -14,7 +16,22 @@ namespace {
 constexpr mxtrace::cli::Command kCommands[] = {
     {"index", "Read mail logs and add their transactions to the index", mxtrace::cli::setup_index},
     {"search", "Find transactions by sender, recipient, Message-ID, host, time and more", mxtrace::cli::setup_search},
+    {"prune", "Remove transactions older than the retention window", mxtrace::cli::setup_prune},
+    {"info", "Show the index: location, counts, time span, size, and the inputs read with their checkpoints",
+     mxtrace::cli::setup_info},
 };
+
+/// The config file read by default: $XDG_CONFIG_HOME/mxtrace/config (~/.config/mxtrace/config)
+/// if it exists, else /etc/mxtrace.conf. Format: CLI11's (TOML-like), one [section] per subcommand.
+std::string default_config() {
+    namespace fs = std::filesystem;
+    fs::path user;
+    if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) user = fs::path(x) / "mxtrace" / "config";
+    else if (const char* h = std::getenv("HOME"); h && *h) user = fs::path(h) / ".config" / "mxtrace" / "config";
+    std::error_code ec;
+    if (!user.empty() && fs::exists(user, ec)) return user.string();
+    return "/etc/mxtrace.conf";
+}
 
 int report(const mxtrace::Error& e) {
     std::fprintf(stderr, "mxtrace: error: %s\n", e.what());
@@ -30,6 +47,9 @@ int main(int argc, char** argv) {
     app.name("mxtrace");
     app.set_help_flag("--help", "Print this help and exit");
     app.set_version_flag("--version", std::string("mxtrace ") + MXTRACE_VERSION);
+    app.set_config("--config", default_config(),
+                   "Read settings from FILE (default: $XDG_CONFIG_HOME/mxtrace/config, else /etc/mxtrace.conf); see mxtrace.conf(5)")
+        ->type_name("FILE");
     app.require_subcommand(1);
     app.fallthrough(false);
     mxtrace::cli::Runner run;
@@ -47,6 +67,13 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
+    } catch (const CLI::FileError& e) {
+        std::fprintf(stderr, "mxtrace: error: config file: %s\nmxtrace: hint: see mxtrace.conf(5)\n", e.what());
+        return static_cast<int>(mxtrace::ExitCode::usage);
+    } catch (const CLI::ConversionError& e) {
+        app.exit(e);
+        std::fprintf(stderr, "mxtrace: hint: check the option values and the config file (mxtrace.conf(5))\n");
+        return static_cast<int>(mxtrace::ExitCode::usage);
     } catch (const CLI::ParseError& e) {
         app.exit(e);
         std::fprintf(stderr, "mxtrace: see 'mxtrace --help' and man mxtrace\n");

@@ -179,8 +179,8 @@ TEST_CASE("store: a run killed between the SQLite and the Xapian commit is repai
         REQUIRE(sqlite3_open((tmp.path / "mxtrace.sqlite").c_str(), &db) == SQLITE_OK);
         const char* sql =
             "INSERT INTO txn(id, host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, message_id, size, "
-            "nrcpt, complete, notification_queue_id, lines) VALUES(5, 'smtp', 'K1', 1, 2, 'postfix', 'kill@foo.com', '', '', "
-            "'', -1, -1, 1, '', 1); INSERT INTO xapian_pending(id) VALUES(5);";
+            "nrcpt, complete, notification_queue_id, headless) VALUES(5, 'smtp', 'K1', 1, 2, 'postfix', 'kill@foo.com', '', '', "
+            "'', -1, -1, 1, '', 0); INSERT INTO xapian_pending(id) VALUES(5);";
         REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
         sqlite3_close(db);
     }

@@ -9,7 +9,7 @@ C=$CORPUS
 : > totals
 run() { # run LABEL YEAR [index args...]: index one input, print its accounting line
   local label=$1 year=$2; shift 2
-  "$MXTRACE" index --db "$DB" -y "$year" --unparsed unparsed.part "$@" 2> summary || { echo "index failed: $label"; cat summary; }
+  "$MXTRACE" index --db "$DB" --retention 0 -y "$year" --unparsed unparsed.part "$@" 2> summary || { echo "index failed: $label"; cat summary; }
   cat unparsed.part >> unparsed.txt
   awk -v l="$label" '
     /^lines read:/ {r=$3} /attributed:/ {a=$2} /no queue ID:/ {n=$4} /other programs:/ {o=$3} /unparsed:/ {u=$2}
@@ -29,10 +29,12 @@ done
 for f in postfix sendmail-reject sendmail-auth; do
   run fail2ban/$f 2014 - < <(grep -v '^#' "$C/fail2ban/$f")
 done
+# these files lack a newline after their last line: through stdin, that line is read too
+# (a plain file's unfinished last line waits for the next run)
 for f in "$C"/crowdsec-hub/postfix-*/*.log "$C"/crowdsec-hub/postscreen-logs/*.log; do
-  run "crowdsec-hub/${f#"$C"/crowdsec-hub/}" 2024 "$f"
+  run "crowdsec-hub/${f#"$C"/crowdsec-hub/}" 2024 - < "$f"
 done
-run fluent-plugin-sendmail/data 2016 "$C/fluent-plugin-sendmail/data"
+run fluent-plugin-sendmail/data 2016 - < "$C/fluent-plugin-sendmail/data"  # no newline at its end, too
 run loghub-thunderbird 2005 - < <(sed -E 's/^- [0-9]+ [0-9.]+ [^ ]+ //; s/ src@/ /' "$C"/loghub-thunderbird/*.log)
 run postfix-grok-patterns/messages 2016 - < <(awk -F'\t' '{d=$1; sub(/_[0-9]+\.yaml$/, "", d);
   printf "Oct 26 18:13:50 grok postfix/%s[1]: %s\n", d, $2}' "$C/postfix-grok-patterns/messages.derived.tsv")

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// mxtrace info: see man/mxtrace-info.1.
+#include "commands.hpp"
+
+#include "mxtrace/store.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace mxtrace::cli {
+
+namespace {
+struct InfoArgs {
+};
+} // namespace
+
+Runner setup_info(CLI::App& app) {
+    auto a = std::make_shared<InfoArgs>();
+    add_db_option(app);
+    add_retention_option(app, "The retention setting to show (from the config file's [index] section, default 90)");
+    return [a]() -> int {
+        Store store(index_dir(), Store::Mode::read);
+        IndexInfo i = store.info();
+        auto t = [](const std::optional<Micros>& v) { return v ? format_rfc3339(*v) : std::string("-"); };
+        fmt::print("index:          {}\n", i.dir.string());
+        fmt::print("schema version: {}\n", i.schema_version);
+        fmt::print("transactions:   {}\n", i.transactions);
+        fmt::print("attempts:       {}\n", i.attempts);
+        fmt::print("first time:     {}\n", t(i.first_time));
+        fmt::print("last time:      {}\n", t(i.last_time));
+        fmt::print("size:           SQLite {} bytes, Xapian {} bytes\n", i.sqlite_bytes, i.xapian_bytes);
+        fmt::print("retention:      {}\n", shared().retention ? fmt::format("{} days", shared().retention) : std::string("keep everything"));
+        fmt::print("inputs:         {}\n", i.inputs.size());
+        for (const auto& c : i.inputs) {
+            std::string path;
+            escape_path(c.path, path);
+            fmt::print("  {}\n    read to byte {}, last read {}, fingerprint {} of the first {} bytes\n", path, c.offset,
+                       format_rfc3339(c.last_read), c.fp_hash, c.fp_len);
+        }
+        return 0;
+    };
+}
+
+} // namespace mxtrace::cli
