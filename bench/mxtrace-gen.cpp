@@ -41,6 +41,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -57,6 +58,9 @@ constexpr std::int64_t kSec = 1'000'000;
 constexpr std::int64_t kMin = 60 * kSec;
 constexpr std::int64_t kHour = 60 * kMin;
 constexpr std::int64_t kDay = 24 * kHour;
+/// Lines of a message may be logged a little before its arrival time (the next hop logs its
+/// side of a handover first); lines are written once they are this much older than the newest arrival.
+constexpr std::int64_t kFlushMargin = 10 * kMin;
 
 // ---------------------------------------------------------------------------------------------
 // Random numbers: xoshiro256** seeded by splitmix64. Only integer and exactly rounded double
@@ -373,6 +377,7 @@ struct Record {
     std::vector<std::string> recipients;
     std::vector<std::unique_ptr<Hop>> hops;
     std::vector<std::pair<std::string, std::string>> final; // original recipient -> final status
+    std::string client_ip; // of the first hop, for amavis's line
 
     void set_final(std::string_view r, std::string_view s) {
         for (auto& [k, v] : final)
@@ -511,18 +516,13 @@ private:
     void make_population() {
         // internal users: first.last, unique
         const std::size_t n_int = 3000;
-        for (std::size_t k = 0; k < n_int; ++k) {
-            std::uint64_t h = mix(o_.seed * 7919 + k);
-            std::string u = fmt::format("{}.{}", kFirst[k % std::size(kFirst)],
-                                        kLast[(k / std::size(kFirst) + h % 7) % std::size(kLast)]);
-            if (k >= std::size(kFirst) * std::size(kLast) / 2) u += std::to_string(k);
-            internal_.push_back(u + "@corp.example");
-        }
-        {
-            std::unordered_set<std::string> seen;
-            for (auto& u : internal_)
-                if (!seen.insert(u).second) u.insert(u.find('@'), std::to_string(seen.size()));
-        }
+        // (first, last) pairs are distinct for k < 104 * 100; a seed-dependent shift of the last
+        // names gives each seed its own ranking
+        const std::size_t shift = mix(o_.seed * 7919) % std::size(kLast);
+        for (std::size_t k = 0; k < n_int; ++k)
+            internal_.push_back(fmt::format("{}.{}@corp.example", kFirst[k % std::size(kFirst)],
+                                            kLast[(k / std::size(kFirst) * 37 + shift) % std::size(kLast)]));
+        for (std::size_t k = 0; k < n_int; ++k) internal_index_.emplace(internal_[k], k);
         int_zipf_ = std::make_unique<Zipf>(n_int);
         for (std::size_t k = 0; k < n_int; ++k) {
             // about one user in 30 forwards to an outside address
@@ -706,11 +706,11 @@ private:
 
     /// smtpd receives a message: [postscreen], connect, client=, cleanup, qmgr, disconnect.
     /// Returns the time of qmgr's "queue active" line; `hop` gets the new queue ID.
-    std::int64_t pf_receive(int host, std::int64_t t, const Client& c, std::string_view smtpd, const Env& env,
-                            std::size_t nrcpt, Hop& hop) {
+    std::int64_t pf_receive(int host, std::int64_t t, const Client& c, std::string_view smtpd, bool postscreen,
+                            const Env& env, std::size_t nrcpt, Hop& hop) {
         Host& h = hosts_[host];
         const std::string who = fmt::format("{}[{}]", c.name, c.ip);
-        if (smtpd == "postfix/smtpd") {
+        if (postscreen) {
             const int port = static_cast<int>(rng_.range(32768, 60999));
             emit(host, t, nullptr, "postfix/postscreen", h.postscreen_pid,
                  fmt::format("CONNECT from [{}]:{} to [{}]:25", c.ip, port, h.public_ip));
@@ -837,7 +837,7 @@ private:
                             dsn = "4.7.1";
                             why = fmt::format("host {}[{}] said: 450 4.7.1 <{}>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/{}.html (in reply to RCPT TO command)",
                                               d.mx_host, d.mx_ip, g.rcpt[0], d.name);
-                        } else if (g.expire && h.sendmail == false && (mix(d.h) & 1)) {
+                        } else if (g.expire && (mix(d.h) & 1)) {
                             why = fmt::format("Host or domain name not found. Name service error for name={} type=MX: Host not found, try again", d.name);
                         } else {
                             why = fmt::format("connect to {}[{}]:25: Connection timed out", d.mx_host, d.mx_ip);
@@ -871,14 +871,12 @@ private:
                     if (!g.bounce[i]) ok.push_back(i);
                 const std::int64_t t_hand = t + rng_.range(20000, 400000);
                 if (!ok.empty() && (g.route == Route::amavis || g.route == Route::to_mbox)) {
-                    Group ng;
-                    std::vector<std::string> rc, tp, og;
+                    std::vector<std::string> rc, tp;
                     for (std::size_t i : ok) {
                         rc.push_back(g.rcpt[i]);
                         tp.push_back(g.top[i]);
-                        og.push_back(g.orig[i]);
                     }
-                    next_qid = g.route == Route::amavis ? amavis_hop(host, t_hand, rec, env, rc, tp)
+                    next_qid = g.route == Route::amavis ? amavis_hop(host, t_hand, rec, env, hop.qid, rc, tp)
                                                         : mbox_hop(host, t_hand, rec, env, rc, tp);
                 }
                 t = t_hand + rng_.range(2000, 60000);
@@ -973,7 +971,7 @@ private:
                 if (u < 0.03) g.expire = true; // backscatter to a dead domain
                 else if (u < 0.08) g.defers = static_cast<int>(rng_.range(1, 6));
             }
-            pf_deliver(host, b, nr, t, ne, std::move(g_vec(std::move(g))), 1);
+            pf_deliver(host, b, nr, t, ne, g_vec(std::move(g)), 1);
         } else {
             emit(host, t, &hop, "postfix/qmgr", h.qmgr_pid, fmt::format("{}: removed", hop.qid));
         }
@@ -992,19 +990,19 @@ private:
 
     /// Content filter: the message comes back through postfix/10025/smtpd as a new queue ID
     /// and goes on to mbox. Returns the new queue ID.
-    std::string amavis_hop(int host, std::int64_t t, Record& rec, const Env& env, const std::vector<std::string>& rcpt,
-                           const std::vector<std::string>& top) {
+    std::string amavis_hop(int host, std::int64_t t, Record& rec, const Env& env, const std::string& parent_qid,
+                           const std::vector<std::string>& rcpt, const std::vector<std::string>& top) {
         Hop& hop = new_hop(rec, host, "");
         Env e2 = env;
         e2.size = env.size + 600 + static_cast<std::int64_t>(rng_.below(400));
         const std::int64_t t0 = t - rng_.range(150000, 400000);
         Client lc{"localhost", "127.0.0.1", true};
-        const std::int64_t t_active = pf_receive(host, t0, lc, "postfix/10025/smtpd", e2, rcpt.size(), hop);
+        const std::int64_t t_active = pf_receive(host, t0, lc, "postfix/10025/smtpd", false, e2, rcpt.size(), hop);
         // amavis's own summary line (another program)
         emit(host, t - rng_.range(1000, 9000), nullptr, "amavis", amavis_pid_(host),
              fmt::format("({}-{:02}) Passed CLEAN {{RelayedInbound}}, [{}]:{} <{}> -> <{}>, Queue-ID: {}, Message-ID: <{}>, mail_id: {}, Hits: {}.{:03}, size: {}, queued_as: {}, {} ms",
-                         amavis_pid_(host), rng_.range(1, 99), rec.hops.empty() ? "127.0.0.1" : client_ip_of(rec), rng_.range(32768, 60999),
-                         env.sender, rcpt[0], rec.hops[rec.hops.size() - 2]->qid, env.msgid,
+                         amavis_pid_(host), rng_.range(1, 99), rec.client_ip.empty() ? hosts_[SMTP].ip : rec.client_ip,
+                         rng_.range(32768, 60999), env.sender, rcpt[0], parent_qid, env.msgid,
                          rand_token(12, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"), rng_.range(-2, 4),
                          rng_.range(0, 999), env.size, hop.qid, rng_.range(200, 5000)));
         Group g;
@@ -1019,7 +1017,6 @@ private:
     }
 
     int amavis_pid_(int host) { return 3000 + host * 7 + static_cast<int>(rec_count_ / 1000 % 50); }
-    std::string client_ip_of(const Record& rec) const { return rec.client_ip; }
 
     /// The mail store receives from an MX and delivers: lmtp for its users, smtp to the outside
     /// for users who forward. Returns the new queue ID.
@@ -1030,14 +1027,14 @@ private:
         e2.size = env.size + 300 + static_cast<std::int64_t>(rng_.below(200));
         const std::int64_t t0 = t - rng_.range(300000, 900000);
         Client c{hosts_[from_host].fqdn, hosts_[from_host].ip, true};
-        const std::int64_t t_active = pf_receive(MBOX, t0, c, "postfix/smtpd-internal", e2, rcpt.size(), hop);
+        const std::int64_t t_active = pf_receive(MBOX, t0, c, "postfix/smtpd", false, e2, rcpt.size(), hop);
         Group local;
         local.route = Route::lmtp;
         std::vector<Group> groups;
         for (std::size_t i = 0; i < rcpt.size(); ++i) {
-            auto it = std::find(internal_.begin(), internal_.end(), rcpt[i]);
-            const std::size_t user = it == internal_.end() ? 0 : static_cast<std::size_t>(it - internal_.begin());
-            if (it != internal_.end() && forward_[user] >= 0) {
+            auto it = internal_index_.find(rcpt[i]);
+            const std::size_t user = it == internal_index_.end() ? 0 : it->second;
+            if (it != internal_index_.end() && forward_[user] >= 0) {
                 Group g;
                 g.route = Route::smtp_ext;
                 g.domain = forward_[user];
@@ -1066,7 +1063,7 @@ private:
     std::string mx_hop(int mx, std::int64_t t, Record& rec, const Env& env, const Client& c,
                        const std::vector<std::string>& rcpt, const std::vector<std::string>& top) {
         Hop& hop = new_hop(rec, mx, "");
-        const std::int64_t t_active = pf_receive(mx, t, c, "postfix/smtpd", env, rcpt.size(), hop);
+        const std::int64_t t_active = pf_receive(mx, t, c, "postfix/smtpd", true, env, rcpt.size(), hop);
         Group g;
         g.route = rng_.chance(0.7) ? Route::amavis : Route::to_mbox;
         g.rcpt = rcpt;
@@ -1103,7 +1100,7 @@ private:
                                                      : fmt::format("{}. [{}]", d->mx_host, d->mx_ip);
                 t += rng_.range(200000, 3000000);
                 const std::string delay = fmt::format("delay={}, xdelay={}", sm_delay(t - t_queued),
-                                                      sm_delay(rng_.range(0, 4 * kSec)));
+                                                      sm_delay(std::min(t - t_queued, rng_.range(0, 4 * kSec))));
                 if (round < g.defers) {
                     std::string why = d && d->greylists ? "Deferred: 451 4.7.1 Please try again later"
                                                         : fmt::format("Deferred: Connection timed out with {}.", d ? d->mx_host : hosts_[g.mx].fqdn);
@@ -1136,8 +1133,8 @@ private:
                         const std::string q = mx_hop(g.mx, t - rng_.range(1500000, 2500000), rec, env, c, ok, ok_top);
                         reply = fmt::format("Ok: queued as {}", q);
                     } else {
-                        reply = remote_ok(*d, env.msgid);
-                        if (reply.starts_with("250 ")) reply = reply.substr(reply.find(' ', 4) + 1);
+                        reply = remote_ok(*d, env.msgid).substr(4); // Sendmail drops the reply code
+                        if (reply.size() > 6 && reply[1] == '.' && reply[3] == '.') reply = reply.substr(reply.find(' ') + 1);
                     }
                     emit(SMTP, t, &hop, "sm-mta", dpid,
                          fmt::format("{}: to={}, {}, mailer=esmtp, pri={}, relay={}, dsn=2.0.0, stat=Sent ({})", hop.qid,
@@ -1266,6 +1263,7 @@ private:
         std::vector<std::string> rcpt;
         std::vector<SmGroup> groups;
         std::unordered_map<int, std::size_t> by_dom;
+        int last_dom = -1;
         for (std::size_t i = 0; i < n; ++i) {
             if (rng_.chance(0.2)) {
                 const std::string a = internal_[int_user()];
@@ -1283,7 +1281,9 @@ private:
                 g.top.push_back(a);
                 g.bounce.push_back(0);
             } else {
-                const int dom = ext_domain();
+                // several recipients at one domain are common (and share one to= line)
+                const int dom = last_dom >= 0 && rng_.chance(0.5) ? last_dom : ext_domain();
+                last_dom = dom;
                 const std::string a = ext_user(dom);
                 if (std::find(rcpt.begin(), rcpt.end(), a) != rcpt.end()) continue;
                 rcpt.push_back(a);
@@ -1338,7 +1338,9 @@ private:
         const std::string victim = ext_user(dom);
         const std::uint64_t x = rng_.next();
         const std::string ip = ip_of(x);
-        const std::string host = fmt::format("dsl-{}.dyn.{}", std::replace(std::string(ip), '.', '-'), ext_[static_cast<std::size_t>(ext_domain())].name);
+        std::string dashed = ip;
+        std::replace(dashed.begin(), dashed.end(), '.', '-');
+        const std::string host = fmt::format("dsl-{}.dyn.{}", dashed, ext_[static_cast<std::size_t>(ext_domain())].name);
         r.sender_known = false;
         r.recipients = {victim};
         r.set_final(victim, "rejected");
@@ -1359,8 +1361,9 @@ private:
         const int port = static_cast<int>(rng_.range(32768, 60999));
         const int dom = ext_domain();
         const std::string from = fmt::format("{}@{}", rand_token(8, "abcdefghijklmnopqrstuvwxyz"), ext_[static_cast<std::size_t>(dom)].name);
-        const std::string to = rng_.chance(0.5) ? internal_[int_user()]
-                                                : fmt::format("{}@corp.example", rand_token(6, "abcdefghijklmnopqrstuvwxyz"));
+        const bool relay_attempt = rng_.chance(0.3);
+        const std::string to = relay_attempt ? "postmaster@" + ext_[static_cast<std::size_t>(dom)].name
+                                             : fmt::format("{}@corp.example", rand_token(6, "abcdefghijklmnopqrstuvwxyz"));
         const std::string helo = fmt::format("[{}]", ip);
         emit(mx, t, nullptr, "postfix/postscreen", h.postscreen_pid, fmt::format("CONNECT from [{}]:{} to [{}]:25", ip, port, h.public_ip));
         if (rng_.chance(0.4)) {
@@ -1380,11 +1383,10 @@ private:
         t += rng_.range(1000, 100000);
         emit(mx, t, nullptr, "postfix/smtpd", spid, fmt::format("connect from unknown[{}]", ip));
         t += rng_.range(200000, 2 * kSec);
-        if (to.find('.') < to.find('@'))
+        if (relay_attempt)
             emit(mx, t, nullptr, "postfix/smtpd", spid,
                  fmt::format("NOQUEUE: reject: RCPT from unknown[{}]: 554 5.7.1 <{}>: Relay access denied; from=<{}> to=<{}> proto=ESMTP helo=<{}>",
-                             ip, "postmaster@" + ext_[static_cast<std::size_t>(dom)].name, from,
-                             "postmaster@" + ext_[static_cast<std::size_t>(dom)].name, helo));
+                             ip, to, from, to, helo));
         else
             emit(mx, t, nullptr, "postfix/smtpd", spid,
                  fmt::format("NOQUEUE: reject: RCPT from unknown[{}]: 550 5.1.1 <{}>: Recipient address rejected: User unknown in virtual mailbox table; from=<{}> to=<{}> proto=ESMTP helo=<{}>",
@@ -1647,11 +1649,10 @@ private:
     std::vector<Zipf> user_zipf_;
     std::vector<ExtDomain> ext_;
     std::unordered_map<std::string, int> ext_index_;
+    std::unordered_map<std::string, std::size_t> internal_index_;
     std::vector<std::unique_ptr<Record>> pending_records_;
     std::FILE* truth_ = nullptr;
     std::uint64_t seq_ = 0, next_record_ = 1, rec_count_ = 0, msg_counter_ = 0, qid_collisions_ = 0;
-
-    friend struct RecordAccess;
 
 public:
     /// Counts for the summary.
@@ -1684,7 +1685,7 @@ void Sim::run() {
         if (rng_.chance(0.62)) inbound(t);
         else outbound(t);
         write_records();
-        flush_before(t);
+        flush_before(t - kFlushMargin);
         if (++n % 100000 == 0) {
             for (Host& h : hosts_)
                 std::erase_if(h.qid_busy, [t](const auto& kv) { return kv.second < t; });
