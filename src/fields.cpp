@@ -26,10 +26,10 @@ constexpr Field kFields[] = {
 };
 
 std::uint64_t fnv1a(std::string_view s) {
-    std::uint64_t h = 1469598103934665603ULL;
+    std::uint64_t h = 0xcbf29ce484222325ULL;
     for (unsigned char c : s) {
         h ^= c;
-        h *= 1099511628211ULL;
+        h *= 0x100000001b3ULL;
     }
     return h;
 }
@@ -52,9 +52,11 @@ std::string make_term(std::string_view prefix, std::string_view value) {
         return t;
     }
     t.append(value.substr(0, 200));
-    t.append(fmt::format("{:016x}", fnv1a(value)));
+    t.append(fnv1a_hex(value));
     return t;
 }
+
+std::string fnv1a_hex(std::string_view s) { return fmt::format("{:016x}", fnv1a(s)); }
 
 std::string ascii_lower(std::string_view s) {
     std::string r(s);

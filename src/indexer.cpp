@@ -3,6 +3,7 @@
 
 #include "mxtrace/error.hpp"
 #include "mxtrace/events.hpp"
+#include "mxtrace/fields.hpp"
 #include "mxtrace/input.hpp"
 #include "mxtrace/output.hpp"
 #include "mxtrace/reducer.hpp"
@@ -34,15 +35,6 @@ Micros wall_clock() {
 
 constexpr Micros kIdle = Micros{2} * 86400 * kMicrosPerSecond; // evict open transactions idle this long
 constexpr std::size_t kFingerprintBytes = 4096;
-
-std::string fnv_hex(std::string_view s) {
-    std::uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    return fmt::format("{:016x}", h);
-}
 
 /// "mail.log.2.gz" -> ("mail.log", 2); "mail.log-20111215" -> ("mail.log", 1e6 + days before 9999);
 /// "mail.log" -> ("mail.log", 0). Bigger age = older content.
@@ -146,6 +138,7 @@ struct Indexer::Impl {
         ++stats.lines;
         classify(in, text);
         cp.offset = in.offset();
+        cp.lines = in.line_no();
         detail::crash_point("line");
         if (++since_commit >= opts.commit_lines) checkpoint();
         if ((stats.lines & 0xFFFF) == 0) {
@@ -208,10 +201,10 @@ struct Indexer::Impl {
 
     /// The checkpoint of the input whose content starts with `prefix`, or a new one.
     Checkpoint& checkpoint_for(std::string_view prefix, const std::string& path) {
-        const std::string hash = fnv_hex(prefix);
+        const std::string hash = fnv1a_hex(prefix);
         auto same_content = [&](const Checkpoint& c) {
             return c.fp_len > 0 && static_cast<std::size_t>(c.fp_len) <= prefix.size() &&
-                   fnv_hex(prefix.substr(0, static_cast<std::size_t>(c.fp_len))) == c.fp_hash;
+                   fnv1a_hex(prefix.substr(0, static_cast<std::size_t>(c.fp_len))) == c.fp_hash;
         };
         // the same content given twice in one run (e.g. a file and its compressed copy)
         for (auto& c : active)
@@ -259,9 +252,20 @@ void Indexer::add_input(const std::string& path) {
         Checkpoint& cp = m.checkpoint_for(prefix, path);
         const std::uint64_t resume = m.opts.full ? 0 : cp.offset;
         std::uint64_t skipped = 0;
+        const std::uint64_t resume_lines = cp.lines;
         cp.offset = 0;
+        cp.lines = 0;
         if (resume > 0) {
-            skipped = in->skip(resume);
+            skipped = in->skip(resume, resume_lines);
+            if (skipped < resume && path == "-") {
+                // standard input cannot be read again: it held only content read before
+                cp.offset = resume;
+                cp.lines = resume_lines;
+                cp.last_read = m.now;
+                ++m.stats.files_unchanged;
+                m.stats.skipped_bytes += skipped;
+                return;
+            }
             if (skipped < resume) {
                 // same first bytes but shorter than what was read: rewritten; read it again
                 warn(fmt::format("{} is shorter than when it was last read ({} < {} bytes); reading it again from the start",
@@ -272,12 +276,14 @@ void Indexer::add_input(const std::string& path) {
             } else {
                 m.stats.skipped_bytes += skipped;
                 cp.offset = skipped;
+                cp.lines = resume_lines;
             }
         }
         m.current = in.get();
         std::string_view text;
         while (in->next(text)) m.line(*in, cp, text);
         cp.offset = in->offset();
+        cp.lines = in->line_no();
         cp.last_read = m.now;
         m.stats.bytes += in->offset() - skipped;
         m.stats.held_back += in->held_back();

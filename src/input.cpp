@@ -13,7 +13,16 @@ namespace mxtrace {
 LineReader::LineReader(std::string path, std::size_t max_line) : path_(std::move(path)), max_line_(max_line) {
     buf_.resize(std::max<std::size_t>(max_line_ + 1, 1 << 16) + (1 << 16));
     ar_ = archive_read_new();
-    archive_read_support_filter_all(ar_);
+    // The compressions a log is found in. Not filter_all: its uuencode bidder reads up to
+    // 128 KiB ahead before the first line can be returned, which stalls pipes and FIFOs.
+    archive_read_support_filter_gzip(ar_);
+    archive_read_support_filter_bzip2(ar_);
+    archive_read_support_filter_xz(ar_);
+    archive_read_support_filter_lzma(ar_);
+    archive_read_support_filter_lzip(ar_);
+    archive_read_support_filter_zstd(ar_);
+    archive_read_support_filter_lz4(ar_);
+    archive_read_support_filter_compress(ar_);
     archive_read_support_format_raw(ar_);
     archive_read_support_format_empty(ar_);
     int r = path_ == "-" ? archive_read_open_fd(ar_, 0, 1 << 16)
@@ -45,7 +54,7 @@ std::string_view LineReader::peek(std::size_t n) {
     return std::string_view(buf_.data() + begin_, std::min(n, end_ - begin_));
 }
 
-std::uint64_t LineReader::skip(std::uint64_t n) {
+std::uint64_t LineReader::skip(std::uint64_t n, std::uint64_t lines) {
     std::uint64_t done = 0;
     while (done < n) {
         if (begin_ == end_ && !fill()) break;
@@ -55,6 +64,7 @@ std::uint64_t LineReader::skip(std::uint64_t n) {
         if (begin_ == end_) begin_ = end_ = 0;
     }
     offset_ += done;
+    if (done == n) line_no_ += lines;
     return done;
 }
 
@@ -70,20 +80,34 @@ bool LineReader::fill() {
         begin_ = 0;
     }
     if (end_ == buf_.size()) return false;
-    la_ssize_t n = archive_read_data(ar_, buf_.data() + end_, buf_.size() - end_);
-    if (n < 0) {
-        std::string msg = archive_error_string(ar_) ? archive_error_string(ar_) : "unknown error";
-        eof_ = true;
-        throw Error(ExitCode::usage,
-                    fmt::format("{}: cannot read past line {}: {}", path_ == "-" ? "standard input" : path_,
-                                line_no_, msg),
-                    "the compressed file is truncated or corrupt; the lines before this point were read");
+    // archive_read_data() would wait until the whole request is filled, which stalls on a pipe:
+    // take what the next block holds instead.
+    if (block_left_ == 0) {
+        const void* block = nullptr;
+        size_t size = 0;
+        la_int64_t off = 0;
+        int r = archive_read_data_block(ar_, &block, &size, &off);
+        if (r == ARCHIVE_EOF) {
+            eof_ = true;
+            return false;
+        }
+        if (r < ARCHIVE_WARN) {
+            std::string msg = archive_error_string(ar_) ? archive_error_string(ar_) : "unknown error";
+            eof_ = true;
+            throw Error(ExitCode::usage,
+                        fmt::format("{}: cannot read past line {}: {}", path_ == "-" ? "standard input" : path_,
+                                    line_no_, msg),
+                        "the compressed file is truncated or corrupt; the lines before this point were read");
+        }
+        block_ = static_cast<const char*>(block);
+        block_left_ = size;
+        if (size == 0) return fill();
     }
-    if (n == 0) {
-        eof_ = true;
-        return false;
-    }
-    end_ += static_cast<std::size_t>(n);
+    const std::size_t n = std::min(block_left_, buf_.size() - end_);
+    std::memcpy(buf_.data() + end_, block_, n);
+    block_ += n;
+    block_left_ -= n;
+    end_ += n;
     return true;
 }
 

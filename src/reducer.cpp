@@ -154,7 +154,11 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev) {
                 any = true;
             }
         }
-        if (!any) add_attempt(*t, make_attempt({}));
+        // nothing deferred (or all already marked expired by an earlier read of this line):
+        // one attempt without recipient records the expiry, once
+        const bool recorded = std::any_of(t->attempts.begin(), t->attempts.end(),
+                                          [](const Attempt& a) { return a.status == Status::expired; });
+        if (!any && !recorded) add_attempt(*t, make_attempt({}));
         break;
     }
     case EventKind::removed:

@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS input(
   fp_len INTEGER NOT NULL,
   path TEXT NOT NULL,
   offset INTEGER NOT NULL,
+  lines INTEGER NOT NULL,
   last_read_us INTEGER NOT NULL,
   UNIQUE(fp_hash, fp_len));
 CREATE TABLE IF NOT EXISTS attempt(
@@ -204,8 +205,8 @@ struct Store::Impl {
                                      "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND headless = 1 AND id != ? "
                                      "AND first_us >= ? AND first_us <= ? ORDER BY first_us LIMIT 1");
         st_del_txn = sql::Stmt(db, "DELETE FROM txn WHERE id = ?");
-        st_cp_insert = sql::Stmt(db, "INSERT INTO input(fp_hash, fp_len, path, offset, last_read_us) VALUES(?,?,?,?,?)");
-        st_cp_update = sql::Stmt(db, "UPDATE input SET fp_hash=?, fp_len=?, path=?, offset=?, last_read_us=? WHERE id=?");
+        st_cp_insert = sql::Stmt(db, "INSERT INTO input(fp_hash, fp_len, path, offset, lines, last_read_us) VALUES(?,?,?,?,?,?)");
+        st_cp_update = sql::Stmt(db, "UPDATE input SET fp_hash=?, fp_len=?, path=?, offset=?, lines=?, last_read_us=? WHERE id=?");
         st_insert = sql::Stmt(db,
                               "INSERT INTO txn(host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, "
                               "message_id, size, nrcpt, complete, notification_queue_id, headless) "
@@ -505,7 +506,7 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
         for (auto& cp : checkpoints) {
             sql::Stmt& st = cp.id ? m.st_cp_update : m.st_cp_insert;
             st.reset().bind(cp.fp_hash).bind(cp.fp_len).bind(cp.path).bind(static_cast<std::int64_t>(cp.offset));
-            st.bind(cp.last_read);
+            st.bind(static_cast<std::int64_t>(cp.lines)).bind(cp.last_read);
             if (cp.id) st.bind(cp.id);
             st.run();
             if (!cp.id) cp.id = sqlite3_last_insert_rowid(m.db.get());
@@ -535,7 +536,8 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
 
 std::vector<Checkpoint> Store::checkpoints() {
     std::vector<Checkpoint> out;
-    sql::Stmt st(impl_->db, "SELECT id, fp_hash, fp_len, path, offset, last_read_us FROM input ORDER BY last_read_us DESC, id DESC");
+    sql::Stmt st(impl_->db,
+                 "SELECT id, fp_hash, fp_len, path, offset, last_read_us, lines FROM input ORDER BY last_read_us DESC, id DESC");
     while (st.step()) {
         Checkpoint c;
         c.id = st.i64(0);
@@ -544,6 +546,7 @@ std::vector<Checkpoint> Store::checkpoints() {
         c.path = st.str(3);
         c.offset = static_cast<std::uint64_t>(st.i64(4));
         c.last_read = st.i64(5);
+        c.lines = static_cast<std::uint64_t>(st.i64(6));
         out.push_back(std::move(c));
     }
     return out;

@@ -36,6 +36,10 @@ enum ValueSlot : unsigned {
 /// would make a term over 240 bytes are cut and end in a 16-hex-digit FNV-1a hash of the whole.
 std::string make_term(std::string_view prefix, std::string_view value);
 
+/// FNV-1a 64-bit hash of `s` (offset basis 0xcbf29ce484222325, prime 0x100000001b3) as
+/// 16 lower-case hex digits. Used for over-long terms and input fingerprints; not cryptographic.
+std::string fnv1a_hex(std::string_view s);
+
 /// Lower-cases ASCII letters (addresses, host names).
 std::string ascii_lower(std::string_view s);
 

@@ -24,8 +24,9 @@ public:
     /// The first min(n, size) bytes of content, before any line is read (n <= 65536).
     std::string_view peek(std::size_t n);
 
-    /// Skips `n` bytes of content before any line is read; returns how many were there.
-    std::uint64_t skip(std::uint64_t n);
+    /// Skips `n` bytes of content (holding `lines` lines) before any line is read; returns how
+    /// many bytes were there. Line numbers then go on from `lines`.
+    std::uint64_t skip(std::uint64_t n, std::uint64_t lines = 0);
 
     /// With `hold`, a last line without a newline is not returned (a writer may still be
     /// writing it); held_back() tells its length.
@@ -59,6 +60,8 @@ private:
     archive* ar_ = nullptr;
     std::vector<char> buf_;
     std::string long_head_;
+    const char* block_ = nullptr;   // rest of the block libarchive handed out
+    std::size_t block_left_ = 0;
     std::size_t begin_ = 0, end_ = 0;
     std::size_t max_line_;
     bool eof_ = false;

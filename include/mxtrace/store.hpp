@@ -57,6 +57,7 @@ struct Checkpoint {
     std::int64_t fp_len = 0;
     std::string path;              ///< the name it was last read under
     std::uint64_t offset = 0;      ///< bytes of (decompressed) content consumed, through the last complete line
+    std::uint64_t lines = 0;       ///< lines consumed (so line numbers stay those of the whole file)
     Micros last_read = 0;          ///< wall-clock time of the last read (UTC)
 };
 

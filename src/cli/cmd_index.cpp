@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 namespace mxtrace::cli {
@@ -23,6 +24,7 @@ struct IndexArgs {
     std::string unparsed;
     bool full = false;
     bool wait = false;
+    bool missing_ok = false;
     bool quiet = false;
 };
 
@@ -63,6 +65,8 @@ Runner setup_index(CLI::App& app) {
     add_retention_option(app, "Keep DAYS days back from the newest time in the index (or now, if earlier); 0 keeps everything (default 90)");
     app.add_flag("--full", a->full, "Read every input from its start, ignoring what earlier runs read");
     app.add_flag("--wait", a->wait, "If another mxtrace index is running on the index, wait for it instead of failing");
+    app.add_flag("--missing-ok", a->missing_ok,
+                 "Skip inputs that do not exist without a word (for cron jobs naming mail.log.1 before the first rotation)");
     app.add_option("--unparsed", a->unparsed, "Write the lines that could not be understood to FILE, as FILE:LINE: reason: text")
         ->type_name("FILE");
     app.add_flag("--quiet", a->quiet, "Print no summary");
@@ -100,7 +104,11 @@ Runner setup_index(CLI::App& app) {
         }
         Store store(index_dir(), Store::Mode::write, a->wait);
         Indexer indexer(store, opts);
-        for (const auto& in : order_inputs(a->inputs)) indexer.add_input(in);
+        for (const auto& in : order_inputs(a->inputs)) {
+            std::error_code ec;
+            if (a->missing_ok && in != "-" && !std::filesystem::exists(in, ec)) continue;
+            indexer.add_input(in);
+        }
         IndexStats s = indexer.finish();
         if (tty) fmt::print(stderr, "\r\x1b[K");
         if (!a->quiet) {

@@ -28,6 +28,7 @@ Runner setup_prune(CLI::App& app) {
         const Micros now = std::chrono::duration_cast<std::chrono::microseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
+        { Store exists(index_dir(), Store::Mode::read); } // prune never creates an index
         Store store(index_dir(), a->dry_run ? Store::Mode::read : Store::Mode::write, a->wait);
         if (shared().retention == 0) {
             fmt::print("retention is 0: everything is kept\n");

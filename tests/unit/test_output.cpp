@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "mxtrace/fields.hpp"
 #include "mxtrace/output.hpp"
 
 #include <doctest/doctest.h>
@@ -74,4 +75,11 @@ TEST_CASE("transaction block and JSON") {
     CHECK(format_text(t, nullptr).find("from: <>\n") != std::string::npos);
     t.sender.reset();
     CHECK(format_json(t).find("\"sender\":null") != std::string::npos);
+}
+
+TEST_CASE("FNV-1a 64 test vectors") {
+    CHECK(fnv1a_hex("") == "cbf29ce484222325");
+    CHECK(fnv1a_hex("a") == "af63dc4c8601ec8c");
+    CHECK(fnv1a_hex("foobar") == "85944171f73967e8");
+    CHECK(make_term("XMSGID", std::string(300, 'x')).size() == 6 + 200 + 16);
 }
