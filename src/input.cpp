@@ -6,12 +6,46 @@
 #include <archive.h>
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 
 namespace mxtrace {
 
+namespace {
+/// True if `head` starts with the magic number of a compression libarchive reads for us
+/// (gzip, compress, bzip2, xz, lzma, lzip, zstd, lz4).
+bool looks_compressed(std::string_view head) {
+    auto starts = [&](std::string_view magic) { return head.starts_with(magic); };
+    using namespace std::string_view_literals;
+    return starts("\x1f\x8b"sv) || starts("\x1f\x9d"sv) || starts("BZh"sv) || starts("\xfd" "7zXZ\0"sv) ||
+           starts("\x5d\0\0"sv) || starts("LZIP"sv) || starts("\x28\xb5\x2f\xfd"sv) || starts("\x04\x22\x4d\x18"sv);
+}
+} // namespace
+
 LineReader::LineReader(std::string path, std::size_t max_line) : path_(std::move(path)), max_line_(max_line) {
     buf_.resize(std::max<std::size_t>(max_line_ + 1, 1 << 16) + (1 << 16));
+    if (path_ != "-") {
+        // Plain files are read with read(2) (faster, and skip() can seek); compressed ones and
+        // everything else go through libarchive.
+        fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd_ < 0)
+            throw Error(ExitCode::usage, fmt::format("cannot read {}: {}", path_, std::strerror(errno)),
+                        "check that the file exists, is readable, and is a log file (plain or compressed)");
+        struct stat st{};
+        char head[8] = {};
+        ssize_t n = 0;
+        if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) n = ::pread(fd_, head, sizeof head, 0);
+        if (S_ISREG(st.st_mode) && n >= 0 && !looks_compressed(std::string_view(head, static_cast<std::size_t>(n)))) {
+            plain_ = true;
+            return;
+        }
+        ::close(fd_);
+        fd_ = -1;
+    }
     ar_ = archive_read_new();
     // The compressions a log is found in. Not filter_all: its uuencode bidder reads up to
     // 128 KiB ahead before the first line can be returned, which stalls pipes and FIFOs.
@@ -42,10 +76,21 @@ LineReader::LineReader(std::string path, std::size_t max_line) : path_(std::move
 
 LineReader::~LineReader() {
     if (ar_) archive_read_free(ar_);
+    if (fd_ >= 0) ::close(fd_);
 }
 
 bool LineReader::compressed() const {
     return ar_ && archive_filter_count(ar_) > 1; // "none" counts as one filter
+}
+
+std::size_t LineReader::read_plain(char* to, std::size_t n) {
+    for (;;) {
+        ssize_t r = ::read(fd_, to, n);
+        if (r >= 0) return static_cast<std::size_t>(r);
+        if (errno == EINTR) continue;
+        throw Error(ExitCode::usage, fmt::format("{}: cannot read past line {}: {}", path_, line_no_, std::strerror(errno)),
+                    "check the file and the disk; the lines before this point were read");
+    }
 }
 
 std::string_view LineReader::peek(std::size_t n) {
@@ -56,6 +101,24 @@ std::string_view LineReader::peek(std::size_t n) {
 
 std::uint64_t LineReader::skip(std::uint64_t n, std::uint64_t lines) {
     std::uint64_t done = 0;
+    if (plain_) {
+        // what is buffered, then a seek, bounded by the file's size
+        done = std::min<std::uint64_t>(n, end_ - begin_);
+        begin_ += done;
+        if (done < n) {
+            struct stat st{};
+            const off_t pos = ::lseek(fd_, 0, SEEK_CUR);
+            if (::fstat(fd_, &st) == 0 && pos >= 0) {
+                const std::uint64_t left = static_cast<std::uint64_t>(std::max<off_t>(0, st.st_size - pos));
+                const std::uint64_t k = std::min(n - done, left);
+                ::lseek(fd_, static_cast<off_t>(k), SEEK_CUR);
+                done += k;
+            }
+        }
+        offset_ += done;
+        if (done == n) line_no_ += lines;
+        return done;
+    }
     while (done < n) {
         if (begin_ == end_ && !fill()) break;
         std::uint64_t k = std::min<std::uint64_t>(n - done, end_ - begin_);
@@ -69,6 +132,7 @@ std::uint64_t LineReader::skip(std::uint64_t n, std::uint64_t lines) {
 }
 
 std::uint64_t LineReader::raw_bytes_read() const {
+    if (plain_) return offset_ + (end_ - begin_);
     return ar_ ? static_cast<std::uint64_t>(archive_filter_bytes(ar_, -1)) : 0;
 }
 
@@ -80,6 +144,15 @@ bool LineReader::fill() {
         begin_ = 0;
     }
     if (end_ == buf_.size()) return false;
+    if (plain_) {
+        const std::size_t n = read_plain(buf_.data() + end_, buf_.size() - end_);
+        if (n == 0) {
+            eof_ = true;
+            return false;
+        }
+        end_ += n;
+        return true;
+    }
     // archive_read_data() would wait until the whole request is filled, which stalls on a pipe:
     // take what the next block holds instead.
     if (block_left_ == 0) {

@@ -56,8 +56,11 @@ public:
 
 private:
     bool fill();
+    std::size_t read_plain(char* to, std::size_t n);
     std::string path_;
-    archive* ar_ = nullptr;
+    archive* ar_ = nullptr;  // compressed files and stdin
+    int fd_ = -1;            // plain regular files
+    bool plain_ = false;
     std::vector<char> buf_;
     std::string long_head_;
     const char* block_ = nullptr;   // rest of the block libarchive handed out
