@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mxtrace/indexer.hpp"
 
+#include "mxtrace/clock.hpp"
 #include "mxtrace/error.hpp"
 #include "mxtrace/events.hpp"
 #include "mxtrace/fields.hpp"
@@ -101,6 +102,9 @@ struct Indexer::Impl {
     std::uint64_t since_commit = 0;
     std::uint64_t raw_done_before = 0;
     const LineReader* current = nullptr;
+    std::optional<FileClock> clock;   // of the input being read
+    Checkpoint* cp_now = nullptr;     // its checkpoint
+    std::uint64_t classic_lines = 0;  // classic lines of the input being read
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 
     Impl(Store& s, IndexOptions o)
@@ -129,6 +133,7 @@ struct Indexer::Impl {
 
     /// Writes everything in memory and the checkpoints in one commit.
     void checkpoint() {
+        if (cp_now && clock) cp_now->clock = clock->state();
         reducer.flush();
         store.commit(active);
         since_commit = 0;
@@ -174,6 +179,12 @@ struct Indexer::Impl {
             list_unparsed(in, "not a syslog line", text);
             return;
         }
+        if (sl.has_year) {
+            clock->dated(sl.time);
+        } else {
+            sl.time = clock->classic(sl);
+            ++classic_lines;
+        }
         if (sl.time > newest) newest = sl.time;
         if (sl.time < cutoff()) {
             ++stats.too_old;
@@ -194,6 +205,12 @@ struct Indexer::Impl {
             return;
         case LineClass::event:
             ++stats.attributed;
+            if (!sl.has_year && (ev.shape == Shape::sm_from || ev.shape == Shape::pf_client ||
+                                 ev.shape == Shape::pf_pickup || ev.shape == Shape::pf_message_id)) {
+                std::string w = clock->check_queue_id(ev.queue_id, ev.mta == Mta::sendmail, sl.time, sl, in.line_no(),
+                                                      in.path() == "-" ? "standard input" : in.path());
+                if (!w.empty() && opts.warn) opts.warn(w, "");
+            }
             reducer.apply(sl.host, sl.time, ev);
             return;
         }
@@ -251,6 +268,23 @@ void Indexer::add_input(const std::string& path) {
         in->hold_partial_line(regular && !in->compressed());
         Checkpoint& cp = m.checkpoint_for(prefix, path);
         const std::uint64_t resume = m.opts.full ? 0 : cp.offset;
+        // the clock: resumed with the input, or inferred from its head
+        ClockState cs = cp.clock;
+        if (resume == 0 || cs.source == YearSource::none || (m.opts.year && cs.source != YearSource::flag)) {
+            Micros limit = m.now;
+            YearSource limit_source = YearSource::now;
+            if (regular) {
+                limit = static_cast<Micros>(st.st_mtim.tv_sec) * kMicrosPerSecond;
+                limit_source = YearSource::mtime;
+            }
+            // a pipe gives what it has: do not wait for more than the fingerprint needed
+            cs = FileClock::infer(regular ? in->peek(256 * 1024) : in->buffered(), m.zone, m.opts.year, limit, limit_source, shown,
+                                  [&](const std::string& w) { warn(w, ""); });
+        }
+        m.clock.emplace(m.zone, cs, m.now);
+        m.cp_now = &cp;
+        m.classic_lines = 0;
+        cp.zone = m.zone.name();
         std::uint64_t skipped = 0;
         const std::uint64_t resume_lines = cp.lines;
         cp.offset = 0;
@@ -285,13 +319,21 @@ void Indexer::add_input(const std::string& path) {
         cp.offset = in->offset();
         cp.lines = in->line_no();
         cp.last_read = m.now;
+        cp.clock = m.clock->state();
+        if (m.classic_lines && cp.clock.source == YearSource::now)
+            warn(fmt::format("{}: its classic lines carry no year and nothing in the data gave one; they were put in "
+                             "{}, the year that puts the first of them before now",
+                             shown, cp.clock.first_year),
+                 "give -y YEAR if that is wrong");
         m.stats.bytes += in->offset() - skipped;
         m.stats.held_back += in->held_back();
         if (m.stats.lines == lines0 && in->held_back() == 0 && resume > 0) ++m.stats.files_unchanged;
         m.raw_done_before += in->raw_bytes_read();
         m.current = nullptr;
+        m.cp_now = nullptr;
     } catch (const Error& e) {
         m.current = nullptr;
+        m.cp_now = nullptr;
         ++m.stats.files_failed;
         warn(e.what(), e.hint());
     }

@@ -191,7 +191,8 @@ bool LineReader::next(std::string_view& line) {
         const void* nl = std::memchr(start, '\n', end_ - begin_);
         if (nl) {
             std::size_t len = static_cast<std::size_t>(static_cast<const char*>(nl) - start);
-            line = std::string_view(start, len);
+            line = std::string_view(start, std::min(len, max_line_));
+            too_long_ = len > max_line_;
             begin_ += len + 1;
             offset_ += len + 1;
             ++line_no_;

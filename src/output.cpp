@@ -26,6 +26,8 @@ std::size_t utf8_len(std::string_view s, std::size_t i) {
     }
     if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
     if (cp >= 0x80 && cp <= 0x9F) return 0; // C1 controls: escape them too
+    // bidirectional overrides and isolates can make a terminal show text in another order
+    if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F) return 0;
     return n;
 }
 constexpr char kHex[] = "0123456789abcdef";

@@ -13,6 +13,16 @@
 
 namespace mxtrace::sql {
 
+/// The exit code for a failed SQLite call: a damaged or foreign file is a bad index.
+inline ExitCode code_of(sqlite3* db) {
+    const int e = sqlite3_errcode(db) & 0xff;
+    return e == SQLITE_CORRUPT || e == SQLITE_NOTADB || e == SQLITE_CANTOPEN ? ExitCode::bad_index : ExitCode::internal;
+}
+inline const char* hint_of(sqlite3* db) {
+    return code_of(db) == ExitCode::bad_index ? "the index is damaged: remove the index directory and run mxtrace index again"
+                                              : "";
+}
+
 class Db {
 public:
     Db() = default;
@@ -38,7 +48,7 @@ public:
         if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
             std::string msg = err ? err : sqlite3_errmsg(db_);
             sqlite3_free(err);
-            throw Error(ExitCode::internal, fmt::format("SQLite: {} (in: {:.60})", msg, sql));
+            throw Error(code_of(db_), fmt::format("SQLite: {} (in: {:.60})", msg, sql), hint_of(db_));
         }
     }
 
@@ -85,7 +95,7 @@ public:
         int r = sqlite3_step(st_);
         if (r == SQLITE_ROW) return true;
         if (r == SQLITE_DONE) return false;
-        throw Error(ExitCode::internal, fmt::format("SQLite: {}", sqlite3_errmsg(db_)));
+        throw Error(code_of(db_), fmt::format("SQLite: {}", sqlite3_errmsg(db_)), hint_of(db_));
     }
     void run() {
         while (step()) {}

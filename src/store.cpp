@@ -35,7 +35,7 @@ namespace {
 constexpr const char* kSchemaSql = R"SQL(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS txn(
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   host TEXT NOT NULL,
   queue_id TEXT NOT NULL,
   first_us INTEGER NOT NULL,
@@ -61,6 +61,13 @@ CREATE TABLE IF NOT EXISTS input(
   offset INTEGER NOT NULL,
   lines INTEGER NOT NULL,
   last_read_us INTEGER NOT NULL,
+  year_source TEXT NOT NULL,
+  first_year INTEGER NOT NULL,
+  cur_year INTEGER NOT NULL,
+  prev_us INTEGER NOT NULL,
+  year_evidence TEXT NOT NULL,
+  offset_note TEXT NOT NULL,
+  zone TEXT NOT NULL,
   UNIQUE(fp_hash, fp_len));
 CREATE TABLE IF NOT EXISTS attempt(
   txn_id INTEGER NOT NULL,
@@ -205,8 +212,12 @@ struct Store::Impl {
                                      "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND headless = 1 AND id != ? "
                                      "AND first_us >= ? AND first_us <= ? ORDER BY first_us LIMIT 1");
         st_del_txn = sql::Stmt(db, "DELETE FROM txn WHERE id = ?");
-        st_cp_insert = sql::Stmt(db, "INSERT INTO input(fp_hash, fp_len, path, offset, lines, last_read_us) VALUES(?,?,?,?,?,?)");
-        st_cp_update = sql::Stmt(db, "UPDATE input SET fp_hash=?, fp_len=?, path=?, offset=?, lines=?, last_read_us=? WHERE id=?");
+        st_cp_insert = sql::Stmt(db,
+                                 "INSERT INTO input(fp_hash, fp_len, path, offset, lines, last_read_us, year_source, first_year, "
+                                 "cur_year, prev_us, year_evidence, offset_note, zone) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        st_cp_update = sql::Stmt(db,
+                                 "UPDATE input SET fp_hash=?, fp_len=?, path=?, offset=?, lines=?, last_read_us=?, year_source=?, "
+                                 "first_year=?, cur_year=?, prev_us=?, year_evidence=?, offset_note=?, zone=? WHERE id=?");
         st_insert = sql::Stmt(db,
                               "INSERT INTO txn(host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, "
                               "message_id, size, nrcpt, complete, notification_queue_id, headless) "
@@ -340,13 +351,28 @@ struct Store::Impl {
         for (auto id : ids) {
             auto t = get(id);
             if (t) wdb->replace_document(static_cast<Xapian::docid>(id), make_document(*t));
-            else wdb->delete_document(static_cast<Xapian::docid>(id));
+            else delete_document(id);
         }
         wdb->commit();
         db.exec("DELETE FROM xapian_pending");
     }
 
+    /// Deletes a Xapian document; one that was never written (a piece merged away in the batch
+    /// that made it) is no error.
+    void delete_document(std::int64_t id) {
+        try {
+            wdb->delete_document(static_cast<Xapian::docid>(id));
+        } catch (const Xapian::DocNotFoundError&) {
+        }
+    }
+
     void check_schema_sqlite() {
+        {
+            sql::Stmt t(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+            if (!t.step() || t.i64(0) == 0)
+                throw Error(ExitCode::bad_index, fmt::format("no mxtrace index in {} yet", dir.string()),
+                            "if mxtrace index is creating it, try again once its first commit is done; else run mxtrace index");
+        }
         sql::Stmt st(db, "SELECT value FROM meta WHERE key = 'schema_version'");
         if (st.step()) {
             std::string v = st.str(0);
@@ -359,8 +385,8 @@ struct Store::Impl {
             sql::Stmt ins(db, "INSERT INTO meta(key, value) VALUES('schema_version', ?)");
             ins.bind(std::to_string(kSchemaVersion)).run();
         } else {
-            throw Error(ExitCode::bad_index, fmt::format("{} holds no mxtrace index (no schema version)", dir.string()),
-                        "run mxtrace index to create it");
+            throw Error(ExitCode::bad_index, fmt::format("no mxtrace index in {} yet", dir.string()),
+                        "if mxtrace index is creating it, try again once its first commit is done; else run mxtrace index");
         }
     }
 
@@ -370,6 +396,9 @@ struct Store::Impl {
         if (v.empty() && wdb) {
             wdb->set_metadata("mxtrace_schema", std::to_string(kSchemaVersion));
             wdb->commit();
+        } else if (v.empty()) {
+            throw Error(ExitCode::bad_index, fmt::format("no mxtrace index in {} yet", dir.string()),
+                        "if mxtrace index is creating it, try again once its first commit is done; else run mxtrace index");
         } else if (v != std::to_string(kSchemaVersion)) {
             throw Error(ExitCode::bad_index,
                         fmt::format("the Xapian index in {} has schema version '{}'; this mxtrace reads version {}",
@@ -408,8 +437,9 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
             }
             m.db = sql::Db(sqlite_path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
             m.db.exec("PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+            m.db.exec("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;");
+            m.check_schema_sqlite(); // before creating anything else in an index of another version
             m.db.exec(kSchemaSql);
-            m.check_schema_sqlite();
             m.check_schema_xapian();
             m.prepare_read();
             m.prepare_write();
@@ -507,6 +537,8 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
             sql::Stmt& st = cp.id ? m.st_cp_update : m.st_cp_insert;
             st.reset().bind(cp.fp_hash).bind(cp.fp_len).bind(cp.path).bind(static_cast<std::int64_t>(cp.offset));
             st.bind(static_cast<std::int64_t>(cp.lines)).bind(cp.last_read);
+            st.bind(year_source_name(cp.clock.source)).bind(cp.clock.first_year).bind(cp.clock.year).bind(cp.clock.prev);
+            st.bind(cp.clock.evidence).bind(cp.clock.offset_note).bind(cp.zone);
             if (cp.id) st.bind(cp.id);
             st.run();
             if (!cp.id) cp.id = sqlite3_last_insert_rowid(m.db.get());
@@ -521,7 +553,7 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
         for (Transaction* t : written)
             if (!m.merged_away.count(t->id))
                 m.wdb->replace_document(static_cast<Xapian::docid>(t->id), make_document(*t));
-        for (auto id : m.merged_away) m.wdb->delete_document(static_cast<Xapian::docid>(id));
+        for (auto id : m.merged_away) m.delete_document(id);
         m.wdb->commit();
     } catch (const Xapian::Error& e) {
         throw Error(ExitCode::internal, fmt::format("writing the Xapian index in {}: {}", m.dir.string(), e.get_description()),
@@ -537,7 +569,8 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
 std::vector<Checkpoint> Store::checkpoints() {
     std::vector<Checkpoint> out;
     sql::Stmt st(impl_->db,
-                 "SELECT id, fp_hash, fp_len, path, offset, last_read_us, lines FROM input ORDER BY last_read_us DESC, id DESC");
+                 "SELECT id, fp_hash, fp_len, path, offset, last_read_us, lines, year_source, first_year, cur_year, prev_us, "
+                 "year_evidence, offset_note, zone FROM input ORDER BY last_read_us DESC, id DESC");
     while (st.step()) {
         Checkpoint c;
         c.id = st.i64(0);
@@ -547,6 +580,13 @@ std::vector<Checkpoint> Store::checkpoints() {
         c.offset = static_cast<std::uint64_t>(st.i64(4));
         c.last_read = st.i64(5);
         c.lines = static_cast<std::uint64_t>(st.i64(6));
+        c.clock.source = year_source_from_name(st.str(7));
+        c.clock.first_year = static_cast<int>(st.i64(8));
+        c.clock.year = static_cast<int>(st.i64(9));
+        c.clock.prev = st.i64(10);
+        c.clock.evidence = st.str(11);
+        c.clock.offset_note = st.str(12);
+        c.zone = st.str(13);
         out.push_back(std::move(c));
     }
     return out;
@@ -599,7 +639,7 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
         sqlite3_exec(m.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
-    for (auto id : ids) m.wdb->delete_document(static_cast<Xapian::docid>(id));
+    for (auto id : ids) m.delete_document(id);
     m.wdb->commit();
     m.db.exec("DELETE FROM xapian_pending");
     return r;

@@ -7,6 +7,13 @@ namespace {
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 inline unsigned d2(const char* p) { return static_cast<unsigned>((p[0] - '0') * 10 + (p[1] - '0')); }
 
+/// Days in month `m` (1..12); February has 29 unless `year` is given and is not a leap year.
+unsigned days_in_month(unsigned m, int year = 0) {
+    static constexpr unsigned kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && year && !is_leap(year)) return 28;
+    return kDays[m - 1];
+}
+
 // Month from its three-letter English abbreviation, 1..12, or 0.
 unsigned month_of(const char* p) {
     switch (p[0]) {
@@ -35,7 +42,7 @@ bool SyslogParser::parse_classic(std::string_view& s, SyslogLine& out) {
     if (!is_digit(p[i])) return false;
     day = static_cast<unsigned>(p[i++] - '0');
     if (is_digit(p[i])) day = day * 10 + static_cast<unsigned>(p[i++] - '0');
-    if (p[i++] != ' ' || day < 1 || day > 31) return false;
+    if (p[i++] != ' ' || day < 1 || day > days_in_month(mon)) return false; // Feb 29: FileClock picks a leap year
     if (s.size() < i + 9) return false;
     const char* t = p + i;
     if (!is_digit(t[0]) || !is_digit(t[1]) || t[2] != ':' || !is_digit(t[3]) || !is_digit(t[4]) || t[5] != ':' ||
@@ -58,6 +65,10 @@ bool SyslogParser::parse_classic(std::string_view& s, SyslogLine& out) {
     std::int64_t local = seconds_from_civil(year_, mon, day, hh, mm, ss);
     out.time = zone_.local_to_utc(local) * kMicrosPerSecond + frac;
     out.has_year = false;
+    out.mon = static_cast<unsigned char>(mon);
+    out.day = static_cast<unsigned char>(day);
+    out.sod = static_cast<std::int32_t>(hh * 3600 + mm * 60 + ss);
+    out.frac = frac;
     s.remove_prefix(i + 1);
     return true;
 }
@@ -71,7 +82,7 @@ bool SyslogParser::parse_rfc3339(std::string_view& s, SyslogLine& out) {
     if (p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != ' ') || p[13] != ':' || p[16] != ':') return false;
     int y = static_cast<int>(d2(p) * 100 + d2(p + 2));
     unsigned mo = d2(p + 5), d = d2(p + 8), hh = d2(p + 11), mm = d2(p + 14), ss = d2(p + 17);
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60) return false;
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(mo, y) || hh > 23 || mm > 59 || ss > 60) return false;
     std::size_t i = 19;
     Micros frac = 0;
     if (i < s.size() && s[i] == '.') {
@@ -87,7 +98,7 @@ bool SyslogParser::parse_rfc3339(std::string_view& s, SyslogLine& out) {
     if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
         ++i;
     } else if (i + 6 <= s.size() && (s[i] == '+' || s[i] == '-') && is_digit(s[i + 1]) && is_digit(s[i + 2]) &&
-               s[i + 3] == ':' && is_digit(s[i + 4]) && is_digit(s[i + 5])) {
+               s[i + 3] == ':' && is_digit(s[i + 4]) && is_digit(s[i + 5]) && d2(&s[i + 1]) <= 23 && d2(&s[i + 4]) <= 59) {
         std::int64_t off = d2(&s[i + 1]) * 3600 + d2(&s[i + 4]) * 60;
         secs -= s[i] == '+' ? off : -off;
         i += 6;

@@ -72,6 +72,23 @@ std::int64_t Zone::local_to_utc(std::int64_t local_seconds) {
     return local_seconds - off;
 }
 
+std::pair<std::int64_t, std::int64_t> Zone::local_to_utc_both(std::int64_t local_seconds) {
+    const std::int64_t bucket = floor_div(local_seconds, 900);
+    if (bucket == l2u_bucket_) return {local_seconds - l2u_offset_, local_seconds - l2u_offset_};
+    auto info = zone_->get_info(date::local_seconds{std::chrono::seconds{local_seconds}});
+    const std::int64_t first = local_seconds - info.first.offset.count();
+    if (info.result == date::local_info::ambiguous) return {first, local_seconds - info.second.offset.count()};
+    if (info.result == date::local_info::unique) {
+        l2u_bucket_ = bucket;
+        l2u_offset_ = info.first.offset.count();
+    }
+    return {first, first};
+}
+
+int year_of(Micros t, std::int64_t offset_seconds) {
+    return civil_from_seconds(floor_div(t, kMicrosPerSecond) + offset_seconds).y;
+}
+
 std::int64_t Zone::offset_at(std::int64_t utc_seconds) {
     const std::int64_t bucket = floor_div(utc_seconds, 900);
     if (bucket == u2l_bucket_) return u2l_offset_;

@@ -24,6 +24,9 @@ public:
     /// The first min(n, size) bytes of content, before any line is read (n <= 65536).
     std::string_view peek(std::size_t n);
 
+    /// What is buffered and not yet returned as lines (after peek(): the head of the content).
+    std::string_view buffered() const noexcept { return std::string_view(buf_.data() + begin_, end_ - begin_); }
+
     /// Skips `n` bytes of content (holding `lines` lines) before any line is read; returns how
     /// many bytes were there. Line numbers then go on from `lines`.
     std::uint64_t skip(std::uint64_t n, std::uint64_t lines = 0);

@@ -4,6 +4,7 @@
 /// The index: SQLite holds the transaction records (the source of truth), Xapian the search
 /// terms and the time values. A transaction's SQLite rowid is its Xapian document ID.
 /// Commit order and recovery rule: see ARCHITECTURE.md, "Storage".
+#include "mxtrace/clock.hpp"
 #include "mxtrace/events.hpp"
 #include "mxtrace/timeutil.hpp"
 #include "mxtrace/transaction.hpp"
@@ -20,7 +21,7 @@
 namespace mxtrace {
 
 /// Schema version of both stores; stored in each and checked on every open.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 /// The index directory: `$MXTRACE_DB`, else `$XDG_DATA_HOME/mxtrace`, else `~/.local/share/mxtrace`.
 std::filesystem::path default_index_dir();
@@ -59,6 +60,8 @@ struct Checkpoint {
     std::uint64_t offset = 0;      ///< bytes of (decompressed) content consumed, through the last complete line
     std::uint64_t lines = 0;       ///< lines consumed (so line numbers stay those of the whole file)
     Micros last_read = 0;          ///< wall-clock time of the last read (UTC)
+    ClockState clock;              ///< how its classic timestamps were dated (year source, year, ...)
+    std::string zone;              ///< the zone its classic timestamps were read in
 };
 
 /// What prune removed (or would remove).

@@ -9,6 +9,7 @@
 ///    `2023-03-14T00:08:35.948047+01:00 host program[pid]: message`.
 #include "mxtrace/timeutil.hpp"
 
+#include <cstdint>
 #include <string_view>
 
 namespace mxtrace {
@@ -21,6 +22,10 @@ struct SyslogLine {
     std::string_view program;     ///< the tag without pid, e.g. "postfix/smtpd", "sm-mta"; may be empty
     std::string_view pid;         ///< digits between [ and ], or empty
     std::string_view message;     ///< everything after "program[pid]: "
+    // the wall-clock fields of a classic line (has_year false), for FileClock
+    unsigned char mon = 0, day = 0;  ///< 1..12, 1..31
+    std::int32_t sod = 0;            ///< seconds of the day, 0..86400
+    Micros frac = 0;                 ///< microseconds
 };
 
 /// Parses the envelope of log lines. Not thread-safe (it caches zone offsets).

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace date { class time_zone; }
 
@@ -38,6 +39,11 @@ public:
     /// fall-back hour is read with the earlier (summer) offset.
     std::int64_t local_to_utc(std::int64_t local_seconds);
 
+    /// Both readings of a local time: {earlier UTC, later UTC}. They differ only in the repeated
+    /// hour of a fall-back (the earlier uses the summer offset); in a DST gap both use the offset
+    /// before the gap.
+    std::pair<std::int64_t, std::int64_t> local_to_utc_both(std::int64_t local_seconds);
+
     /// The zone's UTC offset in seconds at UTC instant `utc_seconds`.
     std::int64_t offset_at(std::int64_t utc_seconds);
 
@@ -53,6 +59,12 @@ private:
 
 /// "YYYY-MM-DD HH:MM:SS" of instant `t` in `zone` (UTC if zone is null).
 std::string format_time(Micros t, Zone* zone);
+
+/// True for leap years of the Gregorian calendar.
+constexpr bool is_leap(int y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+/// The civil year of UTC instant `t` shifted by `offset_seconds`.
+int year_of(Micros t, std::int64_t offset_seconds = 0);
 
 /// RFC 3339 in UTC ("2011-12-15T14:27:18Z", with ".ffffff" when the instant has microseconds).
 std::string format_rfc3339(Micros t);
