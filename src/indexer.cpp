@@ -125,7 +125,9 @@ struct Indexer::Impl {
 
     void list_unparsed(const LineReader& in, std::string_view why, std::string_view line) {
         if (!opts.unparsed_out) return;
-        std::string out = fmt::format("{}:{}: {}: ", in.path(), in.line_no(), why);
+        std::string out;
+        escape_text(in.path(), out);
+        out += fmt::format(":{}: {}: ", in.line_no(), why);
         escape_text(line.substr(0, 4096), out);
         out += '\n';
         std::fwrite(out.data(), 1, out.size(), opts.unparsed_out);
@@ -347,7 +349,22 @@ IndexStats Indexer::finish() {
     Impl& m = *impl_;
     m.checkpoint();
     m.stats.writes = m.store.stats();
-    if (m.opts.retention_days > 0) m.stats.pruned = m.store.prune(m.opts.retention_days, m.now, false);
+    if (m.opts.retention_days > 0) {
+        // A run prunes what fell out of the window since the last one. Should that be more than
+        // half of the index (old copied logs, then one current line), it asks instead of acting.
+        PruneResult would = m.store.prune(m.opts.retention_days, m.now, true);
+        const std::uint64_t total = m.store.info().transactions;
+        if (would.transactions > 1000 && would.transactions * 2 > total) {
+            m.stats.prune_deferred = would;
+            if (m.opts.warn)
+                m.opts.warn(fmt::format("retention would remove {} of the {} transactions (those last active before {}); "
+                                        "not done",
+                                        would.transactions, total, format_rfc3339(would.cutoff)),
+                            fmt::format("run mxtrace prune to remove them, or keep everything with --retention 0"));
+        } else {
+            m.stats.pruned = m.store.prune(m.opts.retention_days, m.now, false);
+        }
+    }
     m.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m.start).count();
     return m.stats;
 }

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
 
 namespace mxtrace {
 
@@ -37,6 +40,32 @@ void add_attempt(Transaction& t, Attempt a) {
     auto pos = std::upper_bound(t.attempts.begin(), t.attempts.end(), a.time,
                                 [](Micros tm, const Attempt& x) { return tm < x.time; });
     t.attempts.insert(pos, std::move(a));
+}
+
+namespace {
+std::string attempt_key(const Attempt& a) {
+    return fmt::format("{}\0{}\0{}\0{}\0{}\0{}\0{}\0{}", a.recipient, a.orig_recipient, a.relay,
+                       static_cast<int>(a.status), a.dsn, a.delay, a.text, a.queued_as);
+}
+} // namespace
+
+void add_attempts(Transaction& t, std::vector<Attempt> as) {
+    if (as.size() < 16) {
+        for (auto& a : as) add_attempt(t, std::move(a));
+        return;
+    }
+    // one line naming many recipients (all logged at one time): de-duplicate with a hash set,
+    // not by a scan per recipient
+    const Micros time = as.front().time;
+    auto lo = std::lower_bound(t.attempts.begin(), t.attempts.end(), time,
+                               [](const Attempt& x, Micros tm) { return x.time < tm; });
+    auto hi = std::upper_bound(lo, t.attempts.end(), time, [](Micros tm, const Attempt& x) { return tm < x.time; });
+    std::unordered_set<std::string> seen;
+    for (auto it = lo; it != hi; ++it) seen.insert(attempt_key(*it));
+    std::vector<Attempt> fresh;
+    for (auto& a : as)
+        if (a.time == time && seen.insert(attempt_key(a)).second) fresh.push_back(std::move(a));
+    t.attempts.insert(hi, std::make_move_iterator(fresh.begin()), std::make_move_iterator(fresh.end()));
 }
 
 void Reducer::finish(const std::string& key) {
@@ -132,8 +161,14 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev) {
             t->client_name.assign(ev.client_name);
             t->client_ip.assign(ev.client_ip);
         }
-        if (ev.recipients.empty()) add_attempt(*t, make_attempt({}));
-        for (auto r : ev.recipients) add_attempt(*t, make_attempt(r));
+        if (ev.recipients.empty()) {
+            add_attempt(*t, make_attempt({}));
+        } else {
+            std::vector<Attempt> as;
+            as.reserve(ev.recipients.size());
+            for (auto r : ev.recipients) as.push_back(make_attempt(r));
+            add_attempts(*t, std::move(as));
+        }
         if (t->mta == Mta::sendmail && t->nrcpt > 0) {
             std::unordered_map<std::string_view, Status> last;
             for (const auto& a : t->attempts) last[a.recipient] = a.status;

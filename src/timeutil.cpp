@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 namespace mxtrace {
 
@@ -50,6 +51,14 @@ Zone::Zone(std::string name) {
         if (const char* tz = std::getenv("TZ"); tz && *tz) {
             name = tz[0] == ':' ? tz + 1 : tz;
         }
+    }
+    if (!name.empty() && name[0] == '/') {
+        // TZ=:/etc/localtime or a path into the zoneinfo tree: the zone is the file's name there
+        std::error_code ec;
+        auto real = std::filesystem::canonical(name, ec).string();
+        auto p = real.find("zoneinfo/");
+        name = (!ec && p != std::string::npos) ? real.substr(p + 9) : std::string();
+        if (name.starts_with("posix/") || name.starts_with("right/")) name = name.substr(6);
     }
     try {
         zone_ = name.empty() ? date::current_zone() : date::locate_zone(name);

@@ -59,6 +59,7 @@ struct IndexStats {
     std::uint64_t files_failed = 0; ///< inputs that could not be read to the end
     WriteStats writes;
     PruneResult pruned;             ///< what retention removed at the end of the run
+    PruneResult prune_deferred;     ///< what it would have removed, when that was over half the index
     double seconds = 0;
 };
 

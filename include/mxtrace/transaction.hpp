@@ -57,4 +57,7 @@ struct Transaction {
 /// line again changes nothing.
 void add_attempt(Transaction& t, Attempt a);
 
+/// The same for the attempts of one line (one time, many recipients), in linear time.
+void add_attempts(Transaction& t, std::vector<Attempt> as);
+
 } // namespace mxtrace

@@ -82,7 +82,9 @@ Runner setup_index(CLI::App& app) {
         const bool tty = ::isatty(2) && !a->quiet;
         opts.warn = [tty](const std::string& what, const std::string& hint) {
             // on a terminal, first clear the progress line
-            fmt::print(stderr, "{}mxtrace: warning: {}\n", tty ? "\r\x1b[K" : "", what);
+            std::string safe;
+            escape_path(what, safe); // names and log text may hold control characters
+            fmt::print(stderr, "{}mxtrace: warning: {}\n", tty ? "\r\x1b[K" : "", safe);
             if (!hint.empty()) fmt::print(stderr, "mxtrace: hint: {}\n", hint);
         };
         if (tty) {

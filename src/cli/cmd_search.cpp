@@ -46,10 +46,20 @@ Runner setup_search(CLI::App& app) {
         ->check(CLI::IsMember({"text", "json"}));
     app.add_flag("--utc", a->utc, "Print times in UTC instead of local time");
     app.add_flag("--explain", a->explain, "Print how the query was understood to stderr");
-    return [a]() -> int {
+    return [a, &app]() -> int {
+        for (const char* name : {"--from", "--to", "--msgid", "--host", "--queue-id", "--client", "--relay", "--text",
+                                 "--since", "--until"}) {
+            const CLI::Option* o = app.get_option(name);
+            if (o->count() > 0 && o->as<std::string>().empty())
+                throw Error(ExitCode::usage, fmt::format("{} was given an empty value", name),
+                            "give a value, or leave the option out to match everything");
+        }
         Zone zone;
         if (!a->since.empty()) a->f.since = parse_user_time(a->since, false, zone);
         if (!a->until.empty()) a->f.until = parse_user_time(a->until, true, zone);
+        if (a->f.since && a->f.until && *a->f.since > *a->f.until)
+            throw Error(ExitCode::usage, fmt::format("--since {} is after --until {}", a->since, a->until),
+                        "swap them: -d is the start of the span, -D its end");
         a->f.status = status_from_name(a->status);
         Store store(index_dir(), Store::Mode::read);
         std::string explain;
