@@ -5,8 +5,9 @@
 usage: check_truth.py TRUTH_JSONL DUMP_JSONL
 
 DUMP_JSONL is `mxtrace search -r 1000000 --format json` over the index of the generated logs.
-Every hop of every truth record (a message on one host) must be exactly one transaction with
-the same host, queue ID and first-seen time, the same sender (null = not logged, "" = <>), the
+Every hop of every truth record (a message on one host) must have a queue ID that encodes its
+queue time as the MTA does, and be exactly one transaction with the same host, queue ID,
+first-seen and last-seen time, the same sender (null = not logged, "" = <>), the
 same Message-ID, the same recipients and the same final status per recipient (the status of the
 recipient's last attempt); and the index must hold no other transaction.
 Prints the first differences and a summary; exits 1 if there is any.
@@ -23,6 +24,35 @@ def micros(rfc3339):
     fmt = "%Y-%m-%dT%H:%M:%S.%f" if "." in s else "%Y-%m-%dT%H:%M:%S"
     dt = datetime.strptime(s, fmt).replace(tzinfo=timezone.utc)
     return int(dt.timestamp()) * 1_000_000 + dt.microsecond
+
+
+QID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx"
+
+
+def qid_error(hop):
+    """Why the queue ID does not encode its time as the MTA would, or None.
+
+    Sendmail: YMDhms (base 60, year - 1900 mod 60, month 0-based) of the queue time, two
+    sequence characters, then a 6-digit pid; the queue time is at or a little before the first
+    line. Postfix short IDs: the microseconds of the queue file's creation in 5 hex digits, then
+    the inode number (checked where the first line has microseconds, i.e. RFC 3339 hosts).
+    """
+    q, first = hop["queue_id"], hop["first_us"]
+    if hop["mta"] == "sendmail":
+        if len(q) != 14 or not q[8:].isdigit() or any(c not in QID_CHARS for c in q[:8]):
+            return "not YMDhmsNN + 6-digit pid"
+        y, mo, d, h, mi, s = (QID_CHARS.index(c) for c in q[:6])
+        t = datetime.fromtimestamp(first / 1e6, timezone.utc)
+        for back in range(0, 6):  # the DSN's ID is made up to a few seconds before its first line
+            u = datetime.fromtimestamp(first / 1e6 - back, timezone.utc)
+            if ((u.year - 1900) % 60, u.month - 1, u.day, u.hour, u.minute, u.second) == (y, mo, d, h, mi, s):
+                return None
+        return f"encodes {(y, mo, d, h, mi, s)}, first line at {t.isoformat()}"
+    if not (5 < len(q) <= 16 and all(c in "0123456789ABCDEF" for c in q)):
+        return "not a short Postfix queue ID"
+    if first % 1_000_000 and int(q[:5], 16) != first % 1_000_000:
+        return f"microseconds {int(q[:5], 16)} but first line at .{first % 1_000_000:06d}"
+    return None
 
 
 def last_status(txn):
@@ -58,6 +88,9 @@ def main():
                 hops += 1
                 key = (hop["host"], hop["queue_id"])
                 where = f"record {rec['id']} ({rec['kind']}) {hop['host']} {hop['queue_id']}"
+                why = qid_error(hop)
+                if why:
+                    errors.append(f"{where}: queue ID {why}")
                 cands = [t for t in index.get(key, []) if micros(t["first_time"]) == hop["first_us"]]
                 if len(cands) != 1:
                     seen = [t["first_time"] for t in index.get(key, [])]
@@ -75,7 +108,7 @@ def main():
                 if t["notification_queue_id"] != hop["notification"]:
                     errors.append(f"{where}: notification {t['notification_queue_id']!r}, truth {hop['notification']!r}")
                 if micros(t["last_time"]) != hop["last_us"]:
-                    errors.append(f"{where}: last_time {t['last_time']}, truth {hop['last_time'] if 'last_time' in hop else hop['last_us']}")
+                    errors.append(f"{where}: last_time {t['last_time']}, truth {hop['last_us']}")
     extra = [t for ts in index.values() for t in ts if id(t) not in matched]
     for t in extra[:10]:
         errors.append(f"index has a transaction the truth does not: {t['host']} {t['queue_id']} first {t['first_time']}")
