@@ -4,6 +4,7 @@
 #include "mxtrace/error.hpp"
 
 #include <archive.h>
+#include <zlib.h>
 #include <fmt/format.h>
 
 #include <fcntl.h>
@@ -43,6 +44,15 @@ LineReader::LineReader(std::string path, std::size_t max_line) : path_(std::move
             plain_ = true;
             return;
         }
+        if (S_ISREG(st.st_mode) && n >= 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
+            static_cast<unsigned char>(head[1]) == 0x8b) {
+            // gzip, the usual rotated log: zlib directly, which hands out every byte it could
+            // decompress before a truncation or corruption
+            gz_ = std::make_unique<z_stream>();
+            if (inflateInit2(gz_.get(), 15 + 16) != Z_OK) throw Error(ExitCode::internal, "zlib: inflateInit2 failed");
+            gz_in_.resize(1 << 16);
+            return;
+        }
         ::close(fd_);
         fd_ = -1;
     }
@@ -75,12 +85,45 @@ LineReader::LineReader(std::string path, std::size_t max_line) : path_(std::move
 }
 
 LineReader::~LineReader() {
+    if (gz_) inflateEnd(gz_.get());
     if (ar_) archive_read_free(ar_);
     if (fd_ >= 0) ::close(fd_);
 }
 
 bool LineReader::compressed() const {
-    return ar_ && archive_filter_count(ar_) > 1; // "none" counts as one filter
+    return gz_ || (ar_ && archive_filter_count(ar_) > 1); // "none" counts as one filter
+}
+
+std::size_t LineReader::read_gzip(char* to, std::size_t n) {
+    z_stream& z = *gz_;
+    z.next_out = reinterpret_cast<Bytef*>(to);
+    z.avail_out = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+    while (z.avail_out > 0) {
+        if (z.avail_in == 0) {
+            const std::size_t got = read_plain(gz_in_.data(), gz_in_.size());
+            gz_raw_ += got;
+            if (got == 0) {
+                eof_ = true;
+                if (gz_done_) break; // clean end after a complete member
+                gz_error_ = "truncated gzip input (unexpected end of file)";
+                break;
+            }
+            z.next_in = reinterpret_cast<Bytef*>(gz_in_.data());
+            z.avail_in = static_cast<uInt>(got);
+        }
+        gz_done_ = false;
+        const int r = inflate(&z, Z_NO_FLUSH);
+        if (r == Z_STREAM_END) {
+            // another member may follow (concatenated gzip files)
+            gz_done_ = true;
+            inflateReset(&z);
+        } else if (r != Z_OK && r != Z_BUF_ERROR) {
+            gz_error_ = fmt::format("corrupt gzip data ({})", z.msg ? z.msg : "zlib error");
+            eof_ = true;
+            break;
+        }
+    }
+    return n - z.avail_out;
 }
 
 std::size_t LineReader::read_plain(char* to, std::size_t n) {
@@ -133,11 +176,21 @@ std::uint64_t LineReader::skip(std::uint64_t n, std::uint64_t lines) {
 
 std::uint64_t LineReader::raw_bytes_read() const {
     if (plain_) return offset_ + (end_ - begin_);
+    if (gz_) return gz_raw_;
     return ar_ ? static_cast<std::uint64_t>(archive_filter_bytes(ar_, -1)) : 0;
 }
 
 bool LineReader::fill() {
-    if (eof_) return false;
+    if (eof_) {
+        if (!gz_error_.empty() && begin_ == end_) {
+            // the lines decompressed before the damage have been handed out: say where it stopped
+            std::string what = std::move(gz_error_);
+            gz_error_.clear();
+            throw Error(ExitCode::usage, fmt::format("{}: {} after line {}", path_, what, line_no_),
+                        "the compressed file is cut short or damaged; the lines up to that point were read");
+        }
+        return false;
+    }
     if (begin_ > 0) {
         std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
         end_ -= begin_;
@@ -152,6 +205,11 @@ bool LineReader::fill() {
         }
         end_ += n;
         return true;
+    }
+    if (gz_) {
+        const std::size_t n = read_gzip(buf_.data() + end_, buf_.size() - end_);
+        end_ += n;
+        return n > 0 || fill(); // fill() reports a damage found at the end
     }
     // archive_read_data() would wait until the whole request is filled, which stalls on a pipe:
     // take what the next block holds instead.
@@ -224,6 +282,11 @@ bool LineReader::next(std::string_view& line) {
             return true;
         }
         if (!fill()) {
+            if (end_ > begin_ && eof_ && !gz_error_.empty()) {
+                // the cut-off end of a damaged file is no line: drop it, then report the damage
+                begin_ = end_;
+                fill();
+            }
             if (end_ > begin_ && eof_ && hold_partial_) {
                 held_back_ = end_ - begin_;
                 return false;

@@ -5,11 +5,13 @@
 /// Decompression (gzip, bzip2, xz, zstd, lz4, ... whatever the installed libarchive supports)
 /// is detected from the content, not the file name.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 struct archive;
+struct z_stream_s;
 
 namespace mxtrace {
 
@@ -60,10 +62,16 @@ public:
 private:
     bool fill();
     std::size_t read_plain(char* to, std::size_t n);
+    std::size_t read_gzip(char* to, std::size_t n);
     std::string path_;
     archive* ar_ = nullptr;  // compressed files and stdin
     int fd_ = -1;            // plain regular files
     bool plain_ = false;
+    std::unique_ptr<z_stream_s> gz_; // gzip files: zlib on fd_
+    std::vector<char> gz_in_;
+    std::uint64_t gz_raw_ = 0;
+    bool gz_done_ = false;
+    std::string gz_error_;
     std::vector<char> buf_;
     std::string long_head_;
     const char* block_ = nullptr;   // rest of the block libarchive handed out
