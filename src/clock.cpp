@@ -199,8 +199,23 @@ ClockState FileClock::infer(std::string_view head, Zone& zone, std::optional<int
     ClockState st;
     std::size_t pos = 0;
     std::uint64_t line_no = 0;
-    std::optional<FileClock> sim;
-    Micros last_rfc = INT64_MIN;
+    std::optional<FileClock> sim;     // the classic lines alone, from the provisional year
+    Micros last_rfc = INT64_MIN;      // an RFC 3339 line seen before any classic line
+    Micros last_classic = INT64_MIN;  // the simulated time of the latest classic line
+    auto conclude = [&](Micros evidence, Micros simulated, const std::string& what) {
+        const int shift =
+            static_cast<int>(std::lround(static_cast<double>(evidence - simulated) / static_cast<double>(kYear)));
+        if (flag) {
+            if (shift != 0 && warn)
+                warn(fmt::format("{}: the {} says the year is {}, but -y {} makes it {}", path, what,
+                                 year_of(evidence), *flag, year_of(simulated)));
+            return;
+        }
+        st.source = YearSource::data;
+        st.first_year += shift;
+        st.year = st.first_year;
+        st.evidence = what;
+    };
     while (pos < head.size()) {
         std::size_t nl = head.find('\n', pos);
         if (nl == std::string_view::npos) break; // the cut last line
@@ -209,8 +224,12 @@ ClockState FileClock::infer(std::string_view head, Zone& zone, std::optional<int
         ++line_no;
         if (!parser.parse(text, l)) continue;
         if (l.has_year) {
+            if (sim) {
+                // an RFC 3339 line right after classic ones: they are close in time
+                conclude(l.time, last_classic, fmt::format("RFC 3339 line {}", line_no));
+                return st;
+            }
             last_rfc = l.time;
-            if (sim) sim->dated(l.time);
             continue;
         }
         if (!sim) {
@@ -225,40 +244,27 @@ ClockState FileClock::infer(std::string_view head, Zone& zone, std::optional<int
             st.evidence = flag ? "-y" : limit_source == YearSource::mtime ? "the file's modification time"
                                                                            : "the current date";
             sim.emplace(zone, st, kNever);
-            if (last_rfc != INT64_MIN && !flag) sim->dated(last_rfc);
         }
-        const int year_before = sim->state().year;
         const Micros t = sim->classic(l);
-        // evidence: an RFC 3339 line just before, or a queue ID made when this line was written
-        std::optional<Micros> q;
-        std::string what;
-        ev.clear();
-        if (parse_mail_line(l.program, l.message, ev) == LineClass::event) {
-            if (ev.shape == Shape::sm_from) {
-                q = sendmail_qid_time(ev.queue_id, year_of(t));
-                what = fmt::format("Sendmail queue ID {} on line {}", ev.queue_id, line_no);
-            } else if (ev.shape == Shape::pf_client || ev.shape == Shape::pf_pickup || ev.shape == Shape::pf_message_id) {
-                q = postfix_long_qid_time(ev.queue_id);
-                what = fmt::format("Postfix queue ID {} on line {}", ev.queue_id, line_no);
-            }
-        }
-        if (!q && last_rfc != INT64_MIN && !flag) {
-            q = last_rfc;
-            what = fmt::format("the RFC 3339 line before line {}", line_no);
-        }
-        (void)year_before;
-        if (!q) continue;
-        const int shift = static_cast<int>(std::lround(static_cast<double>(*q - t) / static_cast<double>(kYear)));
-        if (flag) {
-            if (shift != 0 && warn)
-                warn(fmt::format("{}: the {} says the year is {}, but -y {} makes it {}", path, what,
-                                 year_of(*q), *flag, year_of(t)));
+        last_classic = t;
+        if (last_rfc != INT64_MIN) {
+            conclude(last_rfc, t, fmt::format("RFC 3339 line before line {}", line_no));
             return st;
         }
-        st.source = YearSource::data;
-        st.first_year += shift;
-        st.year = st.first_year;
-        st.evidence = what;
+        // a queue ID made when this line was written
+        ev.clear();
+        if (parse_mail_line(l.program, l.message, ev) != LineClass::event) continue;
+        std::optional<Micros> q;
+        std::string what;
+        if (ev.shape == Shape::sm_from) {
+            q = sendmail_qid_time(ev.queue_id, year_of(t));
+            what = fmt::format("Sendmail queue ID {} on line {}", ev.queue_id, line_no);
+        } else if (ev.shape == Shape::pf_client || ev.shape == Shape::pf_pickup || ev.shape == Shape::pf_message_id) {
+            q = postfix_long_qid_time(ev.queue_id);
+            what = fmt::format("Postfix queue ID {} on line {}", ev.queue_id, line_no);
+        }
+        if (!q) continue;
+        conclude(*q, t, what);
         return st;
     }
     if (!sim) {

@@ -6,6 +6,7 @@
 #include <date/tz.h>
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 
@@ -142,15 +143,36 @@ bool take_char(std::string_view& s, char c) {
 }
 } // namespace
 
-Micros parse_user_time(std::string_view text, bool upper, Zone& zone) {
+Micros parse_user_time(std::string_view text, bool upper, Zone& zone, Micros now) {
     auto bad = [&]() {
         return Error(ExitCode::usage, fmt::format("cannot read time '{}'", text),
                      "accepted forms: YYYY-MM-DD, 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD HH:MM:SS', optionally "
-                     "followed by Z or +HH:MM (RFC 3339); times without an offset are local");
+                     "followed by Z or +HH:MM (RFC 3339), times without an offset being local; or relative: "
+                     "2h, 30m, 3d, 1w, now, today, yesterday");
     };
     std::string_view s = text;
     while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
     while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    // relative forms
+    if (s == "now") return now;
+    if (s == "today" || s == "yesterday") {
+        const std::int64_t secs = floor_div(now, kMicrosPerSecond);
+        const std::int64_t local = secs + zone.offset_at(secs);
+        std::int64_t day_start = floor_div(local, 86400) * 86400 - (s == "yesterday" ? 86400 : 0);
+        Micros t = zone.local_to_utc(day_start) * kMicrosPerSecond;
+        if (upper) t = zone.local_to_utc(day_start + 86400) * kMicrosPerSecond - 1;
+        return t;
+    }
+    if (s.size() >= 2 && std::isdigit(static_cast<unsigned char>(s[0])) && std::string_view("smhdw").find(s.back()) != std::string_view::npos &&
+        s.find('-') == std::string_view::npos) {
+        std::int64_t n = 0;
+        for (char c : s.substr(0, s.size() - 1)) {
+            if (c < '0' || c > '9' || n > 100000000) throw bad();
+            n = n * 10 + (c - '0');
+        }
+        const std::int64_t unit = s.back() == 's' ? 1 : s.back() == 'm' ? 60 : s.back() == 'h' ? 3600 : s.back() == 'd' ? 86400 : 604800;
+        return now - n * unit * kMicrosPerSecond;
+    }
     unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
     if (!take_digits(s, 4, y) || !take_char(s, '-') || !take_digits(s, 2, mo) || !take_char(s, '-') ||
         !take_digits(s, 2, d))

@@ -73,8 +73,10 @@ std::string format_rfc3339(Micros t);
 /// Accepted: "YYYY-MM-DD", "YYYY-MM-DD HH:MM", "YYYY-MM-DD HH:MM:SS" (also with 'T'),
 /// each optionally followed by "Z" or an offset "+HH:MM"; without one the time is local in `zone`.
 /// With `upper` set, a date alone means the end of that day (23:59:59.999999), and a time
-/// without seconds the end of that minute.
+/// without seconds the end of that minute. Relative forms count back from `now`: "N" followed by
+/// s, m, h, d or w ("2h", "3d"), "now", "today" and "yesterday" (local days; as an upper bound,
+/// their end).
 /// @throws Error(usage) naming the accepted forms when `text` is none of them.
-Micros parse_user_time(std::string_view text, bool upper, Zone& zone);
+Micros parse_user_time(std::string_view text, bool upper, Zone& zone, Micros now = 0);
 
 } // namespace mxtrace

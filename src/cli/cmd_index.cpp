@@ -79,6 +79,7 @@ Runner setup_index(CLI::App& app) {
         opts.tz = a->tz;
         opts.full = a->full;
         opts.retention_days = shared().retention;
+        opts.now = now_micros();
         const bool tty = ::isatty(2) && !a->quiet;
         opts.warn = [tty](const std::string& what, const std::string& hint) {
             // on a terminal, first clear the progress line

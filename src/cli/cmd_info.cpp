@@ -35,8 +35,15 @@ Runner setup_info(CLI::App& app) {
         for (const auto& c : i.inputs) {
             std::string path;
             escape_path(c.path, path);
-            fmt::print("  {}\n    read to byte {}, last read {}, fingerprint {} of the first {} bytes\n", path, c.offset,
-                       format_rfc3339(c.last_read), c.fp_hash, c.fp_len);
+            fmt::print("  {}\n    read to byte {} (line {}), last read {}, fingerprint {} of the first {} bytes\n", path,
+                       c.offset, c.lines, format_rfc3339(c.last_read), c.fp_hash, c.fp_len);
+            std::string evidence;
+            escape_path(c.clock.evidence, evidence);
+            if (c.clock.source == YearSource::none)
+                fmt::print("    timestamps: all carry their own year and offset (RFC 3339)\n");
+            else
+                fmt::print("    year: {} from {} ({}); zone: {}{}\n", c.clock.first_year, year_source_name(c.clock.source),
+                           evidence, c.zone, c.clock.offset_note.empty() ? "" : "; " + c.clock.offset_note);
         }
         return 0;
     };

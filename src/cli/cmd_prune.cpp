@@ -25,9 +25,7 @@ Runner setup_prune(CLI::App& app) {
     app.add_flag("-n,--dry-run", a->dry_run, "Show what would be removed, remove nothing");
     app.add_flag("--wait", a->wait, "If mxtrace index is running on the index, wait for it instead of failing");
     return [a]() -> int {
-        const Micros now = std::chrono::duration_cast<std::chrono::microseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+        const Micros now = now_micros();
         { Store exists(index_dir(), Store::Mode::read); } // prune never creates an index
         Store store(index_dir(), a->dry_run ? Store::Mode::read : Store::Mode::write, a->wait);
         if (shared().retention == 0) {

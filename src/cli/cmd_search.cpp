@@ -29,8 +29,8 @@ Runner setup_search(CLI::App& app) {
     app.add_option("-t,--to", a->f.to, "Recipient or original recipient; @DOMAIN for a whole domain")->type_name("ADDR");
     app.add_option("-i,--msgid", a->f.message_id, "Message-ID, with or without angle brackets")->type_name("ID");
     app.add_option("-h,--host", a->f.host, "Host that logged the transaction")->type_name("HOST");
-    app.add_option("-d,--since", a->since, "Transactions active at or after TIME")->type_name("TIME");
-    app.add_option("-D,--until", a->until, "Transactions that began at or before TIME")->type_name("TIME");
+    app.add_option("-d,--since", a->since, "Transactions active at or after TIME (YYYY-MM-DD[ HH:MM[:SS]][Z|+HH:MM], or 2h, 3d, today, yesterday)")->type_name("TIME");
+    app.add_option("-D,--until", a->until, "Transactions that began at or before TIME (a date alone: the end of that day)")->type_name("TIME");
     app.add_option("-r,--max-results", a->f.max_results, "Print the N most recent transactions (default 200)")
         ->type_name("N")
         ->check(CLI::Range(1, 100000000));
@@ -55,8 +55,9 @@ Runner setup_search(CLI::App& app) {
                             "give a value, or leave the option out to match everything");
         }
         Zone zone;
-        if (!a->since.empty()) a->f.since = parse_user_time(a->since, false, zone);
-        if (!a->until.empty()) a->f.until = parse_user_time(a->until, true, zone);
+        const Micros now = now_micros();
+        if (!a->since.empty()) a->f.since = parse_user_time(a->since, false, zone, now);
+        if (!a->until.empty()) a->f.until = parse_user_time(a->until, true, zone, now);
         if (a->f.since && a->f.until && *a->f.since > *a->f.until)
             throw Error(ExitCode::usage, fmt::format("--since {} is after --until {}", a->since, a->until),
                         "swap them: -d is the start of the span, -D its end");

@@ -43,6 +43,9 @@ void add_db_option(CLI::App& app);
 /// Adds --retention DAYS to a subcommand (bound to shared().retention).
 void add_retention_option(CLI::App& app, const std::string& help);
 
+/// The wall clock, UTC microseconds: $MXTRACE_NOW (RFC 3339, a test hook) if set, else the system clock.
+std::int64_t now_micros();
+
 /// --db if given, else the default (MXTRACE_DB, XDG_DATA_HOME, HOME).
 std::filesystem::path index_dir();
 

@@ -3,6 +3,10 @@
 
 #include "mxtrace/output.hpp"
 #include "mxtrace/store.hpp"
+#include "mxtrace/timeutil.hpp"
+
+#include <chrono>
+#include <cstdlib>
 
 namespace mxtrace::cli {
 
@@ -14,6 +18,15 @@ Shared& shared() {
 void add_db_option(CLI::App& app) {
     app.add_option("--db", shared().db, "Index directory (default: $MXTRACE_DB, else $XDG_DATA_HOME/mxtrace, else ~/.local/share/mxtrace)")
         ->type_name("DIR");
+}
+
+std::int64_t now_micros() {
+    if (const char* n = std::getenv("MXTRACE_NOW"); n && *n) {
+        Zone utc("UTC");
+        return parse_user_time(n, false, utc);
+    }
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 void escape_path(const std::string& path, std::string& out) { escape_text(path, out); }

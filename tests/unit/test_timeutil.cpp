@@ -30,6 +30,18 @@ TEST_CASE("times given on the command line") {
     CHECK(parse_user_time("2011-12-15T14:27:18Z", false, utc) == 1323959238 * kMicrosPerSecond);
     Zone berlin("Europe/Berlin");
     CHECK(parse_user_time("2011-12-15 15:27:18", false, berlin) == 1323959238 * kMicrosPerSecond);
+    // relative forms, from an injected now (2011-12-15 14:27:18 UTC = 15:27:18 in Berlin)
+    const Micros now = 1323959238 * kMicrosPerSecond;
+    CHECK(parse_user_time("now", false, berlin, now) == now);
+    CHECK(parse_user_time("2h", false, berlin, now) == now - 7200 * kMicrosPerSecond);
+    CHECK(parse_user_time("3d", true, berlin, now) == now - 3 * 86400 * kMicrosPerSecond);
+    CHECK(parse_user_time("1w", false, berlin, now) == now - 7 * 86400 * kMicrosPerSecond);
+    CHECK(parse_user_time("today", false, berlin, now) == seconds_from_civil(2011, 12, 14, 23, 0, 0) * kMicrosPerSecond);
+    CHECK(parse_user_time("today", true, berlin, now) == seconds_from_civil(2011, 12, 15, 23, 0, 0) * kMicrosPerSecond - 1);
+    CHECK(parse_user_time("yesterday", false, berlin, now) == seconds_from_civil(2011, 12, 13, 23, 0, 0) * kMicrosPerSecond);
+    CHECK(parse_user_time("yesterday", true, berlin, now) == seconds_from_civil(2011, 12, 14, 23, 0, 0) * kMicrosPerSecond - 1);
+    CHECK_THROWS_AS(parse_user_time("2x", false, berlin, now), Error);
+    CHECK_THROWS_AS(parse_user_time("h", false, berlin, now), Error);
     for (const char* bad : {"", "yesterday-ish", "2011-12-32", "2011-02-30", "2011-12-15 25:00", "2011-12-15 14",
                             "2011-12-15 14:27:18+1", "15/12/2011"}) {
         CAPTURE(bad);
