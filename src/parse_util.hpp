@@ -81,6 +81,21 @@ private:
     std::string_view s_;
 };
 
+/// Splits "name[addr]", "name[addr]:port" (Postfix) and "name [addr] (may be forged)", "[addr]"
+/// (Sendmail) into name (trailing blanks dropped) and addr; without brackets all is the name.
+inline void split_host_addr(std::string_view s, std::string_view& name, std::string_view& addr) {
+    std::size_t lb = s.find('[');
+    if (lb == std::string_view::npos) {
+        name = s;
+        addr = {};
+        return;
+    }
+    std::size_t rb = s.find(']', lb);
+    addr = s.substr(lb + 1, (rb == std::string_view::npos ? s.size() : rb) - lb - 1);
+    name = s.substr(0, lb);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+}
+
 /// Finds an RFC 3463 enhanced status code ("5.1.1") in free text; empty if none.
 inline std::string_view find_dsn(std::string_view text) {
     for (std::size_t i = 0; i + 4 < text.size(); ++i) {

@@ -41,19 +41,6 @@ bool is_postfix_qid(std::string_view t) {
     return false;
 }
 
-/// "name[ip]" or "name[ip]:port" -> name, ip.
-void split_host_ip(std::string_view s, std::string_view& name, std::string_view& ip) {
-    std::size_t lb = s.find('[');
-    if (lb == std::string_view::npos) {
-        name = s;
-        ip = {};
-        return;
-    }
-    name = s.substr(0, lb);
-    std::size_t rb = s.find(']', lb);
-    ip = s.substr(lb + 1, (rb == std::string_view::npos ? s.size() : rb) - lb - 1);
-}
-
 Status postfix_status(std::string_view word) {
     // "deliverable"/"undeliverable" (and "-but-not-cached") are address verification results
     if (word == "sent" || word.starts_with("deliverable")) return Status::sent;
@@ -168,7 +155,7 @@ LineClass parse_postfix(std::string_view program, std::string_view message, Even
 
     if (consume(rest, "client=")) {
         std::size_t end = rest.find(", ");
-        split_host_ip(rest.substr(0, end), ev.client_name, ev.client_ip);
+        split_host_addr(rest.substr(0, end), ev.client_name, ev.client_ip);
         ev.kind = EventKind::client;
         ev.shape = Shape::pf_client;
         return LineClass::event;

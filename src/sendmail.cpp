@@ -38,20 +38,6 @@ bool sendmail_delay(std::string_view s, double& out) {
     return true;
 }
 
-/// "name [ip] (may be forged)", "[ip]", "root@localhost" -> name, ip.
-void split_relay(std::string_view s, std::string_view& name, std::string_view& ip) {
-    std::size_t lb = s.find('[');
-    if (lb == std::string_view::npos) {
-        name = s;
-        ip = {};
-        return;
-    }
-    std::size_t rb = s.find(']', lb);
-    ip = s.substr(lb + 1, (rb == std::string_view::npos ? s.size() : rb) - lb - 1);
-    name = s.substr(0, lb);
-    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-}
-
 /// Splits "<a@x>,<b@x>" or "root" or "a@x,b@x" into recipients.
 void split_recipients(std::string_view v, std::vector<std::string_view>& out) {
     while (!v.empty()) {
@@ -134,7 +120,7 @@ LineClass parse_sendmail(std::string_view /*program*/, std::string_view message,
             else if (key == "relay") {
                 std::string_view v = value;
                 if (v.ends_with(" (may be forged)")) v.remove_suffix(16);
-                split_relay(v, ev.client_name, ev.client_ip);
+                split_host_addr(v, ev.client_name, ev.client_ip);
             }
         }
         if (!ev.has_sender) return unparsed(ev, "from= line without a sender");
@@ -193,7 +179,7 @@ LineClass parse_sendmail(std::string_view /*program*/, std::string_view message,
             else if (key == "relay") {
                 std::string_view v = value;
                 if (v.ends_with(" (may be forged)")) v.remove_suffix(16);
-                split_relay(v, ev.client_name, ev.client_ip);
+                split_host_addr(v, ev.client_name, ev.client_ip);
             } else if (key == "reject") {
                 ev.text = std::string_view(value.data(),
                                            static_cast<std::size_t>(rest.data() + rest.size() - value.data()));

@@ -7,6 +7,20 @@ namespace {
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 inline unsigned d2(const char* p) { return static_cast<unsigned>((p[0] - '0') * 10 + (p[1] - '0')); }
 
+/// Reads ".ffffff" (any number of digits, microseconds kept) at s[i], moving i past it; 0 if none.
+Micros fraction(std::string_view s, std::size_t& i) {
+    Micros frac = 0;
+    if (i >= s.size() || s[i] != '.') return 0;
+    ++i;
+    int digits = 0;
+    while (i < s.size() && is_digit(s[i])) {
+        if (digits < 6) frac = frac * 10 + (s[i] - '0'), ++digits;
+        ++i;
+    }
+    while (digits++ < 6) frac *= 10;
+    return frac;
+}
+
 /// Days in month `m` (1..12); February has 29 unless `year` is given and is not a leap year.
 unsigned days_in_month(unsigned m, int year = 0) {
     static constexpr unsigned kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -51,16 +65,7 @@ bool SyslogParser::parse_classic(std::string_view& s, SyslogLine& out) {
     unsigned hh = d2(t), mm = d2(t + 3), ss = d2(t + 6);
     if (hh > 23 || mm > 59 || ss > 60) return false;
     i += 8;
-    Micros frac = 0;
-    if (i < s.size() && s[i] == '.') { // high-precision classic variant
-        ++i;
-        int digits = 0;
-        while (i < s.size() && is_digit(s[i])) {
-            if (digits < 6) frac = frac * 10 + (s[i] - '0'), ++digits;
-            ++i;
-        }
-        while (digits++ < 6) frac *= 10;
-    }
+    const Micros frac = fraction(s, i); // high-precision classic variant
     if (i >= s.size() || s[i] != ' ') return false;
     std::int64_t local = seconds_from_civil(year_, mon, day, hh, mm, ss);
     out.time = zone_.local_to_utc(local) * kMicrosPerSecond + frac;
@@ -84,16 +89,7 @@ bool SyslogParser::parse_rfc3339(std::string_view& s, SyslogLine& out) {
     unsigned mo = d2(p + 5), d = d2(p + 8), hh = d2(p + 11), mm = d2(p + 14), ss = d2(p + 17);
     if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(mo, y) || hh > 23 || mm > 59 || ss > 60) return false;
     std::size_t i = 19;
-    Micros frac = 0;
-    if (i < s.size() && s[i] == '.') {
-        ++i;
-        int digits = 0;
-        while (i < s.size() && is_digit(s[i])) {
-            if (digits < 6) frac = frac * 10 + (s[i] - '0'), ++digits;
-            ++i;
-        }
-        while (digits++ < 6) frac *= 10;
-    }
+    const Micros frac = fraction(s, i);
     std::int64_t secs = seconds_from_civil(y, mo, d, hh, mm, ss);
     if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
         ++i;
