@@ -37,6 +37,7 @@ std::string human_bytes(double b) {
 
 /// One line on stderr, redrawn in place: bar, percent, lines/s, ETA.
 void draw_progress(const Progress& p) {
+    if (p.seconds < 1.0) return; // short runs show nothing
     const double rate = p.seconds > 0 ? static_cast<double>(p.lines) / p.seconds : 0;
     std::string line;
     if (p.raw_total > 0) {

@@ -52,3 +52,5 @@ echo "== hand-verified transactions (postfix-logsums)"
 "$MXTRACE" search --db "$DB" -h helga --status bounced --format json
 echo "== hand-verified transactions (Sendmail, fluent-plugin-sendmail)"
 "$MXTRACE" search --db "$DB" -q u31FFPtp032300
+echo "== how each input's year and zone were determined (mxtrace info)"
+"$MXTRACE" info --db "$DB" | grep -E '^    (year|timestamps):' | sort | uniq -c

@@ -18,6 +18,13 @@ if [ -d "$P" ]; then
   echo "== crowdsec: classic and RFC 3339 lines mixed; the year comes from the data"
   "$MXTRACE" index --db cs --retention 0 --quiet "$CORPUS/crowdsec-hub/postfix-logs/postfix-logs.log"
   yearline cs
+  echo "== real Sendmail logs: the queue IDs reveal each host's UTC offset"
+  "$MXTRACE" index --db jp --retention 0 --quiet - < "$CORPUS/fluent-plugin-sendmail/data" 2>&1 | sed 's/^/  /'
+  "$MXTRACE" index --db jp2 --tz Asia/Tokyo --retention 0 --quiet - < "$CORPUS/fluent-plugin-sendmail/data"
+  yearline jp2
+  sed -E 's/^- [0-9]+ [0-9.]+ [^ ]+ //; s/ src@/ /' "$CORPUS"/loghub-thunderbird/*.log |
+    "$MXTRACE" index --db tb --tz America/Denver --retention 0 --quiet -
+  yearline tb
 else
   echo "(corpus absent: corpus parts skipped)"
 fi
