@@ -97,9 +97,16 @@ Micros FileClock::to_utc(int year, const SyslogLine& l) {
 
 Micros FileClock::classic(const SyslogLine& l) {
     if (st_.source == YearSource::none) {
-        // no head scan ran (a caller without one): the current year
-        st_.source = YearSource::now;
-        st_.first_year = st_.year = year_of(now_);
+        if (st_.prev != INT64_MIN) {
+            // only RFC 3339 lines before: they give the year
+            st_.source = YearSource::data;
+            st_.first_year = st_.year;
+            st_.evidence = "an RFC 3339 line";
+        } else {
+            // no head scan ran (a caller without one): the current year
+            st_.source = YearSource::now;
+            st_.first_year = st_.year = year_of(now_);
+        }
     }
     const bool feb29 = l.mon == 2 && l.day == 29;
     auto ok = [&](int y) { return !feb29 || is_leap(y); };
@@ -146,13 +153,7 @@ Micros FileClock::classic(const SyslogLine& l) {
 void FileClock::dated(Micros utc) {
     if (st_.source == YearSource::flag) return; // -y rules the classic lines
     if (utc > st_.prev) st_.prev = utc;
-    const int y = year_of(utc, zone_.offset_at(utc / kMicrosPerSecond));
-    if (st_.source == YearSource::none) {
-        st_.source = YearSource::data;
-        st_.first_year = y;
-        st_.evidence = "an RFC 3339 line";
-    }
-    st_.year = y;
+    st_.year = year_of(utc, zone_.offset_at(utc / kMicrosPerSecond));
 }
 
 std::string FileClock::check_queue_id(std::string_view qid, bool sendmail, Micros line_utc, const SyslogLine& l,

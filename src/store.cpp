@@ -682,7 +682,7 @@ std::uint64_t Store::count() {
     return st.step() ? static_cast<std::uint64_t>(st.i64(0)) : 0;
 }
 
-std::vector<Transaction> Store::search(const SearchFilter& f, std::string* explain) {
+std::vector<Transaction> Store::search(const SearchFilter& f, std::string* explain, std::uint64_t* matching) {
     Impl& m = *impl_;
     std::vector<Xapian::Query> parts;
     auto term = [&](std::string_view prefix, std::string_view value) {
@@ -734,7 +734,8 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
             enq.set_weighting_scheme(Xapian::BoolWeight());
             enq.set_docid_order(Xapian::Enquire::DESCENDING);
             enq.set_sort_by_value(slot_first_time, true);
-            Xapian::MSet ms = enq.get_mset(0, static_cast<Xapian::doccount>(f.max_results));
+            Xapian::MSet ms = enq.get_mset(0, static_cast<Xapian::doccount>(f.max_results), static_cast<Xapian::doccount>(f.max_results + 1));
+            if (matching) *matching = ms.get_matches_estimated();
             ids.clear();
             for (auto it = ms.begin(); it != ms.end(); ++it) ids.push_back(static_cast<std::int64_t>(*it));
             break;

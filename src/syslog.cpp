@@ -93,11 +93,13 @@ bool SyslogParser::parse_rfc3339(std::string_view& s, SyslogLine& out) {
     std::int64_t secs = seconds_from_civil(y, mo, d, hh, mm, ss);
     if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
         ++i;
-    } else if (i + 6 <= s.size() && (s[i] == '+' || s[i] == '-') && is_digit(s[i + 1]) && is_digit(s[i + 2]) &&
-               s[i + 3] == ':' && is_digit(s[i + 4]) && is_digit(s[i + 5]) && d2(&s[i + 1]) <= 23 && d2(&s[i + 4]) <= 59) {
-        std::int64_t off = d2(&s[i + 1]) * 3600 + d2(&s[i + 4]) * 60;
+    } else if (i + 5 <= s.size() && (s[i] == '+' || s[i] == '-') && is_digit(s[i + 1]) && is_digit(s[i + 2])) {
+        // "+01:00" (RFC 3339) or "+0100" (journalctl -o short-iso)
+        const std::size_t m = s[i + 3] == ':' ? i + 4 : i + 3;
+        if (m + 2 > s.size() || !is_digit(s[m]) || !is_digit(s[m + 1]) || d2(&s[i + 1]) > 23 || d2(&s[m]) > 59) return false;
+        std::int64_t off = d2(&s[i + 1]) * 3600 + d2(&s[m]) * 60;
         secs -= s[i] == '+' ? off : -off;
-        i += 6;
+        i = m + 2;
     } else {
         // no offset: a local time with a year (e.g. "2011-12-15 14:27:18 host ...")
         secs = zone_.local_to_utc(secs);

@@ -138,7 +138,10 @@ public:
     /// Runs a search: the Xapian query selects and orders (newest first-seen time first), the
     /// records are read from SQLite by ID. At most filter.max_results transactions.
     /// @throws Error(usage) for a bad filter value.
-    std::vector<Transaction> search(const SearchFilter& filter, std::string* explain = nullptr);
+    /// `matching`, if given, receives the number of matching transactions (exact up to
+    /// max_results + 1, Xapian's estimate beyond).
+    std::vector<Transaction> search(const SearchFilter& filter, std::string* explain = nullptr,
+                                    std::uint64_t* matching = nullptr);
 
     /// The transaction with that ID, or nullopt.
     std::optional<Transaction> get(std::int64_t id);

@@ -58,7 +58,7 @@ void draw_progress(const Progress& p) {
 Runner setup_index(CLI::App& app) {
     auto a = std::make_shared<IndexArgs>();
     add_db_option(app);
-    app.add_option("-y,--year", a->year, "Year of the first line of classic syslog files (which carry no year); default: the current year")
+    app.add_option("-y,--year", a->year, "Year of the first classic (year-less) line of each file; default: inferred from the data, the file's mtime, or the current date")
         ->type_name("YEAR")
         ->check(CLI::Range(1970, 9999));
     app.add_option("--tz", a->tz, "Time zone of classic syslog timestamps (IANA name); default: this machine's zone ($TZ)")

@@ -64,7 +64,8 @@ Runner setup_search(CLI::App& app) {
         a->f.status = status_from_name(a->status);
         Store store(index_dir(), Store::Mode::read);
         std::string explain;
-        auto found = store.search(a->f, a->explain ? &explain : nullptr);
+        std::uint64_t matching = 0;
+        auto found = store.search(a->f, a->explain ? &explain : nullptr, &matching);
         if (a->explain) fmt::print(stderr, "query: {}\n", explain);
         std::string out;
         for (const auto& t : found) {
@@ -76,6 +77,9 @@ Runner setup_search(CLI::App& app) {
         }
         std::fwrite(out.data(), 1, out.size(), stdout);
         std::fflush(stdout);
+        if (matching > found.size())
+            fmt::print(stderr, "mxtrace: showed the {} newest of about {} matching transactions; -r N shows more\n",
+                       found.size(), matching);
         return found.empty() ? static_cast<int>(ExitCode::no_match) : 0;
     };
 }

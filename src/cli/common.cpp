@@ -37,7 +37,12 @@ void add_retention_option(CLI::App& app, const std::string& help) {
 
 std::filesystem::path index_dir() {
     const std::string& db = shared().db;
-    return db.empty() ? default_index_dir() : std::filesystem::path(db);
+    if (db.empty()) return default_index_dir();
+    // "~/" as a shell would expand it (a config file value is not seen by a shell)
+    if (db == "~" || db.starts_with("~/")) {
+        if (const char* home = std::getenv("HOME"); home && *home) return std::filesystem::path(home) / db.substr(db.size() > 1 ? 2 : 1);
+    }
+    return std::filesystem::path(db);
 }
 
 } // namespace mxtrace::cli

@@ -4,6 +4,9 @@
 
 #include "mxtrace/error.hpp"
 
+#include <string>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include <clocale>
@@ -52,6 +55,7 @@ int main(int argc, char** argv) {
     app.set_config("--config", default_config(),
                    "Read settings from FILE (default: $XDG_CONFIG_HOME/mxtrace/config, else /etc/mxtrace.conf); see mxtrace.conf(5)")
         ->type_name("FILE");
+    app.allow_config_extras(CLI::config_extras_mode::error); // a misspelt key is an error, not silence
     app.require_subcommand(1);
     app.fallthrough(false);
     mxtrace::cli::Runner run;
@@ -60,6 +64,24 @@ int main(int argc, char** argv) {
         sub->set_help_flag("--help", "Print this help and exit");
         auto r = c.setup(*sub);
         sub->callback([&run, r]() { run = r; });
+    }
+    // the first word that is not an option must name a command
+    std::string names;
+    for (const auto& c : kCommands) names += names.empty() ? c.name : std::string(", ") + c.name;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a == "--config") { ++i; continue; }
+        if (a.starts_with("-")) continue;
+        bool known = false;
+        for (const auto& c : kCommands) known = known || a == c.name;
+        if (!known) {
+            std::string safe;
+            mxtrace::cli::escape_path(std::string(a), safe);
+            std::fprintf(stderr, "mxtrace: error: unknown command '%s'\nmxtrace: hint: the commands are %s; see mxtrace --help\n",
+                         safe.c_str(), names.c_str());
+            return static_cast<int>(mxtrace::ExitCode::usage);
+        }
+        break;
     }
     try {
         app.parse(argc, argv);
@@ -72,13 +94,13 @@ int main(int argc, char** argv) {
     } catch (const CLI::FileError& e) {
         std::fprintf(stderr, "mxtrace: error: config file: %s\nmxtrace: hint: see mxtrace.conf(5)\n", e.what());
         return static_cast<int>(mxtrace::ExitCode::usage);
-    } catch (const CLI::ConversionError& e) {
-        app.exit(e);
-        std::fprintf(stderr, "mxtrace: hint: check the option values and the config file (mxtrace.conf(5))\n");
-        return static_cast<int>(mxtrace::ExitCode::usage);
     } catch (const CLI::ParseError& e) {
-        app.exit(e);
-        std::fprintf(stderr, "mxtrace: see 'mxtrace --help' and man mxtrace\n");
+        // CLI11's words, in mxtrace's format
+        std::string safe;
+        mxtrace::cli::escape_path(e.what(), safe);
+        std::fprintf(stderr, "mxtrace: error: %s\nmxtrace: hint: %s\n", safe.c_str(),
+                     "check the options (mxtrace COMMAND --help, man mxtrace-COMMAND) and the config file, "
+                     "whose values count as options (mxtrace.conf(5))");
         return static_cast<int>(mxtrace::ExitCode::usage);
     }
     try {

@@ -7,3 +7,6 @@
 "$MXTRACE" search --db "$DB" --bogus; echo "exit $?"
 "$MXTRACE" search --db "$DB" -r 0; echo "exit $?"
 "$MXTRACE" index --db "$DB"; echo "exit $?"
+"$MXTRACE" serach -f x; echo "exit $?"
+printf '[index]\nretension = 5\n' > bad.conf
+"$MXTRACE" --config bad.conf info --db "$DB"; echo "exit $?"
