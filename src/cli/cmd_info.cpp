@@ -30,7 +30,7 @@ Runner setup_info(CLI::App& app) {
         fmt::print("first time:     {}\n", t(i.first_time));
         fmt::print("last time:      {}\n", t(i.last_time));
         fmt::print("size:           SQLite {} bytes, Xapian {} bytes\n", i.sqlite_bytes, i.xapian_bytes);
-        fmt::print("retention:      {}\n", shared().retention ? fmt::format("{} days", shared().retention) : std::string("keep everything"));
+        fmt::print("retention:      {}\n", shared().retention ? fmt::format("{} day{}", shared().retention, shared().retention == 1 ? "" : "s") : std::string("keep everything"));
         fmt::print("inputs:         {}\n", i.inputs.size());
         for (const auto& c : i.inputs) {
             std::string path;

@@ -33,7 +33,8 @@ Runner setup_prune(CLI::App& app) {
             return 0;
         }
         PruneResult r = store.prune(shared().retention, now, a->dry_run);
-        fmt::print("window: {} days back from {} (the newest time in the index, or now if earlier)\n", shared().retention,
+        fmt::print("window: {} day{} back from {} (the newest time in the index, or now if earlier)\n", shared().retention,
+                   shared().retention == 1 ? "" : "s",
                    format_rfc3339(r.anchor));
         fmt::print("{} {} transactions ({} attempts) last active before {}\n", a->dry_run ? "would remove" : "removed",
                    r.transactions, r.attempts, format_rfc3339(r.cutoff));
