@@ -549,6 +549,7 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
         throw;
     }
     detail::crash_point("after-sqlite");
+    if (written.empty() && m.merged_away.empty()) return; // only checkpoints: Xapian has nothing to do
     try {
         for (Transaction* t : written)
             if (!m.merged_away.count(t->id))
