@@ -119,6 +119,13 @@ std::uint64_t mix(std::uint64_t z) {
     return z ^ (z >> 31);
 }
 
+/// FNV-1a 64 of a string (std::hash differs between standard libraries; the output must not).
+std::uint64_t fnv1a(std::string_view s) {
+    std::uint64_t h = 0xCBF29CE484222325ULL;
+    for (unsigned char c : s) h = (h ^ c) * 0x100000001B3ULL;
+    return h;
+}
+
 /// Zipf (s = 1) over ranks 0..n-1: rank k has weight 1/(k+1).
 class Zipf {
 public:
@@ -338,6 +345,7 @@ struct Host {
     unsigned sm_counter = 0;
     // output
     int period = -1;
+    std::int64_t last_written = INT64_MIN;
     fs::path file;
     bool gz = false;
     std::string buf;
@@ -718,7 +726,7 @@ private:
                 t += rng_.range(100, 900);
                 emit(host, t, nullptr, "postfix/postscreen", h.postscreen_pid, fmt::format("WHITELISTED [{}]:{}", c.ip, port));
             } else {
-                const std::uint32_t key = static_cast<std::uint32_t>(mix(std::hash<std::string>{}(c.ip)));
+                const std::uint32_t key = static_cast<std::uint32_t>(mix(fnv1a(c.ip)));
                 const bool fresh = h.postscreen_seen.insert(key).second;
                 t += fresh ? rng_.range(6 * kSec, 7 * kSec) : rng_.range(300, 2000);
                 emit(host, t, nullptr, "postfix/postscreen", h.postscreen_pid,
@@ -1514,6 +1522,8 @@ private:
     }
 
     void write_line(Host& h, const Line& l) {
+        if (l.t < h.last_written) die(fmt::format("internal error: {} line out of order: {}", h.name, l.text));
+        h.last_written = l.t;
         const int p = period_of(l.t);
         if (p != h.period) open_period(h, p);
         const Civil c = civil_of(l.t);
