@@ -235,7 +235,9 @@ ClockState FileClock::infer(std::string_view head, Zone& zone, std::optional<int
         }
         if (!sim) {
             // provisional year of the first classic line
-            int y = flag ? *flag : year_of(limit);
+            // start from the year after the limit's local year and count down (near New Year the
+            // local date may already be in the next year while UTC is not)
+            int y = flag ? *flag : year_of(limit, zone.offset_at(limit / kMicrosPerSecond)) + 1;
             if (!flag) {
                 FileClock probe(zone, ClockState{YearSource::mtime, y, y, INT64_MIN, {}, {}}, kNever);
                 while (probe.to_utc(y, l) > limit + kDay || (l.mon == 2 && l.day == 29 && !is_leap(y))) --y;

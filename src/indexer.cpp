@@ -225,9 +225,10 @@ struct Indexer::Impl {
             return c.fp_len > 0 && static_cast<std::size_t>(c.fp_len) <= prefix.size() &&
                    fnv1a_hex(prefix.substr(0, static_cast<std::size_t>(c.fp_len))) == c.fp_hash;
         };
-        // the same content given twice in one run (e.g. a file and its compressed copy)
+        // the same content given twice in one run (e.g. a file and its compressed copy): the same
+        // first bytes, as many of them (a shorter prefix could be another file's beginning)
         for (auto& c : active)
-            if (same_content(c)) return c;
+            if (c.fp_len == static_cast<std::int64_t>(prefix.size()) && c.fp_hash == hash) return c;
         Checkpoint cp;
         const Checkpoint* best = nullptr;
         for (const auto& c : known)
@@ -271,18 +272,21 @@ void Indexer::add_input(const std::string& path) {
         Checkpoint& cp = m.checkpoint_for(prefix, path);
         const std::uint64_t resume = m.opts.full ? 0 : cp.offset;
         // the clock: resumed with the input, or inferred from its head
-        ClockState cs = cp.clock;
-        if (resume == 0 || cs.source == YearSource::none || (m.opts.year && cs.source != YearSource::flag)) {
+        auto infer = [&](LineReader& r) {
             Micros limit = m.now;
             YearSource limit_source = YearSource::now;
-            if (regular) {
-                limit = static_cast<Micros>(st.st_mtim.tv_sec) * kMicrosPerSecond;
+            const Micros mtime = static_cast<Micros>(st.st_mtim.tv_sec) * kMicrosPerSecond;
+            // an mtime before 1990 or after now is no clue (a restored or touched file)
+            if (regular && mtime >= Micros{631152000} * kMicrosPerSecond && mtime <= m.now + Micros{86400} * kMicrosPerSecond) {
+                limit = mtime;
                 limit_source = YearSource::mtime;
             }
             // a pipe gives what it has: do not wait for more than the fingerprint needed
-            cs = FileClock::infer(regular ? in->peek(256 * 1024) : in->buffered(), m.zone, m.opts.year, limit, limit_source, shown,
-                                  [&](const std::string& w) { warn(w, ""); });
-        }
+            return FileClock::infer(regular ? r.peek(256 * 1024) : r.buffered(), m.zone, m.opts.year, limit, limit_source,
+                                    shown, [&](const std::string& w) { warn(w, ""); });
+        };
+        ClockState cs = cp.clock;
+        if (resume == 0 || cs.source == YearSource::none) cs = infer(*in);
         m.clock.emplace(m.zone, cs, m.now);
         m.cp_now = &cp;
         m.classic_lines = 0;
@@ -309,6 +313,7 @@ void Indexer::add_input(const std::string& path) {
                 in = std::make_unique<LineReader>(path);
                 in->hold_partial_line(regular && !in->compressed());
                 skipped = 0;
+                m.clock.emplace(m.zone, infer(*in), m.now); // new content: its own year
             } else {
                 m.stats.skipped_bytes += skipped;
                 cp.offset = skipped;
@@ -334,6 +339,7 @@ void Indexer::add_input(const std::string& path) {
         m.current = nullptr;
         m.cp_now = nullptr;
     } catch (const Error& e) {
+        if (m.cp_now && m.clock) m.cp_now->clock = m.clock->state(); // the offset reached keeps its year
         m.current = nullptr;
         m.cp_now = nullptr;
         ++m.stats.files_failed;

@@ -142,6 +142,7 @@ Xapian::Document make_document(const Transaction& t) {
     term("XCLIENT", ascii_lower(t.client_ip));
     Xapian::TermGenerator tg;
     tg.set_document(doc);
+    std::unordered_set<std::string_view> texts;
     std::string name, addr;
     for (const auto& a : t.attempts) {
         for (const std::string* r : {&a.recipient, &a.orig_recipient}) {
@@ -154,10 +155,12 @@ Xapian::Document make_document(const Transaction& t) {
         term("XRELAY", name);
         term("XRELAY", addr);
         term("XSTATUS", status_name(a.status));
-        if (!a.text.empty()) {
-            tg.index_text(a.text);
-            tg.increase_termpos();
-        }
+        // Free text: the words of status texts, without positions (a phrase is all its words),
+        // each distinct text once. "sent" replies ("250 2.0.0 Ok: queued as ...") are left out:
+        // they are alike but for a unique ID and would double the index for little use; the
+        // searches free text serves are for why mail was deferred, bounced or rejected.
+        if (!a.text.empty() && a.status != Status::sent && texts.insert(a.text).second)
+            tg.index_text_without_positions(a.text);
     }
     doc.add_value(slot_first_time, Xapian::sortable_serialise(to_value(t.first_time)));
     doc.add_value(slot_last_time, Xapian::sortable_serialise(to_value(t.last_time)));
@@ -203,8 +206,8 @@ struct Store::Impl {
     void prepare_write() {
         st_find_key = sql::Stmt(db, "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND first_us = ?");
         st_find_open = sql::Stmt(db,
-                                 "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND complete = 0 AND last_us >= ? "
-                                 "AND first_us <= ? ORDER BY first_us DESC LIMIT 1");
+                                 "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND (complete = 0 OR mta = 'sendmail') "
+                                 "AND last_us >= ? AND first_us <= ? ORDER BY first_us DESC LIMIT 1");
         st_find_span = sql::Stmt(db,
                                  "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND first_us <= ? AND last_us >= ? "
                                  "ORDER BY first_us DESC LIMIT 1");
@@ -277,9 +280,10 @@ struct Store::Impl {
         st.bind(t.complete ? 1 : 0).bind(t.notification_queue_id).bind(t.headless ? 1 : 0);
     }
 
-    /// A not-complete transaction absorbs the headless piece that continues it, if one is stored.
+    /// A transaction absorbs a stored headless piece of the same host and queue ID that starts
+    /// within its span (or, if it is not complete, within 30 days after it): the piece's
+    /// beginning was in a file read later.
     void merge_headless(Transaction& t) {
-        if (t.headless) return;
         const Micros window = Micros{30} * 86400 * kMicrosPerSecond;
         for (;;) {
             st_find_headless.reset().bind(t.host).bind(t.queue_id).bind(t.id).bind(t.first_time);
@@ -498,7 +502,9 @@ std::unique_ptr<Transaction> Store::take_open(std::string_view host, std::string
         auto& slot = m.batch[it->second];
         if (slot) {
             const bool inside = at >= slot->first_time && at <= slot->last_time;
-            const bool continues = !starts && !slot->complete && slot->last_time >= at - window && slot->first_time <= at;
+            // Sendmail queue IDs are never reused: a line after completion (a DSN) still belongs
+            const bool reopen = !slot->complete || slot->mta == Mta::sendmail;
+            const bool continues = !starts && reopen && slot->last_time >= at - window && slot->first_time <= at;
             if (inside || continues) {
                 auto t = std::move(slot);
                 m.batch_key.erase(it);
@@ -710,10 +716,11 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
         Xapian::QueryParser qp;
         qp.set_default_op(Xapian::Query::OP_AND);
         try {
-            parts.push_back(qp.parse_query(f.text, Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_LOVEHATE));
+            // plain words, all of which must occur (the index keeps no word positions)
+            parts.push_back(qp.parse_query(f.text, 0));
         } catch (const Xapian::QueryParserError& e) {
             throw Error(ExitCode::usage, fmt::format("bad --text query '{}': {}", f.text, e.get_msg()),
-                        "give plain words, or a \"quoted phrase\"");
+                        "give plain words; all of them must occur");
         }
     }
     Xapian::Query q = parts.empty() ? Xapian::Query::MatchAll : Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());

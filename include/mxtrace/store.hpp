@@ -105,7 +105,8 @@ public:
 
     /// Takes back, from the pending batch or the database, the transaction of (host, queue ID)
     /// that a line logged at `at` belongs to: one whose span holds `at`; else, unless `starts`,
-    /// the newest not-complete one whose last line is within 30 days before `at`. nullptr if none.
+    /// the newest not-complete one (or Sendmail one: its queue IDs are never reused) whose last
+    /// line is within 30 days before `at`. nullptr if none.
     std::unique_ptr<Transaction> take_open(std::string_view host, std::string_view queue_id, Micros at,
                                            bool starts = false);
 

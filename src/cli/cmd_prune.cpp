@@ -36,8 +36,9 @@ Runner setup_prune(CLI::App& app) {
         fmt::print("window: {} day{} back from {} (the newest time in the index, or now if earlier)\n", shared().retention,
                    shared().retention == 1 ? "" : "s",
                    format_rfc3339(r.anchor));
-        fmt::print("{} {} transactions ({} attempts) last active before {}\n", a->dry_run ? "would remove" : "removed",
-                   r.transactions, r.attempts, format_rfc3339(r.cutoff));
+        fmt::print("{} {} transaction{} ({} attempt{}) last active before {}\n", a->dry_run ? "would remove" : "removed",
+                   r.transactions, r.transactions == 1 ? "" : "s", r.attempts, r.attempts == 1 ? "" : "s",
+                   format_rfc3339(r.cutoff));
         for (const auto& [day, n] : r.per_day) fmt::print("  {}  {}\n", day, n);
         return 0;
     };

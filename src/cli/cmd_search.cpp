@@ -50,8 +50,12 @@ Runner setup_search(CLI::App& app) {
         for (const char* name : {"--from", "--to", "--msgid", "--host", "--queue-id", "--client", "--relay", "--text",
                                  "--since", "--until"}) {
             const CLI::Option* o = app.get_option(name);
-            if (o->count() > 0 && o->as<std::string>().empty())
-                throw Error(ExitCode::usage, fmt::format("{} was given an empty value", name),
+            std::string v = o->count() > 0 ? o->as<std::string>() : std::string("x");
+            v.erase(0, v.find_first_not_of(' '));
+            // "@" (no domain) and "<>" for a Message-ID name nothing either; "<>" as -f is the null sender
+            if (v.empty() || ((std::string_view(name) == "--from" || std::string_view(name) == "--to") && v == "@") ||
+                (std::string_view(name) == "--msgid" && v == "<>"))
+                throw Error(ExitCode::usage, fmt::format("{} was given an empty value ('{}')", name, o->as<std::string>()),
                             "give a value, or leave the option out to match everything");
         }
         Zone zone;

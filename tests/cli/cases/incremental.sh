@@ -29,3 +29,14 @@ ix --db ov p1; ix --db ov p2
 "$MXTRACE" index --db one --tz UTC -y 2011 --quiet "$S"
 dump ov > a; dump one > b
 cmp a b && echo "same transactions as one run over the whole file"
+echo "== a commit after every line: Sendmail DSN lines after completion stay with their message"
+MXTRACE_COMMIT_LINES=1 "$MXTRACE" index --db c1 --tz UTC --quiet "$S" "$EXAMPLES"/logs/mx1/mail.log.1 "$EXAMPLES"/logs/mx1/mail.log
+dump c1 > a; dump ref > b
+cmp a b && echo "same transactions as with the usual commits"
+echo "== a file of 10 bytes, then another whose content starts the same: each keeps its own checkpoint"
+mkdir -p sa sb
+head -c 10 "$EXAMPLES/logs/mx1/mail.log.1" > sa/mail.log
+cp "$EXAMPLES/logs/mx1/mail.log.1" sb/mail.log
+"$MXTRACE" index --db tiny --tz UTC --quiet sa/mail.log sb/mail.log
+{ head -n 1 "$EXAMPLES/logs/mx1/mail.log.1"; cat "$EXAMPLES/logs/mx1/mail.log"; } > sa/mail.log
+"$MXTRACE" index --db tiny --tz UTC sa/mail.log sb/mail.log 2>&1 | grep -E 'lines read|already'
