@@ -474,8 +474,11 @@ std::string sm_delay(std::int64_t us) {
 
 constexpr std::string_view kQidChars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx";
 
+/// The simulation: arrivals in time order, each message's lines on every host it crosses, the
+/// hosts' lines written in time order into rotated files, the truth record of each message.
 class Sim {
 public:
+    /// Creates the hosts' directories, the populations and DIR/truth.jsonl.
     explicit Sim(const Options& o) : o_(o), rng_(o.seed), writer_(o.gzip_level) {
         periods_ = (o_.days + o_.rotate_days - 1) / o_.rotate_days;
         make_hosts();
@@ -484,6 +487,7 @@ public:
         if (!truth_) die(fmt::format("cannot write {}", (o_.out / "truth.jsonl").string()));
     }
 
+    /// Simulates every message and writes every line (call finish_output() after).
     void run();
 
 private:
@@ -1669,6 +1673,7 @@ public:
     std::uint64_t records() const { return rec_count_; }
     std::uint64_t qid_collisions() const { return qid_collisions_; }
     const std::array<Host, kHosts>& hosts() const { return hosts_; }
+    /// Closes the last files, waits for the writer thread and closes truth.jsonl.
     void finish_output() {
         for (Host& h : hosts_)
             if (h.period >= 0) {
@@ -1735,6 +1740,7 @@ std::uint64_t to_u64(std::string_view s, std::string_view opt) {
 
 } // namespace
 
+/// Parses the options and writes the logs and the truth (see the top of this file).
 int main(int argc, char** argv) {
     Options o;
     bool have_start = false;
