@@ -291,6 +291,16 @@ void Indexer::add_input(const std::string& path) {
         m.cp_now = &cp;
         m.classic_lines = 0;
         cp.zone = m.zone.name();
+        // a compressed file read to its end before, of the same size and head, holds nothing new:
+        // skip it without decompressing it (rotated logs are compressed once and left alone)
+        if (!m.opts.full && resume > 0 && in->compressed() && regular && cp.raw_size > 0 &&
+            cp.raw_size == static_cast<std::uint64_t>(st.st_size)) {
+            cp.last_read = m.now;
+            ++m.stats.files_unchanged;
+            m.stats.skipped_bytes += resume;
+            m.cp_now = nullptr;
+            return;
+        }
         std::uint64_t skipped = 0;
         const std::uint64_t resume_lines = cp.lines;
         cp.offset = 0;
@@ -326,6 +336,7 @@ void Indexer::add_input(const std::string& path) {
         cp.offset = in->offset();
         cp.lines = in->line_no();
         cp.last_read = m.now;
+        cp.raw_size = in->compressed() && regular ? static_cast<std::uint64_t>(st.st_size) : 0;
         cp.clock = m.clock->state();
         if (m.classic_lines && cp.clock.source == YearSource::now)
             warn(fmt::format("{}: its classic lines carry no year and nothing in the data gave one; they were put in "

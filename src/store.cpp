@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS input(
   path TEXT NOT NULL,
   offset INTEGER NOT NULL,
   lines INTEGER NOT NULL,
+  raw_size INTEGER NOT NULL,
   last_read_us INTEGER NOT NULL,
   year_source TEXT NOT NULL,
   first_year INTEGER NOT NULL,
@@ -193,6 +194,16 @@ struct Store::Impl {
     sql::Stmt st_get, st_attempts, st_find_key, st_find_open, st_find_span, st_find_headless, st_insert, st_update,
         st_del_attempts, st_del_txn, st_ins_attempt, st_pending, st_cp_insert, st_cp_update;
     std::unordered_set<std::int64_t> merged_away; // IDs deleted by merges in the current commit
+    bool in_txn = false; // a write transaction is open: the lookups of a batch and its writes share it
+
+    /// Opens the batch's SQLite transaction if it is not open yet. Taking the write lock once per
+    /// batch, not per lookup, saves two fcntl() calls per new transaction; readers (WAL) are not
+    /// blocked, and we are the only writer (the Xapian lock says so).
+    void begin() {
+        if (in_txn) return;
+        db.exec("BEGIN IMMEDIATE");
+        in_txn = true;
+    }
 
     Xapian::Database& reader() { return wdb ? *wdb : *xdb; }
 
@@ -216,10 +227,10 @@ struct Store::Impl {
                                      "AND first_us >= ? AND first_us <= ? ORDER BY first_us LIMIT 1");
         st_del_txn = sql::Stmt(db, "DELETE FROM txn WHERE id = ?");
         st_cp_insert = sql::Stmt(db,
-                                 "INSERT INTO input(fp_hash, fp_len, path, offset, lines, last_read_us, year_source, first_year, "
-                                 "cur_year, prev_us, year_evidence, offset_note, zone) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                                 "INSERT INTO input(fp_hash, fp_len, path, offset, lines, raw_size, last_read_us, year_source, first_year, "
+                                 "cur_year, prev_us, year_evidence, offset_note, zone) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         st_cp_update = sql::Stmt(db,
-                                 "UPDATE input SET fp_hash=?, fp_len=?, path=?, offset=?, lines=?, last_read_us=?, year_source=?, "
+                                 "UPDATE input SET fp_hash=?, fp_len=?, path=?, offset=?, lines=?, raw_size=?, last_read_us=?, year_source=?, "
                                  "first_year=?, cur_year=?, prev_us=?, year_evidence=?, offset_note=?, zone=? WHERE id=?");
         st_insert = sql::Stmt(db,
                               "INSERT INTO txn(host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, "
@@ -440,7 +451,8 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
                             "wait for it to finish, then run again");
             }
             m.db = sql::Db(sqlite_path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
-            m.db.exec("PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+            m.db.exec("PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                      "PRAGMA cache_size=-65536;");
             m.db.exec("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;");
             m.check_schema_sqlite(); // before creating anything else in an index of another version
             m.db.exec(kSchemaSql);
@@ -513,6 +525,7 @@ std::unique_ptr<Transaction> Store::take_open(std::string_view host, std::string
             }
         }
     }
+    m.begin();
     m.st_find_span.reset().bind(host).bind(queue_id).bind(at).bind(at);
     std::int64_t id = m.st_find_span.step() ? m.st_find_span.i64(0) : 0;
     m.st_find_span.reset();
@@ -529,10 +542,17 @@ std::unique_ptr<Transaction> Store::take_open(std::string_view host, std::string
 
 void Store::commit(std::span<Checkpoint> checkpoints) {
     Impl& m = *impl_;
-    if (m.mode != Mode::write || (m.batch.empty() && checkpoints.empty())) return;
+    if (m.mode != Mode::write) return;
+    if (m.batch.empty() && checkpoints.empty()) {
+        if (m.in_txn) { // only lookups happened
+            m.db.exec("COMMIT");
+            m.in_txn = false;
+        }
+        return;
+    }
     std::vector<Transaction*> written;
     m.merged_away.clear();
-    m.db.exec("BEGIN IMMEDIATE");
+    m.begin();
     try {
         for (auto& t : m.batch) {
             if (!t) continue;
@@ -542,7 +562,7 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
         for (auto& cp : checkpoints) {
             sql::Stmt& st = cp.id ? m.st_cp_update : m.st_cp_insert;
             st.reset().bind(cp.fp_hash).bind(cp.fp_len).bind(cp.path).bind(static_cast<std::int64_t>(cp.offset));
-            st.bind(static_cast<std::int64_t>(cp.lines)).bind(cp.last_read);
+            st.bind(static_cast<std::int64_t>(cp.lines)).bind(static_cast<std::int64_t>(cp.raw_size)).bind(cp.last_read);
             st.bind(year_source_name(cp.clock.source)).bind(cp.clock.first_year).bind(cp.clock.year).bind(cp.clock.prev);
             st.bind(cp.clock.evidence).bind(cp.clock.offset_note).bind(cp.zone);
             if (cp.id) st.bind(cp.id);
@@ -550,8 +570,10 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
             if (!cp.id) cp.id = sqlite3_last_insert_rowid(m.db.get());
         }
         m.db.exec("COMMIT");
+        m.in_txn = false;
     } catch (...) {
         sqlite3_exec(m.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+        m.in_txn = false;
         throw;
     }
     detail::crash_point("after-sqlite");
@@ -577,7 +599,7 @@ std::vector<Checkpoint> Store::checkpoints() {
     std::vector<Checkpoint> out;
     sql::Stmt st(impl_->db,
                  "SELECT id, fp_hash, fp_len, path, offset, last_read_us, lines, year_source, first_year, cur_year, prev_us, "
-                 "year_evidence, offset_note, zone FROM input ORDER BY last_read_us DESC, id DESC");
+                 "year_evidence, offset_note, zone, raw_size FROM input ORDER BY last_read_us DESC, id DESC");
     while (st.step()) {
         Checkpoint c;
         c.id = st.i64(0);
@@ -594,6 +616,7 @@ std::vector<Checkpoint> Store::checkpoints() {
         c.clock.evidence = st.str(11);
         c.clock.offset_note = st.str(12);
         c.zone = st.str(13);
+        c.raw_size = static_cast<std::uint64_t>(st.i64(14));
         out.push_back(std::move(c));
     }
     return out;
@@ -633,7 +656,7 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
     }
     if (dry_run || m.mode != Mode::write || ids.empty()) return r;
     commit(); // nothing of the batch may be lost or resurrected
-    m.db.exec("BEGIN IMMEDIATE");
+    m.begin();
     try {
         sql::Stmt del_a(m.db, "DELETE FROM attempt WHERE txn_id = ?");
         for (auto id : ids) {
@@ -642,8 +665,10 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
             m.st_pending.reset().bind(id).run();
         }
         m.db.exec("COMMIT");
+        m.in_txn = false;
     } catch (...) {
         sqlite3_exec(m.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+        m.in_txn = false;
         throw;
     }
     for (auto id : ids) m.delete_document(id);

@@ -59,6 +59,8 @@ struct Checkpoint {
     std::string path;              ///< the name it was last read under
     std::uint64_t offset = 0;      ///< bytes of (decompressed) content consumed, through the last complete line
     std::uint64_t lines = 0;       ///< lines consumed (so line numbers stay those of the whole file)
+    std::uint64_t raw_size = 0;    ///< size of a compressed file read to its end (0 otherwise): an
+                                   ///< identical size and head later means nothing new to decompress
     Micros last_read = 0;          ///< wall-clock time of the last read (UTC)
     ClockState clock;              ///< how its classic timestamps were dated (year source, year, ...)
     std::string zone;              ///< the zone its classic timestamps were read in
