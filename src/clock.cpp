@@ -156,8 +156,8 @@ void FileClock::dated(Micros utc) {
     st_.year = year_of(utc, zone_.offset_at(utc / kMicrosPerSecond));
 }
 
-std::string FileClock::check_queue_id(std::string_view qid, bool sendmail, Micros line_utc, const SyslogLine& l,
-                                      std::uint64_t line_no, const std::string& path) {
+std::string FileClock::check_queue_id(std::string_view qid, bool sendmail, Micros line_utc, std::uint64_t line_no,
+                                      const std::string& path) {
     auto q = sendmail ? sendmail_qid_time(qid, year_of(line_utc)) : postfix_long_qid_time(qid);
     if (!q) return {};
     const Micros delta = line_utc - *q;
@@ -173,7 +173,6 @@ std::string FileClock::check_queue_id(std::string_view qid, bool sendmail, Micro
     const std::int64_t step = 900;
     const std::int64_t err = static_cast<std::int64_t>(std::llround(static_cast<double>(delta) / kMicrosPerSecond / step)) * step;
     const std::int64_t zone_off = zone_.offset_at(line_utc / kMicrosPerSecond);
-    (void)l;
     if (err != 0) {
         if (warned_offset_) return {};
         warned_offset_ = true;

@@ -101,7 +101,6 @@ struct Indexer::Impl {
     std::vector<Checkpoint> active;  // checkpoints of inputs read in this run
     std::uint64_t since_commit = 0;
     std::uint64_t raw_done_before = 0;
-    const LineReader* current = nullptr;
     std::optional<FileClock> clock;   // of the input being read
     Checkpoint* cp_now = nullptr;     // its checkpoint
     std::uint64_t classic_lines = 0;  // classic lines of the input being read
@@ -209,7 +208,7 @@ struct Indexer::Impl {
             ++stats.attributed;
             if (!sl.has_year && (ev.shape == Shape::sm_from || ev.shape == Shape::pf_client ||
                                  ev.shape == Shape::pf_pickup || ev.shape == Shape::pf_message_id)) {
-                std::string w = clock->check_queue_id(ev.queue_id, ev.mta == Mta::sendmail, sl.time, sl, in.line_no(),
+                std::string w = clock->check_queue_id(ev.queue_id, ev.mta == Mta::sendmail, sl.time, in.line_no(),
                                                       in.path() == "-" ? "standard input" : in.path());
                 if (!w.empty() && opts.warn) opts.warn(w, "");
             }
@@ -330,7 +329,6 @@ void Indexer::add_input(const std::string& path) {
                 cp.lines = resume_lines;
             }
         }
-        m.current = in.get();
         std::string_view text;
         while (in->next(text)) m.line(*in, cp, text);
         cp.offset = in->offset();
@@ -347,11 +345,9 @@ void Indexer::add_input(const std::string& path) {
         m.stats.held_back += in->held_back();
         if (m.stats.lines == lines0 && in->held_back() == 0 && resume > 0) ++m.stats.files_unchanged;
         m.raw_done_before += in->raw_bytes_read();
-        m.current = nullptr;
         m.cp_now = nullptr;
     } catch (const Error& e) {
         if (m.cp_now && m.clock) m.cp_now->clock = m.clock->state(); // the offset reached keeps its year
-        m.current = nullptr;
         m.cp_now = nullptr;
         ++m.stats.files_failed;
         warn(e.what(), e.hint());

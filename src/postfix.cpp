@@ -141,7 +141,7 @@ constexpr std::string_view kNotifications[] = {
 
 } // namespace
 
-LineClass parse_postfix(std::string_view program, std::string_view message, Event& ev) {
+LineClass parse_postfix(std::string_view /*program*/, std::string_view message, Event& ev) {
     ev.mta = Mta::postfix;
     std::size_t colon = message.find(": ");
     std::string_view first = message.substr(0, colon);
@@ -151,7 +151,6 @@ LineClass parse_postfix(std::string_view program, std::string_view message, Even
     }
     ev.queue_id = first;
     std::string_view rest = message.substr(colon + 2);
-    std::string_view service = program.substr(program.rfind('/') + 1);
 
     if (consume(rest, "client=")) {
         std::size_t end = rest.find(", ");
@@ -239,7 +238,6 @@ LineClass parse_postfix(std::string_view program, std::string_view message, Even
             return LineClass::event;
         }
     }
-    (void)service;
     return unparsed(ev, "unknown Postfix line about a queued message");
 }
 

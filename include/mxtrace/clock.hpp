@@ -80,8 +80,8 @@ public:
     /// Checks the line just converted against the queue ID it names, when the line is one that
     /// is written at queueing time (Sendmail from=, Postfix client=/pickup/cleanup). Returns a
     /// warning (once per file and kind) or an empty string.
-    std::string check_queue_id(std::string_view qid, bool sendmail, Micros line_utc, const SyslogLine& l,
-                               std::uint64_t line_no, const std::string& path);
+    std::string check_queue_id(std::string_view qid, bool sendmail, Micros line_utc, std::uint64_t line_no,
+                               const std::string& path);
 
     const ClockState& state() const noexcept { return st_; }
 
