@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 
 namespace mxtrace {
@@ -51,6 +52,11 @@ Zone::Zone(std::string name) {
     if (name.empty()) {
         if (const char* tz = std::getenv("TZ"); tz && *tz) {
             name = tz[0] == ':' ? tz + 1 : tz;
+        } else {
+            // this machine's zone (/etc/localtime): loaded only when needed, since loading makes
+            // the tz library scan the whole zoneinfo tree; offset_at() asks libc meanwhile
+            system_ = true;
+            return;
         }
     }
     if (!name.empty() && name[0] == '/') {
@@ -61,6 +67,10 @@ Zone::Zone(std::string name) {
         name = (!ec && p != std::string::npos) ? real.substr(p + 9) : std::string();
         if (name.starts_with("posix/") || name.starts_with("right/")) name = name.substr(6);
     }
+    load(name);
+}
+
+void Zone::load(const std::string& name) {
     try {
         zone_ = name.empty() ? date::current_zone() : date::locate_zone(name);
     } catch (const std::exception& e) {
@@ -70,10 +80,20 @@ Zone::Zone(std::string name) {
     name_ = std::string(zone_->name());
 }
 
+const date::time_zone* Zone::tz() {
+    if (!zone_) load({});
+    return zone_;
+}
+
+const std::string& Zone::name() {
+    tz();
+    return name_;
+}
+
 std::int64_t Zone::local_to_utc(std::int64_t local_seconds) {
     const std::int64_t bucket = floor_div(local_seconds, 900);
     if (bucket == l2u_bucket_) return local_seconds - l2u_offset_;
-    auto info = zone_->get_info(date::local_seconds{std::chrono::seconds{local_seconds}});
+    auto info = tz()->get_info(date::local_seconds{std::chrono::seconds{local_seconds}});
     const std::int64_t off = info.first.offset.count();
     if (info.result == date::local_info::unique) {
         l2u_bucket_ = bucket;
@@ -85,7 +105,7 @@ std::int64_t Zone::local_to_utc(std::int64_t local_seconds) {
 std::pair<std::int64_t, std::int64_t> Zone::local_to_utc_both(std::int64_t local_seconds) {
     const std::int64_t bucket = floor_div(local_seconds, 900);
     if (bucket == l2u_bucket_) return {local_seconds - l2u_offset_, local_seconds - l2u_offset_};
-    auto info = zone_->get_info(date::local_seconds{std::chrono::seconds{local_seconds}});
+    auto info = tz()->get_info(date::local_seconds{std::chrono::seconds{local_seconds}});
     const std::int64_t first = local_seconds - info.first.offset.count();
     if (info.result == date::local_info::ambiguous) return {first, local_seconds - info.second.offset.count()};
     if (info.result == date::local_info::unique) {
@@ -102,8 +122,16 @@ int year_of(Micros t, std::int64_t offset_seconds) {
 std::int64_t Zone::offset_at(std::int64_t utc_seconds) {
     const std::int64_t bucket = floor_div(utc_seconds, 900);
     if (bucket == u2l_bucket_) return u2l_offset_;
-    auto info = zone_->get_info(date::sys_seconds{std::chrono::seconds{utc_seconds}});
     u2l_bucket_ = bucket;
+    if (system_ && !zone_) {
+        // libc reads the same /etc/localtime
+        std::time_t t = static_cast<std::time_t>(utc_seconds);
+        std::tm tm{};
+        localtime_r(&t, &tm);
+        u2l_offset_ = tm.tm_gmtoff;
+        return u2l_offset_;
+    }
+    auto info = tz()->get_info(date::sys_seconds{std::chrono::seconds{utc_seconds}});
     u2l_offset_ = info.offset.count();
     return u2l_offset_;
 }

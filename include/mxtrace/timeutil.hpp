@@ -48,10 +48,14 @@ public:
     std::int64_t offset_at(std::int64_t utc_seconds);
 
     /// The IANA name of the zone.
-    const std::string& name() const noexcept { return name_; }
+    /// @throws Error(usage) if this machine's zone cannot be loaded.
+    const std::string& name();
 
 private:
+    void load(const std::string& name);
+    const date::time_zone* tz();
     const date::time_zone* zone_ = nullptr;
+    bool system_ = false; ///< this machine's zone, loaded lazily
     std::string name_;
     std::int64_t l2u_bucket_ = INT64_MIN, l2u_offset_ = 0;
     std::int64_t u2l_bucket_ = INT64_MIN, u2l_offset_ = 0;

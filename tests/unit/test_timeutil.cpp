@@ -2,6 +2,10 @@
 #include "mxtrace/error.hpp"
 #include "mxtrace/timeutil.hpp"
 
+#include <cstdlib>
+#include <ctime>
+#include <string>
+
 #include <doctest/doctest.h>
 
 using namespace mxtrace;
@@ -62,4 +66,20 @@ TEST_CASE("zones: DST gap and overlap are read deterministically") {
     // 2011-10-30 02:30 local happens twice: the first (summer, +02:00) is chosen
     CHECK(berlin.local_to_utc(seconds_from_civil(2011, 10, 30, 2, 30, 0)) == seconds_from_civil(2011, 10, 30, 0, 30, 0));
     CHECK_THROWS_AS(Zone("Not/AZone"), Error);
+}
+
+TEST_CASE("this machine's zone: offsets from libc agree with the tz library") {
+    const char* old = std::getenv("TZ");
+    std::string saved = old ? old : "";
+    ::unsetenv("TZ");
+    ::tzset();
+    Zone sys;                       // lazy: offset_at() asks libc
+    const std::int64_t t = 1323959238;
+    const std::int64_t via_libc = sys.offset_at(t);
+    const std::int64_t summer = sys.offset_at(t - 180 * 86400);
+    Zone loaded(sys.name());        // the same zone through the tz library
+    CHECK(loaded.offset_at(t) == via_libc);
+    CHECK(loaded.offset_at(t - 180 * 86400) == summer);
+    if (old) ::setenv("TZ", saved.c_str(), 1);
+    ::tzset();
 }
