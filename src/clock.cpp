@@ -193,7 +193,7 @@ ClockState FileClock::infer(std::string_view head, Zone& zone, std::optional<int
                             const std::function<void(const std::string&)>& warn) {
     // Simulate the head with a provisional year: the one that puts the first classic line at or
     // before `limit`. Then look for data evidence; it shifts the provisional year.
-    SyslogParser parser(zone, 2000);
+    SyslogParser parser(zone, 0); // wall-clock fields only: the simulation dates the lines
     SyslogLine l;
     Event ev;
     ClockState st;

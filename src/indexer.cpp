@@ -16,19 +16,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 
 namespace mxtrace {
 
 namespace {
-int current_year() {
-    std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    localtime_r(&now, &tm);
-    return tm.tm_year + 1900;
-}
-
 Micros wall_clock() {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -107,7 +99,7 @@ struct Indexer::Impl {
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 
     Impl(Store& s, IndexOptions o)
-        : store(s), opts(std::move(o)), zone(opts.tz), syslog(zone, opts.year.value_or(current_year())),
+        : store(s), opts(std::move(o)), zone(opts.tz), syslog(zone, 0), // classic lines are dated by the input's FileClock
           reducer([this](std::unique_ptr<Transaction> t) { store.put(std::move(t)); },
                   [this](std::string_view host, std::string_view qid, Micros at, bool starts) {
                       return store.take_open(host, qid, at, starts);
@@ -366,7 +358,7 @@ IndexStats Indexer::finish() {
         // A run prunes what fell out of the window since the last one. Should that be more than
         // half of the index (old copied logs, then one current line), it asks instead of acting.
         PruneResult would = m.store.prune(m.opts.retention_days, m.now, true);
-        const std::uint64_t total = m.store.info().transactions;
+        const std::uint64_t total = m.store.count();
         if (would.transactions > 1000 && would.transactions * 2 > total) {
             m.stats.prune_deferred = would;
             if (m.opts.warn)

@@ -67,8 +67,7 @@ bool SyslogParser::parse_classic(std::string_view& s, SyslogLine& out) {
     i += 8;
     const Micros frac = fraction(s, i); // high-precision classic variant
     if (i >= s.size() || s[i] != ' ') return false;
-    std::int64_t local = seconds_from_civil(year_, mon, day, hh, mm, ss);
-    out.time = zone_.local_to_utc(local) * kMicrosPerSecond + frac;
+    out.time = year_ ? zone_.local_to_utc(seconds_from_civil(year_, mon, day, hh, mm, ss)) * kMicrosPerSecond + frac : 0;
     out.has_year = false;
     out.mon = static_cast<unsigned char>(mon);
     out.day = static_cast<unsigned char>(day);

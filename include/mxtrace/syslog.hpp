@@ -31,14 +31,16 @@ struct SyslogLine {
 /// Parses the envelope of log lines. Not thread-safe (it caches zone offsets).
 class SyslogParser {
 public:
-    /// `zone` reads classic (zone-less) timestamps; `year` is the year given to them.
+    /// `zone` reads classic (zone-less) timestamps; `year` is the year given to them. With
+    /// year 0 a classic line only gets its wall-clock fields (mon, day, sod, frac) and time 0:
+    /// the caller dates it (the indexer's FileClock), and nothing is converted twice.
     SyslogParser(Zone& zone, int year) : zone_(zone), year_(year) {}
 
     /// Splits `line` (without its newline) into `out`. Returns false when the line does not
     /// start with a timestamp in one of the two forms followed by a host.
     bool parse(std::string_view line, SyslogLine& out);
 
-    /// The year given to classic lines.
+    /// The year given to classic lines (0: leave them undated).
     void set_year(int year) noexcept { year_ = year; }
 
 private:
