@@ -40,8 +40,6 @@ public:
     /// start with a timestamp in one of the two forms followed by a host.
     bool parse(std::string_view line, SyslogLine& out);
 
-    /// The year given to classic lines (0: leave them undated).
-    void set_year(int year) noexcept { year_ = year; }
 
 private:
     bool parse_classic(std::string_view& s, SyslogLine& out);
