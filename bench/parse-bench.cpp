@@ -9,12 +9,12 @@
 //   parse     + parse_mail_line (Postfix/Sendmail shapes into an Event)
 //   reduce    + Reducer (events into transactions; the sink drops them; no store, no loader)
 // The difference between two stages is the cost of the later one.
-#include "mxtrace/error.hpp"
-#include "mxtrace/events.hpp"
-#include "mxtrace/input.hpp"
-#include "mxtrace/reducer.hpp"
-#include "mxtrace/syslog.hpp"
-#include "mxtrace/timeutil.hpp"
+#include "mxtrace/base/error.hpp"
+#include "mxtrace/mta/events.hpp"
+#include "mxtrace/read/input.hpp"
+#include "mxtrace/reduce/reducer.hpp"
+#include "mxtrace/read/syslog.hpp"
+#include "mxtrace/base/timeutil.hpp"
 
 #include <fmt/format.h>
 

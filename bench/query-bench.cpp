@@ -7,9 +7,9 @@
 //   from, to, msgid, host, qid, status, text, since, until (RFC 3339 / "YYYY-MM-DD HH:MM:SS", UTC), max.
 // Every query is run once to warm the caches, then N rounds (default 1) are timed. Prints one JSON
 // object per kind: {"kind","queries","median_ms","p99_ms","mean_results"}.
-#include "mxtrace/error.hpp"
-#include "mxtrace/store.hpp"
-#include "mxtrace/timeutil.hpp"
+#include "mxtrace/base/error.hpp"
+#include "mxtrace/store/store.hpp"
+#include "mxtrace/base/timeutil.hpp"
 
 #include <fmt/format.h>
 

@@ -2,9 +2,9 @@
 // mxtrace index: see man/mxtrace-index.1.
 #include "commands.hpp"
 
-#include "mxtrace/error.hpp"
-#include "mxtrace/indexer.hpp"
-#include "mxtrace/store.hpp"
+#include "mxtrace/base/error.hpp"
+#include "mxtrace/index/indexer.hpp"
+#include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>

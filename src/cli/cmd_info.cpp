@@ -2,7 +2,7 @@
 // mxtrace info: see man/mxtrace-info.1.
 #include "commands.hpp"
 
-#include "mxtrace/store.hpp"
+#include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
 

@@ -2,7 +2,7 @@
 // mxtrace prune: see man/mxtrace-prune.1.
 #include "commands.hpp"
 
-#include "mxtrace/store.hpp"
+#include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
 

@@ -2,9 +2,9 @@
 // mxtrace search: see man/mxtrace-search.1.
 #include "commands.hpp"
 
-#include "mxtrace/error.hpp"
-#include "mxtrace/output.hpp"
-#include "mxtrace/store.hpp"
+#include "mxtrace/base/error.hpp"
+#include "mxtrace/output/output.hpp"
+#include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "commands.hpp"
 
-#include "mxtrace/output.hpp"
-#include "mxtrace/store.hpp"
-#include "mxtrace/timeutil.hpp"
+#include "mxtrace/output/output.hpp"
+#include "mxtrace/store/store.hpp"
+#include "mxtrace/base/timeutil.hpp"
 
 #include <chrono>
 #include <cstdlib>

@@ -2,7 +2,7 @@
 // mxtrace: reduce mail server logs into e-mail transactions and search them.
 #include "commands.hpp"
 
-#include "mxtrace/error.hpp"
+#include "mxtrace/base/error.hpp"
 
 #include <string>
 #include <string_view>

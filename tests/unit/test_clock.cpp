@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/clock.hpp"
+#include "mxtrace/read/clock.hpp"
 
 #include <doctest/doctest.h>
 

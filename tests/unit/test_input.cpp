@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/error.hpp"
-#include "mxtrace/input.hpp"
+#include "mxtrace/base/error.hpp"
+#include "mxtrace/read/input.hpp"
 #include "tmpdir.hpp"
 
 #include <doctest/doctest.h>

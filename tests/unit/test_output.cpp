@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/fields.hpp"
-#include "mxtrace/output.hpp"
+#include "mxtrace/store/fields.hpp"
+#include "mxtrace/output/output.hpp"
 
 #include <doctest/doctest.h>
 

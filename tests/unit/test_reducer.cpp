@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/reducer.hpp"
-#include "mxtrace/syslog.hpp"
+#include "mxtrace/reduce/reducer.hpp"
+#include "mxtrace/read/syslog.hpp"
 
 #include <doctest/doctest.h>
 

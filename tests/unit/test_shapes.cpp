@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Every line shape the MTA parsers know has a sample, and every sample parses to its shape.
-#include "mxtrace/events.hpp"
+#include "mxtrace/mta/events.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/error.hpp"
-#include "mxtrace/store.hpp"
+#include "mxtrace/base/error.hpp"
+#include "mxtrace/store/store.hpp"
 #include "tmpdir.hpp"
 
 #include <doctest/doctest.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/syslog.hpp"
+#include "mxtrace/read/syslog.hpp"
 
 #include <doctest/doctest.h>
 

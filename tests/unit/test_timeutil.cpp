@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/error.hpp"
-#include "mxtrace/timeutil.hpp"
+#include "mxtrace/base/error.hpp"
+#include "mxtrace/base/timeutil.hpp"
 
 #include <cstdlib>
 #include <ctime>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/error.hpp"
+#include "mxtrace/base/error.hpp"
 
-#include "testhooks.hpp"
+#include "base/testhooks.hpp"
 
 #include <csignal>
 #include <cstdlib>

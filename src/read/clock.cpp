@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/clock.hpp"
+#include "mxtrace/read/clock.hpp"
 
-#include "mxtrace/events.hpp"
+#include "mxtrace/mta/events.hpp"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/timeutil.hpp"
+#include "mxtrace/base/timeutil.hpp"
 
-#include "mxtrace/error.hpp"
+#include "mxtrace/base/error.hpp"
 
 #include <date/tz.h>
 #include <fmt/format.h>

@@ -3,8 +3,8 @@
 /// @file transaction.hpp
 /// The e-mail transaction: one message on one server (host + queue ID + first-seen time),
 /// as reduced from that server's log lines. Owned strings: it outlives the lines it came from.
-#include "mxtrace/events.hpp"
-#include "mxtrace/timeutil.hpp"
+#include "mxtrace/mta/events.hpp"
+#include "mxtrace/base/timeutil.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Names of enums, the MTA dispatcher, and the sample line of every line shape.
-#include "mxtrace/events.hpp"
+#include "mxtrace/mta/events.hpp"
 
 #include <array>
 

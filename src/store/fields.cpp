@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/fields.hpp"
+#include "mxtrace/store/fields.hpp"
 
 #include <fmt/format.h>
 

@@ -4,8 +4,8 @@
 /// Folds events of many interleaved messages into transactions, keyed by host + queue ID.
 /// Postfix reuses short queue IDs after a message is removed and two hosts can log the same
 /// ID, so a transaction is identified by host + queue ID + first-seen time (never the ID alone).
-#include "mxtrace/events.hpp"
-#include "mxtrace/transaction.hpp"
+#include "mxtrace/mta/events.hpp"
+#include "mxtrace/reduce/transaction.hpp"
 
 #include <functional>
 #include <memory>

@@ -4,8 +4,8 @@
 /// Printers for transactions. Every string that comes from a log is escaped: control
 /// characters and bytes that are not valid UTF-8 become "\xNN" (text) or "\u00NN"/"\xNN" (JSON),
 /// so a hostile log line cannot drive the terminal.
-#include "mxtrace/timeutil.hpp"
-#include "mxtrace/transaction.hpp"
+#include "mxtrace/base/timeutil.hpp"
+#include "mxtrace/reduce/transaction.hpp"
 
 #include <string>
 #include <string_view>

@@ -4,8 +4,8 @@
 // sendmail/recipient.c (DSN/return-to-sender lines), sendmail/srvrsmtp.c and
 // sendmail/parseaddr.c (ruleset rejects), logsender() in sendmail/envelope.c ("from=, size=,
 // class=, nrcpts=, msgid=, proto=, daemon=, relay="), plus the real logs in shared/corpus.
-#include "mxtrace/events.hpp"
-#include "parse_util.hpp"
+#include "mxtrace/mta/events.hpp"
+#include "mta/parse_util.hpp"
 
 namespace mxtrace {
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The only code that reads or writes the index. See ARCHITECTURE.md, "Storage", for the
 // schema, the commit order and the recovery rule.
-#include "mxtrace/store.hpp"
+#include "mxtrace/store/store.hpp"
 
-#include "mxtrace/error.hpp"
-#include "mxtrace/fields.hpp"
-#include "sqlite_util.hpp"
-#include "testhooks.hpp"
+#include "mxtrace/base/error.hpp"
+#include "mxtrace/store/fields.hpp"
+#include "store/sqlite_util.hpp"
+#include "base/testhooks.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>

@@ -3,8 +3,8 @@
 /// @file indexer.hpp
 /// The ingest pipeline: input files -> syslog envelope -> MTA parsers -> reducer -> store,
 /// with per-input checkpoints (read only what is new), retention, and an account of every line.
-#include "mxtrace/store.hpp"
-#include "mxtrace/timeutil.hpp"
+#include "mxtrace/store/store.hpp"
+#include "mxtrace/base/timeutil.hpp"
 
 #include <cstdint>
 #include <cstdio>

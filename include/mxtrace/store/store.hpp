@@ -4,10 +4,10 @@
 /// The index: SQLite holds the transaction records (the source of truth), Xapian the search
 /// terms and the time values. A transaction's SQLite rowid is its Xapian document ID.
 /// Commit order and recovery rule: see ARCHITECTURE.md, "Storage".
-#include "mxtrace/clock.hpp"
-#include "mxtrace/events.hpp"
-#include "mxtrace/timeutil.hpp"
-#include "mxtrace/transaction.hpp"
+#include "mxtrace/read/clock.hpp"
+#include "mxtrace/mta/events.hpp"
+#include "mxtrace/base/timeutil.hpp"
+#include "mxtrace/reduce/transaction.hpp"
 
 #include <cstdint>
 #include <filesystem>

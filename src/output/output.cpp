@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/output.hpp"
+#include "mxtrace/output/output.hpp"
 
 #include <fmt/format.h>
 

@@ -17,8 +17,8 @@
 ///    once the earlier reading would go back in time by more than ten minutes.
 /// Queue IDs seen later are checked against the result: a year or UTC offset that disagrees is
 /// reported once per file, naming the line.
-#include "mxtrace/syslog.hpp"
-#include "mxtrace/timeutil.hpp"
+#include "mxtrace/read/syslog.hpp"
+#include "mxtrace/base/timeutil.hpp"
 
 #include <cstdint>
 #include <functional>

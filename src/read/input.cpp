@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/input.hpp"
+#include "mxtrace/read/input.hpp"
 
-#include "mxtrace/error.hpp"
+#include "mxtrace/base/error.hpp"
 
 #include <archive.h>
 #include <zlib.h>

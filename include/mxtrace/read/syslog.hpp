@@ -7,7 +7,7 @@
 ///    `Mmm dd hh:mm:ss host program[pid]: message`, local time of the logging host, no year;
 ///  - rsyslog's RFC 3339 form (RSYSLOG_FileFormat):
 ///    `2023-03-14T00:08:35.948047+01:00 host program[pid]: message`.
-#include "mxtrace/timeutil.hpp"
+#include "mxtrace/base/timeutil.hpp"
 
 #include <cstdint>
 #include <string_view>

@@ -4,8 +4,8 @@
 // "message-id=", qmgr/qmgr_active.c "from= size= nrcpt=", "removed", global/log_adhoc.c
 // "to= orig_to= relay= delay= delays= dsn= status=", bounce/bounce_notify_service.c
 // "sender non-delivery notification:") and the real logs in shared/corpus.
-#include "mxtrace/events.hpp"
-#include "parse_util.hpp"
+#include "mxtrace/mta/events.hpp"
+#include "mta/parse_util.hpp"
 
 namespace mxtrace {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Minimal RAII wrappers over the SQLite C API: prepared statements with bound values only.
-#include "mxtrace/error.hpp"
+#include "mxtrace/base/error.hpp"
 
 #include <fmt/format.h>
 #include <sqlite3.h>

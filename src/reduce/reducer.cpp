@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/reducer.hpp"
+#include "mxtrace/reduce/reducer.hpp"
 
 #include <algorithm>
 #include <unordered_map>

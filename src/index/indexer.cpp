@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mxtrace/indexer.hpp"
+#include "mxtrace/index/indexer.hpp"
 
-#include "mxtrace/clock.hpp"
-#include "mxtrace/error.hpp"
-#include "mxtrace/events.hpp"
-#include "mxtrace/fields.hpp"
-#include "mxtrace/input.hpp"
-#include "mxtrace/output.hpp"
-#include "mxtrace/reducer.hpp"
-#include "mxtrace/syslog.hpp"
-#include "testhooks.hpp"
+#include "mxtrace/read/clock.hpp"
+#include "mxtrace/base/error.hpp"
+#include "mxtrace/mta/events.hpp"
+#include "mxtrace/store/fields.hpp"
+#include "mxtrace/read/input.hpp"
+#include "mxtrace/output/output.hpp"
+#include "mxtrace/reduce/reducer.hpp"
+#include "mxtrace/read/syslog.hpp"
+#include "base/testhooks.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
