@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // mxtrace search: see man/mxtrace-search.1.
 #include "commands.hpp"
+#include "search_options.hpp"
 
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/output/output.hpp"
@@ -14,58 +15,21 @@
 namespace mxtrace::cli {
 
 namespace {
-struct SearchArgs {
-    SearchFilter f;
-    std::string since, until, status, format = "text";
-    bool utc = false;
-    bool explain = false;
+struct SearchCmdArgs : SearchArgs {
+    std::string format = "text";
 };
 } // namespace
 
 Runner setup_search(CLI::App& app) {
-    auto a = std::make_shared<SearchArgs>();
+    auto a = std::make_shared<SearchCmdArgs>();
     add_db_option(app);
-    app.add_option("-f,--from", a->f.from, "Envelope sender (case-insensitive); @DOMAIN for a whole domain; <> for the null sender")->type_name("ADDR");
-    app.add_option("-t,--to", a->f.to, "Recipient or original recipient; @DOMAIN for a whole domain")->type_name("ADDR");
-    app.add_option("-i,--msgid", a->f.message_id, "Message-ID, with or without angle brackets")->type_name("ID");
-    app.add_option("-h,--host", a->f.host, "Host that logged the transaction")->type_name("HOST");
-    app.add_option("-d,--since", a->since, "Transactions active at or after TIME (YYYY-MM-DD[ HH:MM[:SS]][Z|+HH:MM], or 2h, 3d, today, yesterday)")->type_name("TIME");
-    app.add_option("-D,--until", a->until, "Transactions that began at or before TIME (a date alone: the end of that day)")->type_name("TIME");
-    app.add_option("-r,--max-results", a->f.max_results, "Print the N most recent transactions (default 200)")
-        ->type_name("N")
-        ->check(CLI::Range(1, 100000000));
-    app.add_option("-q,--queue-id", a->f.queue_id, "Queue ID (case-sensitive)")->type_name("QID");
-    app.add_option("-c,--client", a->f.client, "Client host name or IP address")->type_name("HOST");
-    app.add_option("--relay", a->f.relay, "Relay (next hop) host name, IP address or transport")->type_name("HOST");
-    app.add_option("--status", a->status, "Status class of any attempt: sent, deferred, bounced, expired, rejected")
-        ->type_name("CLASS")
-        ->check(CLI::IsMember({"sent", "deferred", "bounced", "expired", "rejected"}));
-    app.add_option("--text", a->f.text, "Words that occur in a status text or SMTP reply")->type_name("WORDS");
+    add_search_options(app, *a);
     app.add_option("--format", a->format, "Output format: text (default) or json (one object per line)")
         ->type_name("FORMAT")
         ->check(CLI::IsMember({"text", "json"}));
-    app.add_flag("--utc", a->utc, "Print times in UTC instead of local time");
-    app.add_flag("--explain", a->explain, "Print how the query was understood to stderr");
     return [a, &app]() -> int {
-        for (const char* name : {"--from", "--to", "--msgid", "--host", "--queue-id", "--client", "--relay", "--text",
-                                 "--since", "--until"}) {
-            const CLI::Option* o = app.get_option(name);
-            std::string v = o->count() > 0 ? o->as<std::string>() : std::string("x");
-            v.erase(0, v.find_first_not_of(' '));
-            // "@" (no domain) and "<>" for a Message-ID name nothing either; "<>" as -f is the null sender
-            if (v.empty() || ((std::string_view(name) == "--from" || std::string_view(name) == "--to") && v == "@") ||
-                (std::string_view(name) == "--msgid" && v == "<>"))
-                throw Error(ExitCode::usage, fmt::format("{} was given an empty value ('{}')", name, o->as<std::string>()),
-                            "give a value, or leave the option out to match everything");
-        }
         Zone zone;
-        const Micros now = now_micros();
-        if (!a->since.empty()) a->f.since = parse_user_time(a->since, false, zone, now);
-        if (!a->until.empty()) a->f.until = parse_user_time(a->until, true, zone, now);
-        if (a->f.since && a->f.until && *a->f.since > *a->f.until)
-            throw Error(ExitCode::usage, fmt::format("--since {} is after --until {}", a->since, a->until),
-                        "swap them: -d is the start of the span, -D its end");
-        a->f.status = status_from_name(a->status);
+        resolve_search(app, *a, zone, now_micros());
         Store store(index_dir(), Store::Mode::read);
         std::string explain;
         std::uint64_t matching = 0;

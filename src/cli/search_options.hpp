@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+// The options that choose transactions (the search flags) and how they are printed, shared by
+// `search` and `trace` (and later `stats`). See man/mxtrace-search.1.
+#include "mxtrace/base/timeutil.hpp"
+#include "mxtrace/store/store.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace mxtrace::cli {
+
+/// What the user typed; resolve_search() turns it into a SearchFilter.
+struct SearchArgs {
+    SearchFilter f;
+    std::string since, until, status;
+    bool utc = false;
+    bool explain = false;
+};
+
+/// Adds the selection flags (-f -t -i -h -d -D -q -c --relay --status --text -r) and --utc,
+/// --explain to `app`, bound to `a`.
+void add_search_options(CLI::App& app, SearchArgs& a);
+
+/// Checks the flags for empty values, parses the times in `zone` relative to `now` and fills
+/// `a.f`. @throws Error(usage) with a hint for an empty value, a bad time or -d after -D.
+void resolve_search(CLI::App& app, SearchArgs& a, Zone& zone, Micros now);
+
+} // namespace mxtrace::cli
