@@ -113,7 +113,7 @@ Fields parse_fields(std::string_view list) {
             for (const Column* g : f)
                 if (g == c) what = fmt::format("--fields: '{}' is given twice", name);
         if (!what.empty())
-            throw Error(ExitCode::usage, what, "the fields are " + all_names() + " (see mxtrace-search(1), FIELDS)");
+            throw Error(ExitCode::usage, what, "the fields are " + all_names() + " (see Fields in mxtrace-search(1))");
         f.push_back(c);
         if (comma == std::string_view::npos) break;
         pos = comma + 1;
