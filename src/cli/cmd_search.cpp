@@ -31,7 +31,7 @@ Runner setup_search(CLI::App& app) {
                    "Output format: text (default), json (one object per line) or csv (RFC 4180, one row per attempt)")
         ->type_name("FORMAT")
         ->check(CLI::IsMember({"text", "json", "csv"}));
-    app.add_option("--fields", a->fields, "With json or csv: the members or columns to print, in order (see FIELDS in mxtrace-search(1))")
+    app.add_option("--fields", a->fields, "With json or csv: the members or columns to print, in order (see Fields in mxtrace-search(1))")
         ->type_name("NAME,...");
     return [a, &app]() -> int {
         Zone zone;
