@@ -4,19 +4,22 @@
 #include "search_options.hpp"
 
 #include "mxtrace/base/error.hpp"
-#include "mxtrace/output/output.hpp"
+#include "mxtrace/output/printer.hpp"
 #include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace mxtrace::cli {
 
 namespace {
 struct SearchCmdArgs : SearchArgs {
     std::string format = "text";
+    std::optional<std::string> fields;
 };
 } // namespace
 
@@ -24,20 +27,24 @@ Runner setup_search(CLI::App& app) {
     auto a = std::make_shared<SearchCmdArgs>();
     add_db_option(app);
     add_search_options(app, *a);
-    app.add_option("--format", a->format, "Output format: text (default) or json (one object per line)")
+    app.add_option("--format", a->format,
+                   "Output format: text (default), json (one object per line) or csv (RFC 4180, one row per attempt)")
         ->type_name("FORMAT")
-        ->check(CLI::IsMember({"text", "json"}));
+        ->check(CLI::IsMember({"text", "json", "csv"}));
+    app.add_option("--fields", a->fields, "With json or csv: the members or columns to print, in order (see Fields in mxtrace-search(1))")
+        ->type_name("NAME,...");
     return [a, &app]() -> int {
         Zone zone;
         resolve_search(app, *a, zone, now_micros());
+        const Printer printer(a->format, a->fields, a->utc ? nullptr : &zone);
         Store store(index_dir(), Store::Mode::read);
         std::string explain;
         std::uint64_t matching = 0;
         auto found = store.search(a->f, a->explain ? &explain : nullptr, &matching);
         if (a->explain) fmt::print(stderr, "query: {}\n", explain);
-        std::string out;
+        std::string out = printer.header(); // CSV: the header row, even when nothing matched
         for (const auto& t : found) {
-            out += a->format == "json" ? format_json(t) : format_text(t, a->utc ? nullptr : &zone);
+            out += printer.print(t);
             if (out.size() > (1 << 16)) {
                 std::fwrite(out.data(), 1, out.size(), stdout);
                 out.clear();

@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
 namespace mxtrace {
 
 namespace {
@@ -137,59 +140,75 @@ std::string format_text(const Transaction& t, Zone* zone) {
 }
 
 std::string format_json(const Transaction& t) {
+    static const Fields all = all_fields();
+    return format_json(t, all);
+}
+
+namespace {
+void json_member(const Column& c, const Cell& v, bool comma, std::string& o) {
+    if (comma) o += ',';
+    o += '"';
+    o.append(c.json_key);
+    o += "\":";
+    switch (v.kind) {
+    case Cell::null: o += "null"; break;
+    case Cell::string:
+        o += '"';
+        escape_json(v.text, o);
+        o += '"';
+        break;
+    default: o += v.text;
+    }
+}
+} // namespace
+
+std::string format_json(const Transaction& t, const Fields& fields) {
     std::string o;
     o.reserve(512);
-    auto str = [&](std::string_view key, std::string_view v, bool comma = true) {
-        if (comma) o += ',';
-        o += '"';
-        o.append(key);
-        o += "\":\"";
-        escape_json(v, o);
-        o += '"';
-    };
-    auto num = [&](std::string_view key, std::int64_t v) {
-        o += fmt::format(",\"{}\":", key);
-        if (v < 0) o += "null";
-        else o += std::to_string(v);
-    };
     o += '{';
-    o += fmt::format("\"id\":{}", t.id);
-    str("host", t.host);
-    str("mta", mta_name(t.mta));
-    str("queue_id", t.queue_id);
-    str("first_time", format_rfc3339(t.first_time));
-    str("last_time", format_rfc3339(t.last_time));
-    if (t.sender) str("sender", *t.sender);
-    else o += ",\"sender\":null";
-    o += ",\"client\":{";
-    str("name", t.client_name, false);
-    str("ip", t.client_ip);
-    o += '}';
-    str("message_id", t.message_id);
-    num("size", t.size);
-    num("nrcpt", t.nrcpt);
-    o += fmt::format(",\"complete\":{}", t.complete ? "true" : "false");
-    str("status", status_name(t.summary_status()));
-    str("notification_queue_id", t.notification_queue_id);
-    o += ",\"attempts\":[";
-    bool first = true;
-    for (const auto& a : t.attempts) {
-        if (!first) o += ',';
-        first = false;
-        o += '{';
-        str("time", format_rfc3339(a.time), false);
-        str("recipient", a.recipient);
-        str("orig_recipient", a.orig_recipient);
-        str("relay", a.relay);
-        str("status", status_name(a.status));
-        str("dsn", a.dsn);
-        if (a.delay < 0) o += ",\"delay\":null";
-        else o += fmt::format(",\"delay\":{}", a.delay);
-        str("text", a.text);
-        str("queued_as", a.queued_as);
-        o += '}';
+    bool first = true, attempts_done = false;
+    std::vector<std::string_view> groups_done;
+    for (const Column* c : fields) {
+        if (c->level == ColumnLevel::attempt) {
+            // the attempts array, where the first attempt column is named, with all of them
+            if (attempts_done) continue;
+            attempts_done = true;
+            o += first ? "\"attempts\":[" : ",\"attempts\":[";
+            first = false;
+            for (std::size_t i = 0; i < t.attempts.size(); ++i) {
+                if (i) o += ',';
+                o += '{';
+                bool first_in = true;
+                for (const Column* d : fields)
+                    if (d->level == ColumnLevel::attempt) {
+                        json_member(*d, d->get(t, &t.attempts[i]), !first_in, o);
+                        first_in = false;
+                    }
+                o += '}';
+            }
+            o += ']';
+        } else if (!c->json_group.empty()) {
+            // a nested object ("client"), where its first member is named, with all its members
+            if (std::find(groups_done.begin(), groups_done.end(), c->json_group) != groups_done.end()) continue;
+            groups_done.push_back(c->json_group);
+            if (!first) o += ',';
+            first = false;
+            o += '"';
+            o.append(c->json_group);
+            o += "\":{";
+            bool first_in = true;
+            for (const Column* d : fields)
+                if (d->level == ColumnLevel::transaction && d->json_group == c->json_group) {
+                    json_member(*d, d->get(t, nullptr), !first_in, o);
+                    first_in = false;
+                }
+            o += '}';
+        } else {
+            json_member(*c, c->get(t, nullptr), !first, o);
+            first = false;
+        }
     }
-    o += "]}\n";
+    o += "}\n";
     return o;
 }
 

@@ -5,6 +5,7 @@
 /// characters and bytes that are not valid UTF-8 become "\xNN" (text) or "\u00NN"/"\xNN" (JSON),
 /// so a hostile log line cannot drive the terminal.
 #include "mxtrace/base/timeutil.hpp"
+#include "mxtrace/output/columns.hpp"
 #include "mxtrace/reduce/transaction.hpp"
 
 #include <string>
@@ -26,7 +27,14 @@ void escape_json(std::string_view s, std::string& out);
 std::string format_text(const Transaction& t, Zone* zone);
 
 /// One JSON object on one line (with "\n"), schema documented in mxtrace-search(1):
-/// times are RFC 3339 UTC strings, unknown numbers are null.
+/// times are RFC 3339 UTC strings, unknown numbers are null. Every column of columns(), in
+/// table order: the same as format_json(t, all_fields()).
 std::string format_json(const Transaction& t);
+
+/// One JSON object on one line with only the members `fields` name, in their order: the
+/// transaction's members; the "client" object where its first member is named (with the named
+/// members); the "attempts" array where the first attempt column is named, each attempt object
+/// holding the named attempt members. No "attempts" key if no attempt column is named.
+std::string format_json(const Transaction& t, const Fields& fields);
 
 } // namespace mxtrace
