@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS txn(
   complete INTEGER NOT NULL,
   notification_queue_id TEXT NOT NULL,
   headless INTEGER NOT NULL,
-  sasl_username TEXT NOT NULL,
+  sasl_username TEXT NOT NULL DEFAULT '',
   UNIQUE(host, queue_id, first_us));
 CREATE INDEX IF NOT EXISTS txn_open ON txn(host, queue_id, last_us) WHERE complete = 0;
 CREATE INDEX IF NOT EXISTS txn_last ON txn(last_us);
