@@ -314,9 +314,9 @@ std::vector<QueryToken> check_query(std::string_view q, Zone& zone, Micros now) 
             i = close + 1;
             continue;
         }
-        // a word: up to white space, a '(' or '"' or (inside parentheses) a ')'
+        // a word: up to white space, a quote or a parenthesis (a ")" outside parentheses is then an error)
         std::size_t j = i;
-        while (j < q.size() && !is_space(q[j]) && q[j] != '"' && q[j] != '(' && !(q[j] == ')' && !open.empty())) ++j;
+        while (j < q.size() && !is_space(q[j]) && q[j] != '"' && q[j] != '(' && q[j] != ')') ++j;
         // field:value ?
         std::size_t k = i;
         while (k < j && is_ident(q[k])) ++k;
@@ -333,7 +333,7 @@ std::vector<QueryToken> check_query(std::string_view q, Zone& zone, Micros now) 
                 vend = close + 1;
             } else {
                 vend = vpos;
-                while (vend < q.size() && !is_space(q[vend]) && !(q[vend] == ')' && !open.empty())) ++vend;
+                while (vend < q.size() && !is_space(q[vend]) && q[vend] != ')') ++vend;
                 value.assign(q.substr(vpos, vend - vpos));
             }
             const Field* f = field_by_query_name(name);
