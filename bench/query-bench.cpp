@@ -4,7 +4,8 @@
 //   query-bench --db DIR [--rounds N] QUERY_FILE
 //
 // QUERY_FILE has one query per line: KIND, then TAB-separated key=value filters:
-//   from, to, msgid, host, qid, status, text, since, until (RFC 3339 / "YYYY-MM-DD HH:MM:SS", UTC), max.
+//   from, to, msgid, host, qid, status, text, since, until (RFC 3339 / "YYYY-MM-DD HH:MM:SS", UTC), max,
+//   query (a query string of mxtrace-query(7), its dates read in UTC; parsed on every run, as the CLI does).
 // Every query is run once to warm the caches, then N rounds (default 1) are timed. Prints one JSON
 // object per kind: {"kind","queries","median_ms","p99_ms","mean_results"}.
 #include "mxtrace/base/error.hpp"
@@ -56,6 +57,10 @@ std::vector<Query> read_queries(const std::string& path) {
             else if (k == "since") f.since = mxtrace::parse_user_time(v, false, utc);
             else if (k == "until") f.until = mxtrace::parse_user_time(v, true, utc);
             else if (k == "max") f.max_results = std::stoul(v);
+            else if (k == "query") {
+                f.query = v;
+                f.zone = "UTC";
+            }
         }
         out.push_back(std::move(q));
     }

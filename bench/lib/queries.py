@@ -5,8 +5,10 @@
 usage: queries.py --truth T --db DB --mxtrace BIN --query-bench BIN --data DIR --out JSON
                   [--n 100] [--rg-n 5] [--seed 7]
 
-Picks queries of six kinds from a random sample of the ground truth (deterministic: --seed):
+Picks queries of seven kinds from a random sample of the ground truth (deterministic: --seed):
   classic   -f SENDER -d DAY-1 -D DAY+1 -h HOST -r 10    (the README's example)
+  classic_q the same search as a query (mxtrace-query(7)):
+            'from:SENDER host:HOST date:DAY-1..DAY+1T00:00:00' -r 10
   domain    -t @DOMAIN                                    (default -r 200)
   msgid     -i MESSAGE-ID
   qid       -q QUEUE-ID
@@ -55,7 +57,7 @@ def day_of(us):
 
 def pick_queries(sample, n, rng):
     """n queries per kind: (kind, mxtrace args, description for the rg way)."""
-    q = {k: [] for k in ("classic", "domain", "msgid", "qid", "deferred", "text")}
+    q = {k: [] for k in ("classic", "classic_q", "domain", "msgid", "qid", "deferred", "text")}
     senders = [r for r in sample if r["kind"] in ("inbound", "outbound") and r["sender"]]
     # outside domains (our own, corp.example, receives half of all mail: not a question anyone asks)
     rcpt_domains = [a.split("@", 1)[1] for r in sample for a in r["recipients"]
@@ -70,6 +72,10 @@ def pick_queries(sample, n, rng):
                                        "-D", f"{d + timedelta(days=1)} 00:00:00", "-h", h["host"], "-r", "10"],
                                  sender=r["sender"], host=h["host"], since=d - timedelta(days=1),
                                  until=d + timedelta(days=1)))
+        q["classic_q"].append(dict(args=["-r", "10", f"from:{r['sender']} host:{h['host']} "
+                                         f"date:{d - timedelta(days=1)}..{d + timedelta(days=1)}T00:00:00"],
+                                   sender=r["sender"], host=h["host"], since=d - timedelta(days=1),
+                                   until=d + timedelta(days=1)))
         dom = rng.choice(rcpt_domains)
         # recipients only: to=<x@dom>, orig_to=<x@dom>, and Sendmail's to=<a@x>,<x@dom>
         q["domain"].append(dict(args=["-t", "@" + dom], regex="(to=|,)<[^<>]*@" + re.escape(dom) + ">"))
@@ -133,7 +139,7 @@ def rg_way(kind, q, files_by_host):
     all_files = [f for fs in files_by_host.values() for f in fs]
     t0 = time.perf_counter()
     files = all_files
-    if kind == "classic":
+    if kind in ("classic", "classic_q"):
         files = files_by_host[q["host"]]
         lines = [l for l in rg([q["sender"]], files) if q["since"] <= line_day(l) <= q["until"]]
     elif kind == "qid":
@@ -189,6 +195,10 @@ def main():
                 args, kv = q["args"], []
                 i = 0
                 while i < len(args):
+                    if not args[i].startswith("-"):  # the query string
+                        kv.append(f"query={args[i]}")
+                        i += 1
+                        continue
                     flag, val = args[i], args[i + 1]
                     i += 2
                     key = {"-f": "from", "-t": "to", "-i": "msgid", "-h": "host", "-q": "qid", "--status": "status",

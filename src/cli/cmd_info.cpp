@@ -2,6 +2,7 @@
 // mxtrace info: see man/mxtrace-info.1.
 #include "commands.hpp"
 
+#include "mxtrace/store/fields.hpp"
 #include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
@@ -12,14 +13,30 @@ namespace mxtrace::cli {
 
 namespace {
 struct InfoArgs {
+    std::string topic;
 };
+
+/// `mxtrace info fields`: the field table (src/store/fields.cpp), one line per field.
+int print_fields() {
+    auto dash = [](std::string_view s) { return s.empty() ? std::string("-") : std::string(s); };
+    fmt::print("{:<14} {:<7} {:<10} {:<8} {:<34} {}\n", "FIELD", "ALIAS", "KIND", "PREFIX", "EXAMPLE", "DESCRIPTION");
+    for (const Field& f : fields())
+        fmt::print("{:<14} {:<7} {:<10} {:<8} {:<34} {}\n", f.name, dash(f.aliases), kind_name(f.kind), dash(f.prefix),
+                   f.example, f.description);
+    return 0;
+}
 } // namespace
 
 Runner setup_info(CLI::App& app) {
     auto a = std::make_shared<InfoArgs>();
     add_db_option(app);
     add_retention_option(app, "The retention setting to show (from the config file's [index] section, default 90)");
+    app.add_option("topic", a->topic, "fields: list the searchable fields of the query language (mxtrace-query(7)) "
+                                      "with their prefix, kind and an example, instead of the index")
+        ->type_name("TOPIC")
+        ->check(CLI::IsMember({"fields"}));
     return [a]() -> int {
+        if (a->topic == "fields") return print_fields();
         Store store(index_dir(), Store::Mode::read);
         IndexInfo i = store.info();
         auto t = [](const std::optional<Micros>& v) { return v ? format_rfc3339(*v) : std::string("-"); };

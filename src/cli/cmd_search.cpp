@@ -27,6 +27,7 @@ Runner setup_search(CLI::App& app) {
     auto a = std::make_shared<SearchCmdArgs>();
     add_db_option(app);
     add_search_options(app, *a);
+    add_query_words(app, *a);
     app.add_option("--format", a->format,
                    "Output format: text (default), json (one object per line) or csv (RFC 4180, one row per attempt)")
         ->type_name("FORMAT")
@@ -40,8 +41,17 @@ Runner setup_search(CLI::App& app) {
         Store store(index_dir(), Store::Mode::read);
         std::string explain;
         std::uint64_t matching = 0;
-        auto found = store.search(a->f, a->explain ? &explain : nullptr, &matching);
-        if (a->explain) fmt::print(stderr, "query: {}\n", explain);
+        std::vector<std::string> understood;
+        auto found = store.search(a->f, a->explain ? &explain : nullptr, &matching, a->explain ? &understood : nullptr);
+        if (a->explain) {
+            std::string line;
+            for (const auto& u : understood) {
+                line.clear();
+                escape_text(u, line); // the query is the user's, but may hold anything
+                fmt::print(stderr, "understood: {}\n", line);
+            }
+            fmt::print(stderr, "query: {}\n", explain);
+        }
         std::string out = printer.header(); // CSV: the header row, even when nothing matched
         for (const auto& t : found) {
             out += printer.print(t);

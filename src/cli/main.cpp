@@ -40,6 +40,7 @@ int report(const mxtrace::Error& e) {
     std::string safe;
     mxtrace::cli::escape_path(e.what(), safe); // messages quote file names and log text
     std::fprintf(stderr, "mxtrace: error: %s\n", safe.c_str());
+    if (!e.detail().empty()) std::fprintf(stderr, "%s", e.detail().c_str());
     if (!e.hint().empty()) std::fprintf(stderr, "mxtrace: hint: %s\n", e.hint().c_str());
     return static_cast<int>(e.code());
 }

@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "mxtrace/base/error.hpp"
+#include "mxtrace/store/query.hpp"
 
 #include <fmt/format.h>
 
@@ -29,6 +30,13 @@ void add_search_options(CLI::App& app, SearchArgs& a) {
     app.add_flag("--explain", a.explain, "Print how the query was understood to stderr");
 }
 
+void add_query_words(CLI::App& app, SearchArgs& a) {
+    app.add_option("query", a.query_words,
+                   "A query (see mxtrace-query(7)), e.g. 'from:bob@foo.com to:*@bar.com status:deferred \"timed out\"'; "
+                   "its words are joined by spaces and ANDed with the flags")
+        ->type_name("QUERY");
+}
+
 void resolve_search(CLI::App& app, SearchArgs& a, Zone& zone, Micros now) {
     for (const char* name : {"--from", "--to", "--msgid", "--host", "--queue-id", "--client", "--relay", "--text",
                              "--since", "--until"}) {
@@ -47,6 +55,15 @@ void resolve_search(CLI::App& app, SearchArgs& a, Zone& zone, Micros now) {
         throw Error(ExitCode::usage, fmt::format("--since {} is after --until {}", a.since, a.until),
                     "swap them: -d is the start of the span, -D its end");
     a.f.status = status_from_name(a.status);
+    a.f.now = now;
+    if (!a.query_words.empty()) {
+        std::string q;
+        for (const auto& w : a.query_words) q += (q.empty() ? "" : " ") + w;
+        if (q.find_first_not_of(" \t") == std::string::npos)
+            throw Error(ExitCode::usage, "the query is empty", "give a query (mxtrace-query(7)), or none to match everything");
+        check_query(q, zone, now); // a malformed query is reported before the index is opened
+        a.f.query = std::move(q);
+    }
 }
 
 } // namespace mxtrace::cli

@@ -16,6 +16,7 @@ namespace mxtrace::cli {
 struct SearchArgs {
     SearchFilter f;
     std::string since, until, status;
+    std::vector<std::string> query_words; ///< the query (mxtrace-query(7)) as positional words, joined by spaces
     bool utc = false;
     bool explain = false;
 };
@@ -25,7 +26,13 @@ struct SearchArgs {
 void add_search_options(CLI::App& app, SearchArgs& a);
 
 /// Checks the flags for empty values, parses the times in `zone` relative to `now` and fills
-/// `a.f`. @throws Error(usage) with a hint for an empty value, a bad time or -d after -D.
+/// `a.f`; joins `a.query_words` (if any) into `a.f.query`, checks it (check_query) and sets
+/// `a.f.now` so the query's relative dates count from the same now as -d/-D.
+/// @throws Error(usage) with a hint for an empty value, a bad time, -d after -D, or a malformed
+/// query (the detail points at the place).
+/// Adds the positional QUERY words (mxtrace-query(7)) to `app`, bound to `a.query_words`.
+void add_query_words(CLI::App& app, SearchArgs& a);
+
 void resolve_search(CLI::App& app, SearchArgs& a, Zone& zone, Micros now);
 
 } // namespace mxtrace::cli

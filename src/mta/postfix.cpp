@@ -155,6 +155,11 @@ LineClass parse_postfix(std::string_view /*program*/, std::string_view message, 
     if (consume(rest, "client=")) {
         std::size_t end = rest.find(", ");
         split_host_addr(rest.substr(0, end), ev.client_name, ev.client_ip);
+        // smtpd/smtpd.c: ", sasl_method=M, sasl_username=U[, sasl_sender=S]" after an AUTH
+        if (std::size_t u = rest.find(", sasl_username="); u != std::string_view::npos) {
+            std::string_view user = rest.substr(u + 16);
+            ev.sasl_username = user.substr(0, user.find(", "));
+        }
         ev.kind = EventKind::client;
         ev.shape = Shape::pf_client;
         return LineClass::event;

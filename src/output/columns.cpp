@@ -40,6 +40,8 @@ const std::array kColumns{
            [](const Transaction& t, const Attempt*) { return str(t.client_name); }},
     Column{"client_ip", L::transaction, "client", "ip", "", "the client's IP address",
            [](const Transaction& t, const Attempt*) { return str(t.client_ip); }},
+    Column{"sasl_username", L::transaction, "client", "sasl_username", "", "the SASL user the client logged in as",
+           [](const Transaction& t, const Attempt*) { return str(t.sasl_username); }},
     Column{"message_id", L::transaction, "", "message_id", "", "the Message-ID without angle brackets",
            [](const Transaction& t, const Attempt*) { return str(t.message_id); }},
     Column{"size", L::transaction, "", "size", "", "message size in bytes; null if unknown",

@@ -135,6 +135,7 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev) {
         t->headless = false;
         t->client_name.assign(ev.client_name);
         t->client_ip.assign(ev.client_ip);
+        t->sasl_username.assign(ev.sasl_username);
         break;
     case EventKind::pickup:
         t->headless = false;

@@ -10,19 +10,34 @@ namespace mxtrace {
 
 namespace {
 constexpr Field kFields[] = {
-    {"host", "H", FieldKind::boolean, "-h, --host", "logging host (exact, case-insensitive)"},
-    {"queue_id", "XQID", FieldKind::boolean, "-q, --queue-id", "queue ID (exact, case-sensitive)"},
-    {"from", "XFROM", FieldKind::boolean, "-f, --from", "envelope sender; '<>' is the null sender"},
-    {"from_domain", "XFROMD", FieldKind::boolean, "-f @DOMAIN", "domain of the envelope sender"},
-    {"to", "XTO", FieldKind::boolean, "-t, --to", "recipient or original recipient"},
-    {"to_domain", "XTOD", FieldKind::boolean, "-t @DOMAIN", "domain of a recipient"},
-    {"message_id", "XMSGID", FieldKind::boolean, "-i, --msgid", "Message-ID without angle brackets (exact)"},
-    {"client", "XCLIENT", FieldKind::boolean, "-c, --client", "client host name or IP address"},
-    {"relay", "XRELAY", FieldKind::boolean, "--relay", "next-hop host name, IP address, or transport (local, dovecot)"},
-    {"status", "XSTATUS", FieldKind::boolean, "--status", "status class of any attempt: sent, deferred, bounced, expired, rejected"},
-    {"mta", "XMTA", FieldKind::boolean, "", "postfix or sendmail"},
-    {"text", "", FieldKind::text, "--text", "words of status texts and SMTP replies (free text)"},
-    {"date", "", FieldKind::range, "-d, -D", "the time span of the transaction, first to last line"},
+    {"host", "", "H", FieldKind::name, "-h, --host", "host:smtp",
+     "logging host (exact, case-insensitive)"},
+    {"queue_id", "qid", "XQID", FieldKind::boolean, "-q, --queue-id", "qid:pBE8FUjJ016161",
+     "queue ID (exact, case-sensitive)"},
+    {"from", "sender", "XFROM", FieldKind::address, "-f, --from", "from:bob@foo.com",
+     "envelope sender; '<>' is the null sender"},
+    {"from_domain", "", "XFROMD", FieldKind::boolean, "-f @DOMAIN", "from_domain:foo.com",
+     "domain of the envelope sender"},
+    {"to", "rcpt", "XTO", FieldKind::address, "-t, --to", "to:*@bar.com",
+     "recipient or original recipient"},
+    {"to_domain", "", "XTOD", FieldKind::boolean, "-t @DOMAIN", "to_domain:bar.com",
+     "domain of a recipient"},
+    {"message_id", "msgid", "XMSGID", FieldKind::boolean, "-i, --msgid", "msgid:<4EEA0352.6020508@foo.com>",
+     "Message-ID, with or without angle brackets (exact)"},
+    {"client", "", "XCLIENT", FieldKind::network, "-c, --client", "client:2001:db8::/32",
+     "client host name, IP address, or CIDR network (IPv4 or IPv6)"},
+    {"sasl_username", "sasl", "XSASL", FieldKind::name, "", "sasl:carol@bar.com",
+     "SASL user name the client authenticated as (Postfix sasl_username=), case-insensitive"},
+    {"relay", "", "XRELAY", FieldKind::name, "--relay", "relay:smtp.bar.com",
+     "next-hop host name, IP address, or transport (local, dovecot)"},
+    {"status", "", "XSTATUS", FieldKind::boolean, "--status", "status:expired",
+     "status class of any attempt: sent, deferred, bounced, expired, rejected"},
+    {"mta", "", "XMTA", FieldKind::boolean, "", "mta:sendmail",
+     "postfix or sendmail"},
+    {"text", "", "", FieldKind::text, "--text", "\"timed out\"",
+     "words of status texts and SMTP replies (free text; bare words need no prefix)"},
+    {"date", "", "", FieldKind::range, "-d, -D", "date:2011-12-15..2011-12-17",
+     "the time span of the transaction, first to last line: it matches if it overlaps the range"},
 };
 
 std::uint64_t fnv1a(std::string_view s) {
@@ -41,6 +56,32 @@ const Field& field(std::string_view name) {
     for (const auto& f : kFields)
         if (f.name == name) return f;
     throw std::out_of_range(std::string(name));
+}
+
+const Field* field_by_query_name(std::string_view name) {
+    if (name.empty()) return nullptr;
+    for (const auto& f : kFields) {
+        if (f.name == name) return &f;
+        std::string_view a = f.aliases;
+        while (!a.empty()) {
+            std::size_t sp = a.find(' ');
+            if (a.substr(0, sp) == name) return &f;
+            a = sp == std::string_view::npos ? std::string_view{} : a.substr(sp + 1);
+        }
+    }
+    return nullptr;
+}
+
+std::string_view kind_name(FieldKind k) {
+    switch (k) {
+    case FieldKind::boolean: return "exact";
+    case FieldKind::address: return "address";
+    case FieldKind::name: return "name";
+    case FieldKind::network: return "network";
+    case FieldKind::text: return "free text";
+    case FieldKind::range: return "time range";
+    }
+    return "?";
 }
 
 std::string make_term(std::string_view prefix, std::string_view value) {

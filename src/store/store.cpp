@@ -5,6 +5,8 @@
 
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/store/fields.hpp"
+#include "mxtrace/store/query.hpp"
+#include "store/query_parser.hpp"
 #include "store/sqlite_util.hpp"
 #include "base/testhooks.hpp"
 
@@ -12,6 +14,7 @@
 #include <sys/stat.h>
 #include <xapian.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <map>
@@ -50,6 +53,7 @@ CREATE TABLE IF NOT EXISTS txn(
   complete INTEGER NOT NULL,
   notification_queue_id TEXT NOT NULL,
   headless INTEGER NOT NULL,
+  sasl_username TEXT NOT NULL DEFAULT '',
   UNIQUE(host, queue_id, first_us));
 CREATE INDEX IF NOT EXISTS txn_open ON txn(host, queue_id, last_us) WHERE complete = 0;
 CREATE INDEX IF NOT EXISTS txn_last ON txn(last_us);
@@ -88,7 +92,7 @@ CREATE TABLE IF NOT EXISTS xapian_pending(id INTEGER PRIMARY KEY);
 
 constexpr const char* kTxnCols =
     "id, host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, message_id, size, nrcpt, "
-    "complete, notification_queue_id, headless";
+    "complete, notification_queue_id, headless, sasl_username";
 
 double to_value(Micros t) { return static_cast<double>(t) / 1e6; }
 
@@ -121,26 +125,49 @@ void relay_parts(std::string_view relay, std::string& name, std::string& addr) {
     }
 }
 
+/// The term prefixes, from the field table (src/store/fields.cpp), looked up once.
+struct Prefixes {
+    std::string_view host = field("host").prefix, mta = field("mta").prefix, queue_id = field("queue_id").prefix,
+                     from = field("from").prefix, from_domain = field("from_domain").prefix,
+                     to = field("to").prefix, to_domain = field("to_domain").prefix,
+                     message_id = field("message_id").prefix, client = field("client").prefix,
+                     sasl = field("sasl_username").prefix, relay = field("relay").prefix,
+                     status = field("status").prefix;
+};
+
+const Prefixes& prefixes() {
+    static const Prefixes p;
+    return p;
+}
+
 Xapian::Document make_document(const Transaction& t) {
+    const Prefixes& P = prefixes();
     Xapian::Document doc;
     auto term = [&](std::string_view prefix, std::string_view value) {
         if (!value.empty()) doc.add_boolean_term(make_term(prefix, value));
     };
-    term("H", ascii_lower(t.host));
-    term("XMTA", mta_name(t.mta));
-    term("XQID", t.queue_id);
+    term(P.host, ascii_lower(t.host));
+    term(P.mta, mta_name(t.mta));
+    term(P.queue_id, t.queue_id);
     if (t.sender) {
         if (t.sender->empty()) {
-            term("XFROM", "<>");
+            term(P.from, "<>");
         } else {
             std::string s = ascii_lower(*t.sender);
-            term("XFROM", s);
-            term("XFROMD", domain_of(s));
+            term(P.from, s);
+            term(P.from_domain, domain_of(s));
         }
     }
-    term("XMSGID", t.message_id);
-    term("XCLIENT", ascii_lower(t.client_name));
-    term("XCLIENT", ascii_lower(t.client_ip));
+    term(P.message_id, t.message_id);
+    term(P.client, ascii_lower(t.client_name));
+    term(P.client, ascii_lower(t.client_ip));
+    term(P.sasl, ascii_lower(t.sasl_username));
+    if (auto ip = parse_ip(t.client_ip)) {
+        // the canonical text too (Sendmail's "IPv6:" form, upper-case hex), and the address as
+        // 16 bytes for CIDR ranges (fields.hpp, slot_client_addr)
+        term(P.client, ip_text(*ip));
+        doc.add_value(slot_client_addr, std::string(reinterpret_cast<const char*>(ip->data()), ip->size()));
+    }
     Xapian::TermGenerator tg;
     tg.set_document(doc);
     std::unordered_set<std::string_view> texts;
@@ -149,13 +176,13 @@ Xapian::Document make_document(const Transaction& t) {
         for (const std::string* r : {&a.recipient, &a.orig_recipient}) {
             if (r->empty()) continue;
             std::string s = ascii_lower(*r);
-            term("XTO", s);
-            term("XTOD", domain_of(s));
+            term(P.to, s);
+            term(P.to_domain, domain_of(s));
         }
         relay_parts(a.relay, name, addr);
-        term("XRELAY", name);
-        term("XRELAY", addr);
-        term("XSTATUS", status_name(a.status));
+        term(P.relay, name);
+        term(P.relay, addr);
+        term(P.status, status_name(a.status));
         // Free text: the words of status texts, without positions (a phrase is all its words),
         // each distinct text once. "sent" replies ("250 2.0.0 Ok: queued as ...") are left out:
         // they are alike but for a unique ID and would double the index for little use; the
@@ -234,12 +261,12 @@ struct Store::Impl {
                                  "first_year=?, cur_year=?, prev_us=?, year_evidence=?, offset_note=?, zone=? WHERE id=?");
         st_insert = sql::Stmt(db,
                               "INSERT INTO txn(host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, "
-                              "message_id, size, nrcpt, complete, notification_queue_id, headless) "
-                              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                              "message_id, size, nrcpt, complete, notification_queue_id, headless, sasl_username) "
+                              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         st_update = sql::Stmt(db,
                               "UPDATE txn SET host=?, queue_id=?, first_us=?, last_us=?, mta=?, sender=?, client_name=?, "
-                              "client_ip=?, message_id=?, size=?, nrcpt=?, complete=?, notification_queue_id=?, headless=? "
-                              "WHERE id=?");
+                              "client_ip=?, message_id=?, size=?, nrcpt=?, complete=?, notification_queue_id=?, headless=?, "
+                              "sasl_username=? WHERE id=?");
         st_del_attempts = sql::Stmt(db, "DELETE FROM attempt WHERE txn_id = ?");
         st_ins_attempt = sql::Stmt(db,
                                    "INSERT INTO attempt(txn_id, seq, time_us, recipient, orig_recipient, relay, status, "
@@ -266,6 +293,7 @@ struct Store::Impl {
         t.complete = st_get.i64(12) != 0;
         t.notification_queue_id = st_get.str(13);
         t.headless = st_get.i64(14) != 0;
+        t.sasl_username = st_get.str(15);
         st_get.reset();
         st_attempts.reset().bind(id);
         while (st_attempts.step()) {
@@ -288,7 +316,7 @@ struct Store::Impl {
     void bind_txn(sql::Stmt& st, const Transaction& t) {
         st.bind(t.host).bind(t.queue_id).bind(t.first_time).bind(t.last_time).bind(mta_name(t.mta)).bind(t.sender);
         st.bind(t.client_name).bind(t.client_ip).bind(t.message_id).bind(t.size).bind(t.nrcpt);
-        st.bind(t.complete ? 1 : 0).bind(t.notification_queue_id).bind(t.headless ? 1 : 0);
+        st.bind(t.complete ? 1 : 0).bind(t.notification_queue_id).bind(t.headless ? 1 : 0).bind(t.sasl_username);
     }
 
     /// A transaction absorbs a stored headless piece of the same host and queue ID that starts
@@ -311,6 +339,7 @@ struct Store::Impl {
                 t.client_name = p->client_name;
                 t.client_ip = p->client_ip;
             }
+            if (t.sasl_username.empty()) t.sasl_username = p->sasl_username;
             if (t.size < 0) t.size = p->size;
             if (t.nrcpt < 0) t.nrcpt = p->nrcpt;
             if (t.notification_queue_id.empty()) t.notification_queue_id = p->notification_queue_id;
@@ -714,8 +743,10 @@ std::uint64_t Store::count() {
     return st.step() ? static_cast<std::uint64_t>(st.i64(0)) : 0;
 }
 
-std::vector<Transaction> Store::search(const SearchFilter& f, std::string* explain, std::uint64_t* matching) {
+std::vector<Transaction> Store::search(const SearchFilter& f, std::string* explain, std::uint64_t* matching,
+                                      std::vector<std::string>* understood) {
     Impl& m = *impl_;
+    const Prefixes& P = prefixes();
     std::vector<Xapian::Query> parts;
     auto term = [&](std::string_view prefix, std::string_view value) {
         parts.emplace_back(make_term(prefix, value));
@@ -725,18 +756,18 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
         else if (v.starts_with('@')) term(dom_prefix, ascii_lower(v.substr(1)));
         else term(addr_prefix, ascii_lower(strip_angle(v)));
     };
-    if (!f.from.empty()) address("XFROM", "XFROMD", f.from);
-    if (!f.to.empty()) address("XTO", "XTOD", f.to);
-    if (!f.message_id.empty()) term("XMSGID", strip_angle(f.message_id));
-    if (!f.host.empty()) term("H", ascii_lower(f.host));
-    if (!f.queue_id.empty()) term("XQID", f.queue_id);
-    if (!f.client.empty()) term("XCLIENT", ascii_lower(f.client));
+    if (!f.from.empty()) address(P.from, P.from_domain, f.from);
+    if (!f.to.empty()) address(P.to, P.to_domain, f.to);
+    if (!f.message_id.empty()) term(P.message_id, strip_angle(f.message_id));
+    if (!f.host.empty()) term(P.host, ascii_lower(f.host));
+    if (!f.queue_id.empty()) term(P.queue_id, f.queue_id);
+    if (!f.client.empty()) term(P.client, ascii_lower(f.client));
     if (!f.relay.empty()) {
         std::string_view r = f.relay;
         while (!r.empty() && r.back() == '.') r.remove_suffix(1);
-        term("XRELAY", ascii_lower(r));
+        term(P.relay, ascii_lower(r));
     }
-    if (f.status != Status::none) term("XSTATUS", status_name(f.status));
+    if (f.status != Status::none) term(P.status, status_name(f.status));
     if (!f.text.empty()) {
         Xapian::QueryParser qp;
         qp.set_default_op(Xapian::Query::OP_AND);
@@ -747,6 +778,13 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
             throw Error(ExitCode::usage, fmt::format("bad --text query '{}': {}", f.text, e.get_msg()),
                         "give plain words; all of them must occur");
         }
+    }
+    if (!f.query.empty()) {
+        Zone zone(f.zone);
+        const Micros now = f.now ? f.now
+                                 : std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch()).count();
+        parts.push_back(parse_query_string(f.query, zone, now, understood));
     }
     Xapian::Query q = parts.empty() ? Xapian::Query::MatchAll : Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
     if (f.since)

@@ -56,6 +56,14 @@ TEST_CASE("Postfix fields") {
         CHECK(ev.queue_id == "3F1A2B4C5D");
         CHECK(ev.client_name == "unknown");
         CHECK(ev.client_ip == "2001:db8::5");
+        CHECK(ev.sasl_username == "carol@bar.com");
+    }
+    SUBCASE("SASL user followed by sasl_sender, and a client without one") {
+        auto ev = parse("postfix/smtpd",
+                        "3F1A2B4C5E: client=h.example[192.0.2.9], sasl_method=LOGIN, sasl_username=bob, sasl_sender=b@x.org");
+        CHECK(ev.sasl_username == "bob");
+        auto plain = parse("postfix/smtpd", "3F1A2B4C5F: client=h.example[192.0.2.9]");
+        CHECK(plain.sasl_username.empty());
     }
     SUBCASE("qmgr from") {
         auto ev = parse("postfix/qmgr", "4PbC4x469Jz3tBr: from=<ajm@example.net>, size=175061, nrcpt=3 (queue active)");

@@ -24,12 +24,19 @@ class Error : public std::runtime_error {
 public:
     Error(ExitCode code, std::string what, std::string hint = {})
         : std::runtime_error(std::move(what)), code_(code), hint_(std::move(hint)) {}
+    /// The same, with `detail`: lines printed as they are between the message and the hint
+    /// (for a query, the query echoed with a caret line under the offending place). The thrower
+    /// escapes them.
+    Error(ExitCode code, std::string what, std::string hint, std::string detail)
+        : std::runtime_error(std::move(what)), code_(code), hint_(std::move(hint)), detail_(std::move(detail)) {}
     ExitCode code() const noexcept { return code_; }
     const std::string& hint() const noexcept { return hint_; }
+    const std::string& detail() const noexcept { return detail_; }
 
 private:
     ExitCode code_;
     std::string hint_;
+    std::string detail_;
 };
 
 } // namespace mxtrace

@@ -87,6 +87,8 @@ struct Event {
     std::string_view sender;            ///< envelope sender without angle brackets
     std::string_view client_name;       ///< client host name as logged ("unknown" if no rDNS)
     std::string_view client_ip;         ///< client IP address
+    std::string_view sasl_username;     ///< SASL user the client authenticated as (Postfix smtpd
+                                        ///< "client=..., sasl_method=..., sasl_username=U")
     std::string_view message_id;        ///< Message-ID without angle brackets
     std::int64_t size = -1;             ///< message size in bytes, -1 unknown
     int nrcpt = -1;                     ///< number of recipients, -1 unknown
@@ -104,7 +106,7 @@ struct Event {
         shape = Shape::unknown;
         kind = EventKind::info;
         mta = Mta::none;
-        queue_id = sender = client_name = client_ip = message_id = {};
+        queue_id = sender = client_name = client_ip = sasl_username = message_id = {};
         has_sender = false;
         size = -1;
         nrcpt = -1;

@@ -39,6 +39,7 @@ struct Transaction {
     std::optional<std::string> sender; ///< envelope sender; "" is the null sender <>; nullopt unknown
     std::string client_name;     ///< client host name (Postfix client=, Sendmail from= relay=)
     std::string client_ip;
+    std::string sasl_username;   ///< SASL user the client authenticated as (Postfix sasl_username=), "" if none
     std::string message_id;      ///< without angle brackets
     std::int64_t size = -1;      ///< bytes, -1 unknown
     int nrcpt = -1;              ///< recipients announced, -1 unknown

@@ -1,22 +1,36 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 /// @file fields.hpp
-/// The one table of searchable fields: name, Xapian term prefix (Omega conventions,
-/// xapian-omega/docs/termprefixes.rst), kind and description. The indexer, the search
-/// flags, `--explain` and the man page's field list all follow it.
+/// The one table of searchable fields: query name and aliases, Xapian term prefix (Omega
+/// conventions, xapian-omega/docs/termprefixes.rst), kind, search flag, example query and
+/// description. The indexer (store.cpp), the query parser set-up (query_parser.cpp), the
+/// query checker (query_check.cpp), `mxtrace info fields`, `--explain` and the man page's field
+/// list (man/mxtrace-query.7, checked by tests/cli/cases/query-fields.sh) all follow it.
 #include <span>
 #include <string>
 #include <string_view>
 
 namespace mxtrace {
 
-enum class FieldKind { boolean, text, range };
+/// How a field's query values are read.
+enum class FieldKind {
+    boolean,  ///< exact term (one value, no wildcard)
+    address,  ///< e-mail address: exact, `@DOMAIN` / `*@DOMAIN` (the domain term), `LOCAL@*` / `PREFIX*`
+              ///< (trailing wildcard, expanded over the index's terms), `<>` the null sender
+    name,     ///< host name or address term; `PREFIX*` trailing wildcard
+    network,  ///< client: a name or address term, or an address / CIDR network (value slot 2)
+    text,     ///< free text (words of status texts)
+    range,    ///< a time range over value slots 0 and 1
+};
 
+/// One searchable field.
 struct Field {
-    std::string_view name;        ///< user name, word characters only
-    std::string_view prefix;      ///< Xapian term prefix ("" for free text)
+    std::string_view name;        ///< user name and query prefix ("from" is queried as `from:`); word characters
+    std::string_view aliases;     ///< other query prefixes for it, space-separated ("qid")
+    std::string_view prefix;      ///< Xapian term prefix ("" for free text and ranges)
     FieldKind kind;
-    std::string_view flag;        ///< the `mxtrace search` flag that queries it
+    std::string_view flag;        ///< the `mxtrace search` flag that queries it ("" if none)
+    std::string_view example;     ///< an example query, found in the bundled sample (examples/logs)
     std::string_view description;
 };
 
@@ -26,10 +40,21 @@ std::span<const Field> fields();
 /// The field of that name; throws std::out_of_range if none (a programming error).
 const Field& field(std::string_view name);
 
-/// Value slots of the Xapian documents (numbers are part of the on-disk format).
+/// The field a query prefix names (its name or one of its aliases), or nullptr.
+const Field* field_by_query_name(std::string_view name);
+
+/// The name of a kind, as `mxtrace info fields` and the man page print it.
+std::string_view kind_name(FieldKind k);
+
+/// Value slots of the Xapian documents (numbers are part of the on-disk format; Omega keeps
+/// such a list in xapian-omega/values.h).
 enum ValueSlot : unsigned {
     slot_first_time = 0,  ///< first-seen time, UTC seconds, Xapian::sortable_serialise(double)
     slot_last_time = 1,   ///< last-seen time, same encoding
+    slot_client_addr = 2, ///< client IP address: 16 bytes, network (big-endian) order; IPv4 as
+                          ///< IPv4-mapped IPv6 (::ffff:a.b.c.d). Absent if the client address is
+                          ///< unknown. Byte-wise order = address order, so a CIDR network is a
+                          ///< value range (Xapian compares values as byte strings).
 };
 
 /// Builds the boolean term for `value` in field `prefix`: prefix + value, where values that

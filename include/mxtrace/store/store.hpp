@@ -21,13 +21,13 @@
 namespace mxtrace {
 
 /// Schema version of both stores; stored in each and checked on every open.
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 /// The index directory: `$MXTRACE_DB`, else `$XDG_DATA_HOME/mxtrace`, else `~/.local/share/mxtrace`.
 std::filesystem::path default_index_dir();
 
-/// What `mxtrace search` looks for. Empty strings and unset optionals mean "any"; all set
-/// filters must match (AND).
+/// What `mxtrace search` (and `trace`) looks for. Empty strings and unset optionals mean "any";
+/// all set filters, the query string included, must match (AND).
 struct SearchFilter {
     std::string from;        ///< envelope sender; "@domain" for a whole domain; "<>" for the null sender
     std::string to;          ///< recipient or original recipient; "@domain" for a whole domain
@@ -40,6 +40,9 @@ struct SearchFilter {
     Status status = Status::none;
     std::optional<Micros> since;  ///< transaction's last line at or after this
     std::optional<Micros> until;  ///< transaction's first line at or before this
+    std::string query;       ///< a query in the language of mxtrace-query(7) ("from:bob@foo.com to:*@bar.com")
+    std::string zone;        ///< IANA zone in which the query's dates without an offset are read; "" = this machine's
+    Micros now = 0;          ///< "now" for the query's relative dates (UTC µs); 0 = the system clock
     std::size_t max_results = 200;
 };
 
@@ -140,11 +143,14 @@ public:
 
     /// Runs a search: the Xapian query selects and orders (newest first-seen time first), the
     /// records are read from SQLite by ID. At most filter.max_results transactions.
-    /// @throws Error(usage) for a bad filter value.
-    /// `matching`, if given, receives the number of matching transactions (exact up to
-    /// max_results + 1, Xapian's estimate beyond).
+    /// @throws Error(usage) for a bad filter value or a malformed query (its detail points at
+    /// the place in the query).
+    /// `explain`, if given, receives Xapian's description of the query it ran. `matching`, if
+    /// given, receives the number of matching transactions (exact up to max_results + 1,
+    /// Xapian's estimate beyond). `understood`, if given, receives one line per part of
+    /// filter.query saying how it was read (for --explain).
     std::vector<Transaction> search(const SearchFilter& filter, std::string* explain = nullptr,
-                                    std::uint64_t* matching = nullptr);
+                                    std::uint64_t* matching = nullptr, std::vector<std::string>* understood = nullptr);
 
     /// The transaction with that ID, or nullopt.
     std::optional<Transaction> get(std::int64_t id);

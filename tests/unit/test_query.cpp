@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The query language's pieces: checker (tokens, caret errors), value forms, IP/CIDR, time
+// ranges, and Store::search with a query string (ANDed with the flags).
+#include "mxtrace/base/error.hpp"
+#include "mxtrace/store/query.hpp"
+#include "mxtrace/store/store.hpp"
+#include "tmpdir.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace mxtrace;
+
+namespace {
+Zone& utc() {
+    static Zone z("UTC");
+    return z;
+}
+const Micros kNow = seconds_from_civil(2011, 12, 17, 12, 0, 0) * kMicrosPerSecond;
+
+/// The error a query gives: message, and the caret line (second line of the detail).
+std::pair<std::string, std::string> error_of(std::string_view q) {
+    try {
+        check_query(q, utc(), kNow);
+    } catch (const Error& e) {
+        std::string d = e.detail();
+        std::size_t nl = d.find('\n');
+        std::string carets = d.substr(nl + 1);
+        if (!carets.empty() && carets.back() == '\n') carets.pop_back();
+        CHECK(e.code() == ExitCode::usage);
+        return {e.what(), carets};
+    }
+    return {"", ""};
+}
+} // namespace
+
+TEST_CASE("query checker: tokens") {
+    using K = QueryToken::Kind;
+    auto t = check_query("from:bob@foo.com (to:*@bar.com OR qid:ABC) NOT \"timed out\" deferred", utc(), kNow);
+    REQUIRE(t.size() == 9);
+    CHECK(t[0].kind == K::field);
+    CHECK(t[0].field->name == "from");
+    CHECK(t[0].value == "bob@foo.com");
+    CHECK(t[0].value_pos == 5);
+    CHECK(t[1].kind == K::lparen);
+    CHECK(t[3].kind == K::op_or);
+    CHECK(t[4].field->name == "queue_id"); // by its alias
+    CHECK(t[5].kind == K::rparen);
+    CHECK(t[6].kind == K::op_not);
+    CHECK(t[7].kind == K::phrase);
+    CHECK(t[7].value == "timed out");
+    CHECK(t[8].kind == K::word);
+    // a quoted value; a word ending in ':' before a space is a word
+    t = check_query("sasl:\"carol@bar.com\" Deferred: x", utc(), kNow);
+    REQUIRE(t.size() == 3);
+    CHECK(t[0].value == "carol@bar.com");
+    CHECK(t[1].kind == K::word);
+    // IPv6 values keep their colons
+    t = check_query("client:2001:db8::/32", utc(), kNow);
+    REQUIRE(t.size() == 1);
+    CHECK(t[0].value == "2001:db8::/32");
+}
+
+TEST_CASE("query checker: errors point at the place") {
+    CHECK(error_of("(a b").second == "  ^");
+    CHECK(error_of("a b)").second == "     ^");
+    CHECK(error_of("x \"a b").second == "    ^");
+    auto [msg, carets] = error_of("to:x@y.z frm:bob");
+    CHECK(msg.find("unknown field 'frm'") != std::string::npos);
+    CHECK(carets == "           ^^^");
+    CHECK(error_of("from: x").second == "      ^");
+    CHECK(error_of("a AND").second == "    ^^^");
+    CHECK(error_of("AND a").second == "  ^^^");
+    CHECK(error_of("a OR OR b").second == "       ^^");
+    CHECK(error_of("a ()").second == "    ^^");
+    CHECK(error_of("date:2011-12-01..2011-02-30").second == "                   ^^^^^^^^^^");
+    CHECK(error_of("status:lost").first.find("unknown status") != std::string::npos);
+    CHECK(error_of("client:10.0.0.0/40").second == "         ^^^^^^^^^^^");
+    CHECK(error_of("to:*@*.bar.com").second == "       ^^^^^^^^^");
+    // control characters are echoed escaped and the carets follow them
+    CHECK(error_of("\x01 frm:x").second == "       ^^^");
+    // nothing wrong: no error
+    CHECK(error_of("NOT host:smtp AND (a OR b) XOR c").first.empty());
+}
+
+TEST_CASE("query values") {
+    std::string why;
+    std::size_t at = 0;
+    using PK = ValuePattern::Kind;
+    const Field& to = field("to");
+    const Field& from = field("from");
+    auto v = parse_value(to, "*@Bar.COM", &why, &at);
+    REQUIRE(v);
+    CHECK(v->kind == PK::domain);
+    CHECK(v->value == "bar.com");
+    v = parse_value(to, "@bar.com", &why, &at);
+    CHECK((v && v->kind == PK::domain && v->value == "bar.com"));
+    v = parse_value(from, "Bob@*", &why, &at);
+    CHECK((v && v->kind == PK::prefix && v->value == "bob@"));
+    v = parse_value(from, "<Bob@Foo.com>", &why, &at);
+    CHECK((v && v->kind == PK::exact && v->value == "bob@foo.com"));
+    v = parse_value(from, "<>", &why, &at);
+    CHECK((v && v->kind == PK::null_sender));
+    CHECK_FALSE(parse_value(to, "<>", &why, &at));
+    CHECK_FALSE(parse_value(from, "b*b@foo.com", &why, &at));
+    CHECK(at == 1);
+    CHECK_FALSE(parse_value(from, "*", &why, &at));
+    v = parse_value(field("relay"), "smtp.bar.com.", &why, &at);
+    CHECK((v && v->value == "smtp.bar.com"));
+    v = parse_value(field("queue_id"), "pBE8FUjJ016161", &why, &at);
+    CHECK((v && v->value == "pBE8FUjJ016161")); // case kept
+    v = parse_value(field("message_id"), "<a@b>", &why, &at);
+    CHECK((v && v->value == "a@b"));
+    v = parse_value(field("client"), "192.0.2.0/24", &why, &at);
+    REQUIRE(v);
+    CHECK(v->kind == PK::network);
+    CHECK(ip_text(v->net.lo) == "192.0.2.0");
+    CHECK(ip_text(v->net.hi) == "192.0.2.255");
+}
+
+TEST_CASE("IP addresses and CIDR networks") {
+    auto a = parse_ip("192.0.2.7");
+    REQUIRE(a);
+    CHECK((*a)[10] == 0xff);
+    CHECK((*a)[15] == 7);
+    CHECK(ip_text(*a) == "192.0.2.7");
+    auto b = parse_ip("IPv6:2001:DB8::0:1");
+    REQUIRE(b);
+    CHECK(ip_text(*b) == "2001:db8::1");
+    CHECK_FALSE(parse_ip("192.0.2.256"));
+    CHECK_FALSE(parse_ip("unknown"));
+    CHECK_FALSE(parse_ip(""));
+    auto n = parse_cidr("2001:db8:42::1a/48");
+    REQUIRE(n);
+    CHECK(ip_text(n->lo) == "2001:db8:42::");
+    CHECK(ip_text(n->hi) == "2001:db8:42:ffff:ffff:ffff:ffff:ffff");
+    n = parse_cidr("192.0.2.77/0");
+    REQUIRE(n);
+    CHECK(ip_text(n->lo) == "0.0.0.0");
+    CHECK(ip_text(n->hi) == "255.255.255.255");
+    n = parse_cidr("192.0.2.77/32");
+    REQUIRE(n);
+    CHECK(n->lo == n->hi);
+    CHECK_FALSE(parse_cidr("192.0.2.0/33"));
+    CHECK_FALSE(parse_cidr("2001:db8::/129"));
+    CHECK_FALSE(parse_cidr("192.0.2.0/"));
+    CHECK_FALSE(parse_cidr("192.0.2.0/2x"));
+    // byte order is address order: a network is a value range
+    const IpBytes nine = *parse_ip("192.0.2.9"), ten = *parse_ip("192.0.2.10");
+    CHECK(std::string(nine.begin(), nine.end()) < std::string(ten.begin(), ten.end()));
+}
+
+TEST_CASE("date ranges") {
+    std::string why;
+    std::size_t at = 0;
+    auto r = parse_time_range("2011-12-15..2011-12-17", utc(), kNow, &why, &at);
+    REQUIRE(r);
+    CHECK(*r->since == seconds_from_civil(2011, 12, 15, 0, 0, 0) * kMicrosPerSecond);
+    CHECK(*r->until == seconds_from_civil(2011, 12, 18, 0, 0, 0) * kMicrosPerSecond - 1); // rounded up
+    r = parse_time_range("-2d..now", utc(), kNow, &why, &at);
+    REQUIRE(r);
+    CHECK(*r->since == kNow - 2 * 86400 * kMicrosPerSecond);
+    CHECK(*r->until == kNow);
+    r = parse_time_range("2d..", utc(), kNow, &why, &at);
+    CHECK((r && *r->since == kNow - 2 * 86400 * kMicrosPerSecond && !r->until));
+    r = parse_time_range("..2011-12-14T08:00", utc(), kNow, &why, &at);
+    CHECK((r && !r->since && *r->until == seconds_from_civil(2011, 12, 14, 8, 1, 0) * kMicrosPerSecond - 1));
+    r = parse_time_range("2011-12-15", utc(), kNow, &why, &at); // one day
+    CHECK((r && *r->until - *r->since == 86400 * kMicrosPerSecond - 1));
+    r = parse_time_range("2011-12-15T10:00+01:00..2011-12-15T10:00Z", utc(), kNow, &why, &at);
+    CHECK((r && *r->until - *r->since == 3600 * kMicrosPerSecond + 60 * kMicrosPerSecond - 1));
+    CHECK_FALSE(parse_time_range("..", utc(), kNow, &why, &at));
+    CHECK_FALSE(parse_time_range("2011-12-17..2011-12-15", utc(), kNow, &why, &at));
+    CHECK_FALSE(parse_time_range("2011-12-15..tuesday", utc(), kNow, &why, &at));
+    CHECK(at == 12);
+    // in another zone: local midnight
+    Zone berlin("Europe/Berlin");
+    r = parse_time_range("2011-12-15", berlin, kNow, &why, &at);
+    CHECK((r && *r->since == seconds_from_civil(2011, 12, 14, 23, 0, 0) * kMicrosPerSecond));
+}
+
+TEST_CASE("store: a query string, ANDed with the flags") {
+    TmpDir tmp;
+    {
+        Store w(tmp.path, Store::Mode::write);
+        auto mk = [](std::string qid, std::string ip, std::string sasl, std::string to, Micros first, Status st) {
+            auto t = std::make_unique<Transaction>();
+            t->host = "mx1";
+            t->mta = Mta::postfix;
+            t->queue_id = std::move(qid);
+            t->first_time = first;
+            t->last_time = first + 60 * kMicrosPerSecond;
+            t->sender = "carol@bar.com";
+            t->client_name = "unknown";
+            t->client_ip = std::move(ip);
+            t->sasl_username = std::move(sasl);
+            t->complete = true;
+            Attempt a;
+            a.time = t->last_time;
+            a.recipient = std::move(to);
+            a.status = st;
+            a.text = st == Status::deferred ? "connect to x[192.0.2.1]:25: Connection timed out" : "250 Ok";
+            t->attempts.push_back(a);
+            return t;
+        };
+        const Micros d15 = seconds_from_civil(2011, 12, 15, 10, 0, 0) * kMicrosPerSecond;
+        w.put(mk("A1", "192.0.2.5", "carol", "x@bar.com", d15, Status::sent));
+        w.put(mk("A2", "2001:db8:42::1a", "Carol", "y@example.org", d15 + 86400 * kMicrosPerSecond, Status::deferred));
+        w.put(mk("A3", "198.51.100.7", "", "z@bar.com", d15 + 2 * 86400 * kMicrosPerSecond, Status::sent));
+        w.commit();
+    }
+    Store r(tmp.path, Store::Mode::read);
+    auto qids = [&](std::string q, std::string host = {}) {
+        SearchFilter f;
+        f.query = std::move(q);
+        f.host = std::move(host);
+        f.zone = "UTC";
+        f.now = kNow;
+        std::string out;
+        for (const auto& t : r.search(f)) out += t.queue_id + " ";
+        return out;
+    };
+    CHECK(qids("sasl:carol") == "A2 A1 ");
+    CHECK(qids("client:192.0.2.0/24") == "A1 ");
+    CHECK(qids("client:2001:db8::/32") == "A2 ");
+    CHECK(qids("client:0.0.0.0/0") == "A3 A1 ");
+    CHECK(qids("client:2001:DB8:42:0::1A") == "A2 ");
+    CHECK(qids("to:*@bar.com") == "A3 A1 ");
+    CHECK(qids("to:*@bar.com date:2011-12-17") == "A3 ");
+    CHECK(qids("date:2011-12-16.. to:@bar.com") == "A3 ");
+    CHECK(qids("\"timed out\" OR client:198.51.100.7") == "A3 A2 ");
+    CHECK(qids("NOT sasl:carol") == "A3 ");
+    CHECK(qids("date:-2d..now") == "A3 A2 ");
+    CHECK(qids("to:*@bar.com", "mx2").empty()); // the flags AND the query
+    SearchFilter bad;
+    bad.query = "from:";
+    CHECK_THROWS_AS(r.search(bad), Error);
+    std::vector<std::string> understood;
+    SearchFilter f;
+    f.query = "to:@bar.com";
+    r.search(f, nullptr, nullptr, &understood);
+    REQUIRE(understood.size() == 1);
+    CHECK(understood[0] == "to:@bar.com -> domain term XTODbar.com");
+}
