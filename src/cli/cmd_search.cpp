@@ -4,6 +4,7 @@
 #include "search_options.hpp"
 
 #include "mxtrace/base/error.hpp"
+#include "mxtrace/output/output.hpp"
 #include "mxtrace/output/printer.hpp"
 #include "mxtrace/store/store.hpp"
 

@@ -371,6 +371,12 @@ std::vector<QueryToken> check_query(std::string_view q, Zone& zone, Micros now) 
             continue;
         }
         std::string_view w = q.substr(i, j - i);
+        // "-word" and "+word" would be read by Xapian as the bare word (FLAG_LOVEHATE is off),
+        // not as the exclusion or requirement the user meant
+        if (w.size() > 1 && (w[0] == '-' || w[0] == '+') && is_ident_start(w[1]))
+            err(i, 1, fmt::format("'{}' does not exclude or require a term here", w[0]),
+                w[0] == '-' ? "write NOT before the term (NOT host:smtp); quote it to search the text (\"-x\")"
+                            : "terms are required anyway (they are ANDed); quote it to search the text");
         K kind = w == "AND" ? K::op_and : w == "OR" ? K::op_or : w == "XOR" ? K::op_xor : w == "NOT" ? K::op_not : K::word;
         push({kind, i, j - i, nullptr, std::string(w), i});
         i = j;

@@ -24,6 +24,8 @@ def expect(obj, att, name):
     key = {'summary_status': 'status'}.get(name, name)
     if name in ('client_name', 'client_ip'):
         v = obj['client'][name[7:]]
+    elif name == 'sasl_username':
+        v = obj['client'][name]
     elif name in ('time', 'recipient', 'orig_recipient', 'relay', 'status', 'dsn', 'delay', 'text', 'queued_as'):
         v = None if att is None else att[key]
     else:
