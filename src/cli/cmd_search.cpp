@@ -17,6 +17,7 @@ namespace mxtrace::cli {
 namespace {
 struct SearchCmdArgs : SearchArgs {
     std::string format = "text";
+    RawArgs raw;
 };
 } // namespace
 
@@ -27,9 +28,11 @@ Runner setup_search(CLI::App& app) {
     app.add_option("--format", a->format, "Output format: text (default) or json (one object per line)")
         ->type_name("FORMAT")
         ->check(CLI::IsMember({"text", "json"}));
+    add_raw_options(app, a->raw);
     return [a, &app]() -> int {
         Zone zone;
         resolve_search(app, *a, zone, now_micros());
+        resolve_raw(a->raw, a->format);
         Store store(index_dir(), Store::Mode::read);
         std::string explain;
         std::uint64_t matching = 0;
@@ -37,7 +40,13 @@ Runner setup_search(CLI::App& app) {
         if (a->explain) fmt::print(stderr, "query: {}\n", explain);
         std::string out;
         for (const auto& t : found) {
-            out += a->format == "json" ? format_json(t) : format_text(t, a->utc ? nullptr : &zone);
+            Zone* z = a->utc ? nullptr : &zone;
+            if (a->raw.raw) {
+                const auto lines = store.raw_lines(t.id);
+                out += a->format == "json" ? format_json(t, lines) : format_text(t, z, lines, a->raw.verbatim);
+            } else {
+                out += a->format == "json" ? format_json(t) : format_text(t, z);
+            }
             if (out.size() > (1 << 16)) {
                 std::fwrite(out.data(), 1, out.size(), stdout);
                 out.clear();
