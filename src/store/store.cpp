@@ -13,8 +13,10 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <xapian.h>
+#include <zlib.h>
 
 #include <chrono>
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <map>
@@ -73,7 +75,14 @@ CREATE TABLE IF NOT EXISTS input(
   year_evidence TEXT NOT NULL,
   offset_note TEXT NOT NULL,
   zone TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  sha256_state BLOB NOT NULL,
   UNIQUE(fp_hash, fp_len));
+CREATE TABLE IF NOT EXISTS txn_raw(
+  txn_id INTEGER PRIMARY KEY,
+  nlines INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS attempt(
   txn_id INTEGER NOT NULL,
   seq INTEGER NOT NULL,
@@ -195,6 +204,168 @@ Xapian::Document make_document(const Transaction& t) {
     return doc;
 }
 
+// ---- raw lines: the blob of txn_raw.data ----
+// Records, in order, each: varint input ID, varint line number, zig-zag varint of the time minus
+// the previous record's (the first: minus 0), varint length, the bytes. The records are
+// compressed as one zlib stream (RFC 1950) per transaction with the preset dictionary below,
+// preceded by one format byte (1). A transaction's lines are short (~0.8 KB), so the stream has
+// little history of its own: the dictionary gives it the fragments all MTA lines share (16-17% smaller
+// on real logs, see BENCHMARKS.md). It is part of the format: never change it without a new
+// format byte (and keep the old one readable).
+constexpr char kRawFormatZlibDict1 = 1;
+// Level 1 with an 8 KiB window and a small hash table: a transaction's lines fit, and
+// deflateReset() then clears 8 KiB per transaction, not the 64 KiB of the defaults (which cost more
+// than the compression itself); within 1% of level 6's size.
+constexpr int kRawZlibLevel = 1;
+constexpr int kRawZlibWindowBits = 13;
+constexpr int kRawZlibMemLevel = 5;
+constexpr std::string_view kRawDict1 =
+    " sm-mta[: from=<, size=, class=0, nrcpts=, msgid=<, proto=ESMTP, daemon=MTA, relay=: to=<, delay=00:00:, "
+    "xdelay=00:00:, mailer=esmtp, pri=, dsn=2.0.0, stat=Sent (Ok: queued as "
+    " postfix/smtpd[: client=, sasl_method=, sasl_username= postfix/cleanup[: message-id=< postfix/qmgr[: from=<, "
+    "size=, nrcpt=1 (queue active) postfix/smtp[: to=<, orig_to=<, relay=, delay=, delays=, dsn=2.0.0, status=sent "
+    "(250 2.0.0 Ok: queued as  postfix/lmtp[ postfix/local[ postfix/bounce[: sender non-delivery notification: "
+    ", status=deferred (connect to [: Connection timed out), status=bounced (host  said: 550 5.1.1 User unknown "
+    "(in reply to RCPT TO command) postfix/qmgr[: removed";
+
+/// zlib streams kept for the life of the store (deflateInit allocates its window each time).
+struct RawCodec {
+    z_stream def{}, inf{};
+    bool def_ok = false, inf_ok = false;
+    RawCodec() = default;
+    RawCodec(const RawCodec&) = delete;
+    RawCodec& operator=(const RawCodec&) = delete;
+    ~RawCodec() {
+        if (def_ok) deflateEnd(&def);
+        if (inf_ok) inflateEnd(&inf);
+    }
+    static const Bytef* dict() { return reinterpret_cast<const Bytef*>(kRawDict1.data()); }
+
+    /// Appends the zlib stream of `in` to `out`.
+    void compress(std::string_view in, std::string& out) {
+        if (!def_ok) {
+            if (deflateInit2(&def, kRawZlibLevel, Z_DEFLATED, kRawZlibWindowBits, kRawZlibMemLevel, Z_DEFAULT_STRATEGY) != Z_OK)
+                throw Error(ExitCode::internal, "zlib: deflateInit2 failed");
+            def_ok = true;
+        } else if (deflateReset(&def) != Z_OK) {
+            throw Error(ExitCode::internal, "zlib: deflateReset failed");
+        }
+        if (deflateSetDictionary(&def, dict(), static_cast<uInt>(kRawDict1.size())) != Z_OK)
+            throw Error(ExitCode::internal, "zlib: deflateSetDictionary failed");
+        const std::size_t at = out.size();
+        out.resize(at + deflateBound(&def, static_cast<uLong>(in.size())));
+        def.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+        def.avail_in = static_cast<uInt>(in.size());
+        def.next_out = reinterpret_cast<Bytef*>(out.data() + at);
+        def.avail_out = static_cast<uInt>(out.size() - at);
+        if (deflate(&def, Z_FINISH) != Z_STREAM_END)
+            throw Error(ExitCode::internal, "zlib: cannot compress the raw lines of a transaction");
+        out.resize(out.size() - def.avail_out);
+    }
+
+    /// Decompresses a stream of exactly `size` bytes into `out`; false if it is damaged.
+    bool decompress(std::string_view in, std::string& out, std::size_t size) {
+        if (!inf_ok) {
+            if (inflateInit(&inf) != Z_OK) throw Error(ExitCode::internal, "zlib: inflateInit failed");
+            inf_ok = true;
+        } else if (inflateReset(&inf) != Z_OK) {
+            return false;
+        }
+        out.assign(size, '\0');
+        inf.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+        inf.avail_in = static_cast<uInt>(in.size());
+        inf.next_out = reinterpret_cast<Bytef*>(out.data());
+        inf.avail_out = static_cast<uInt>(size);
+        int r = inflate(&inf, Z_FINISH);
+        if (r == Z_NEED_DICT) {
+            if (inflateSetDictionary(&inf, dict(), static_cast<uInt>(kRawDict1.size())) != Z_OK) return false;
+            r = inflate(&inf, Z_FINISH);
+        }
+        return r == Z_STREAM_END && inf.avail_out == 0;
+    }
+};
+
+void put_varint(std::string& out, std::uint64_t v) {
+    while (v >= 0x80) {
+        out += static_cast<char>((v & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    out += static_cast<char>(v);
+}
+
+bool get_varint(std::string_view& in, std::uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
+        auto b = static_cast<unsigned char>(in.front());
+        in.remove_prefix(1);
+        v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+        if (!(b & 0x80)) return true;
+    }
+    return false;
+}
+
+/// Compressed blob of `lines` (already in their stored order); `size` receives the record bytes.
+std::string encode_raw(RawCodec& codec, const std::vector<RawLine>& lines, std::uint64_t& size) {
+    std::string rec;
+    std::size_t total = 0;
+    for (const auto& l : lines) total += l.text.size() + 16;
+    rec.reserve(total);
+    Micros prev = 0;
+    for (const auto& l : lines) {
+        put_varint(rec, static_cast<std::uint64_t>(l.input));
+        put_varint(rec, l.line);
+        const std::int64_t d = l.time - prev;
+        put_varint(rec, (static_cast<std::uint64_t>(d) << 1) ^ static_cast<std::uint64_t>(d >> 63));
+        prev = l.time;
+        put_varint(rec, l.text.size());
+        rec += l.text;
+    }
+    size = rec.size();
+    std::string out(1, kRawFormatZlibDict1);
+    codec.compress(rec, out);
+    return out;
+}
+
+/// Appends the lines of a blob made by encode_raw() (`size` record bytes) to `out`.
+void decode_raw(RawCodec& codec, std::string_view blob, std::uint64_t size, std::vector<RawLine>& out) {
+    auto bad = [] {
+        return Error(ExitCode::bad_index, "the stored raw lines of a transaction are damaged",
+                     "rebuild the index: remove it and run mxtrace index again");
+    };
+    if (blob.empty() || blob[0] != kRawFormatZlibDict1 || size > (std::uint64_t{1} << 31)) throw bad();
+    std::string rec;
+    if (!codec.decompress(blob.substr(1), rec, static_cast<std::size_t>(size))) throw bad();
+    std::string_view in(rec);
+    Micros prev = 0;
+    while (!in.empty()) {
+        std::uint64_t input, line, zz, n;
+        if (!get_varint(in, input) || !get_varint(in, line) || !get_varint(in, zz) || !get_varint(in, n) || n > in.size())
+            throw bad();
+        const auto d = static_cast<std::int64_t>((zz >> 1) ^ (~(zz & 1) + 1));
+        prev += d;
+        out.push_back(RawLine{static_cast<std::int64_t>(input), line, prev, std::string(in.substr(0, n))});
+        in.remove_prefix(n);
+    }
+}
+
+/// De-duplicates `lines` by (input, line number), the later of equal ones winning (lines read
+/// again replace what was stored), and sorts them by time, input, line number.
+void normalise_raw(std::vector<RawLine>& lines) {
+    auto by_id = [](const RawLine& a, const RawLine& b) { return std::tie(a.input, a.line) < std::tie(b.input, b.line); };
+    std::stable_sort(lines.begin(), lines.end(), by_id);
+    // keep the last of each run of equal IDs
+    std::size_t w = 0;
+    for (std::size_t r = 0; r < lines.size(); ++r) {
+        if (r + 1 < lines.size() && lines[r].input == lines[r + 1].input && lines[r].line == lines[r + 1].line) continue;
+        if (w != r) lines[w] = std::move(lines[r]);
+        ++w;
+    }
+    lines.resize(w);
+    std::sort(lines.begin(), lines.end(), [](const RawLine& a, const RawLine& b) {
+        return std::tie(a.time, a.input, a.line) < std::tie(b.time, b.input, b.line);
+    });
+}
+
 std::string key_of(std::string_view host, std::string_view qid) {
     std::string k(host);
     k.push_back('\0');
@@ -203,6 +374,8 @@ std::string key_of(std::string_view host, std::string_view qid) {
 }
 
 } // namespace
+
+std::string fingerprint_text(const Checkpoint& c) { return fmt::format("{}/{}", c.fp_hash, c.fp_len); }
 
 struct Store::Impl {
     fs::path dir;
@@ -219,8 +392,10 @@ struct Store::Impl {
     std::unordered_set<std::int64_t> batch_ids;
 
     sql::Stmt st_get, st_attempts, st_find_key, st_find_open, st_find_span, st_find_headless, st_insert, st_update,
-        st_del_attempts, st_del_txn, st_ins_attempt, st_pending, st_cp_insert, st_cp_update;
+        st_del_attempts, st_del_txn, st_ins_attempt, st_pending, st_cp_insert, st_cp_update, st_raw_get, st_raw_put,
+        st_raw_del;
     std::unordered_set<std::int64_t> merged_away; // IDs deleted by merges in the current commit
+    RawCodec codec;      // compresses and decompresses raw lines
     bool in_txn = false; // a write transaction is open: the lookups of a batch and its writes share it
 
     /// Opens the batch's SQLite transaction if it is not open yet. Taking the write lock once per
@@ -239,6 +414,43 @@ struct Store::Impl {
         st_attempts = sql::Stmt(db,
                                 "SELECT time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as "
                                 "FROM attempt WHERE txn_id = ? ORDER BY seq");
+        st_raw_get = sql::Stmt(db, "SELECT size, data FROM txn_raw WHERE txn_id = ?");
+    }
+
+    /// Appends the stored raw lines of transaction `id` to `out`.
+    void load_raw(std::int64_t id, std::vector<RawLine>& out) {
+        st_raw_get.reset().bind(id);
+        if (st_raw_get.step()) decode_raw(codec, st_raw_get.blob(1), static_cast<std::uint64_t>(st_raw_get.i64(0)), out);
+        st_raw_get.reset();
+    }
+
+    /// Writes the raw lines of `t` (stored ones of its row merged with those in memory) with the
+    /// row: called after the row's ID is known.
+    void write_raw(Transaction& t, bool existed) {
+        if (t.raw.empty()) return; // nothing new: the stored lines stay as they are
+        // t.raw stays as it is (normalised), so a commit that fails and is tried again writes it again
+        std::vector<RawLine> merged;
+        if (existed) {
+            load_raw(t.id, merged);
+            if (!merged.empty()) merged.insert(merged.end(), t.raw.begin(), t.raw.end());
+        }
+        std::vector<RawLine>& all = merged.empty() ? t.raw : merged;
+        normalise_raw(all);
+        std::uint64_t size = 0;
+        const std::string blob = encode_raw(codec, all, size);
+        st_raw_put.reset().bind(t.id).bind(static_cast<std::int64_t>(all.size())).bind(static_cast<std::int64_t>(size));
+        st_raw_put.bind_blob(blob).run();
+    }
+
+    void write_checkpoint(Checkpoint& cp) {
+        sql::Stmt& st = cp.id ? st_cp_update : st_cp_insert;
+        st.reset().bind(cp.fp_hash).bind(cp.fp_len).bind(cp.path).bind(static_cast<std::int64_t>(cp.offset));
+        st.bind(static_cast<std::int64_t>(cp.lines)).bind(static_cast<std::int64_t>(cp.raw_size)).bind(cp.last_read);
+        st.bind(year_source_name(cp.clock.source)).bind(cp.clock.first_year).bind(cp.clock.year).bind(cp.clock.prev);
+        st.bind(cp.clock.evidence).bind(cp.clock.offset_note).bind(cp.zone).bind(cp.sha256).bind_blob(cp.sha256_state);
+        if (cp.id) st.bind(cp.id);
+        st.run();
+        if (!cp.id) cp.id = sqlite3_last_insert_rowid(db.get());
     }
 
     void prepare_write() {
@@ -255,10 +467,12 @@ struct Store::Impl {
         st_del_txn = sql::Stmt(db, "DELETE FROM txn WHERE id = ?");
         st_cp_insert = sql::Stmt(db,
                                  "INSERT INTO input(fp_hash, fp_len, path, offset, lines, raw_size, last_read_us, year_source, first_year, "
-                                 "cur_year, prev_us, year_evidence, offset_note, zone) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                                 "cur_year, prev_us, year_evidence, offset_note, zone, sha256, sha256_state) "
+                                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         st_cp_update = sql::Stmt(db,
                                  "UPDATE input SET fp_hash=?, fp_len=?, path=?, offset=?, lines=?, raw_size=?, last_read_us=?, year_source=?, "
-                                 "first_year=?, cur_year=?, prev_us=?, year_evidence=?, offset_note=?, zone=? WHERE id=?");
+                                 "first_year=?, cur_year=?, prev_us=?, year_evidence=?, offset_note=?, zone=?, sha256=?, sha256_state=? "
+                                 "WHERE id=?");
         st_insert = sql::Stmt(db,
                               "INSERT INTO txn(host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, "
                               "message_id, size, nrcpt, complete, notification_queue_id, headless, sasl_username) "
@@ -272,6 +486,8 @@ struct Store::Impl {
                                    "INSERT INTO attempt(txn_id, seq, time_us, recipient, orig_recipient, relay, status, "
                                    "dsn, delay, text, queued_as) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
         st_pending = sql::Stmt(db, "INSERT OR IGNORE INTO xapian_pending(id) VALUES(?)");
+        st_raw_put = sql::Stmt(db, "INSERT OR REPLACE INTO txn_raw(txn_id, nlines, size, data) VALUES(?,?,?,?)");
+        st_raw_del = sql::Stmt(db, "DELETE FROM txn_raw WHERE txn_id = ?");
     }
 
     std::optional<Transaction> get(std::int64_t id) {
@@ -345,6 +561,8 @@ struct Store::Impl {
             if (t.notification_queue_id.empty()) t.notification_queue_id = p->notification_queue_id;
             t.last_time = std::max(t.last_time, p->last_time);
             t.complete = t.complete || p->complete;
+            load_raw(pid, t.raw); // its lines go with it
+            st_raw_del.reset().bind(pid).run();
             st_del_attempts.reset().bind(pid).run();
             st_del_txn.reset().bind(pid).run();
             st_pending.reset().bind(pid).run();
@@ -360,6 +578,7 @@ struct Store::Impl {
             st_find_key.reset();
         }
         merge_headless(t);
+        const bool existed = t.id != 0;
         if (t.id == 0) {
             st_insert.reset();
             bind_txn(st_insert, t);
@@ -381,6 +600,7 @@ struct Store::Impl {
             else st_ins_attempt.bind(a.delay);
             st_ins_attempt.bind(a.text).bind(a.queued_as).run();
         }
+        write_raw(t, existed);
         st_pending.reset().bind(t.id).run();
     }
 
@@ -588,16 +808,7 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
             m.write_sqlite(*t);
             written.push_back(t.get());
         }
-        for (auto& cp : checkpoints) {
-            sql::Stmt& st = cp.id ? m.st_cp_update : m.st_cp_insert;
-            st.reset().bind(cp.fp_hash).bind(cp.fp_len).bind(cp.path).bind(static_cast<std::int64_t>(cp.offset));
-            st.bind(static_cast<std::int64_t>(cp.lines)).bind(static_cast<std::int64_t>(cp.raw_size)).bind(cp.last_read);
-            st.bind(year_source_name(cp.clock.source)).bind(cp.clock.first_year).bind(cp.clock.year).bind(cp.clock.prev);
-            st.bind(cp.clock.evidence).bind(cp.clock.offset_note).bind(cp.zone);
-            if (cp.id) st.bind(cp.id);
-            st.run();
-            if (!cp.id) cp.id = sqlite3_last_insert_rowid(m.db.get());
-        }
+        for (auto& cp : checkpoints) m.write_checkpoint(cp);
         m.db.exec("COMMIT");
         m.in_txn = false;
     } catch (...) {
@@ -628,7 +839,8 @@ std::vector<Checkpoint> Store::checkpoints() {
     std::vector<Checkpoint> out;
     sql::Stmt st(impl_->db,
                  "SELECT id, fp_hash, fp_len, path, offset, last_read_us, lines, year_source, first_year, cur_year, prev_us, "
-                 "year_evidence, offset_note, zone, raw_size FROM input ORDER BY last_read_us DESC, id DESC");
+                 "year_evidence, offset_note, zone, raw_size, sha256, sha256_state FROM input "
+                 "ORDER BY last_read_us DESC, id DESC");
     while (st.step()) {
         Checkpoint c;
         c.id = st.i64(0);
@@ -646,6 +858,8 @@ std::vector<Checkpoint> Store::checkpoints() {
         c.clock.offset_note = st.str(12);
         c.zone = st.str(13);
         c.raw_size = static_cast<std::uint64_t>(st.i64(14));
+        c.sha256 = st.str(15);
+        c.sha256_state = std::string(st.blob(16));
         out.push_back(std::move(c));
     }
     return out;
@@ -690,6 +904,7 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
         sql::Stmt del_a(m.db, "DELETE FROM attempt WHERE txn_id = ?");
         for (auto id : ids) {
             del_a.reset().bind(id).run();
+            m.st_raw_del.reset().bind(id).run();
             m.st_del_txn.reset().bind(id).run();
             m.st_pending.reset().bind(id).run();
         }
@@ -737,6 +952,40 @@ IndexInfo Store::info() {
 }
 
 std::optional<Transaction> Store::get(std::int64_t id) { return impl_->get(id); }
+
+void Store::add_input(Checkpoint& cp) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write || cp.id) return;
+    m.begin();
+    m.write_checkpoint(cp);
+}
+
+std::vector<SourceLine> Store::raw_lines(std::int64_t txn_id) {
+    Impl& m = *impl_;
+    std::vector<RawLine> lines;
+    m.load_raw(txn_id, lines);
+    std::vector<SourceLine> out;
+    if (lines.empty()) return out;
+    // the inputs they name (a transaction's lines come from one or a few inputs)
+    std::map<std::int64_t, std::pair<std::string, std::string>> inputs;
+    sql::Stmt st(m.db, "SELECT path, fp_hash, fp_len FROM input WHERE id = ?");
+    out.reserve(lines.size());
+    for (auto& l : lines) {
+        auto it = inputs.find(l.input);
+        if (it == inputs.end()) {
+            Checkpoint c;
+            st.reset().bind(l.input);
+            if (st.step()) {
+                c.path = st.str(0);
+                c.fp_hash = st.str(1);
+                c.fp_len = st.i64(2);
+            }
+            it = inputs.emplace(l.input, std::make_pair(c.path, c.fp_hash.empty() ? std::string() : fingerprint_text(c))).first;
+        }
+        out.push_back(SourceLine{l.input, it->second.first, it->second.second, l.line, l.time, std::move(l.text)});
+    }
+    return out;
+}
 
 std::uint64_t Store::count() {
     sql::Stmt st(impl_->db, "SELECT count(*) FROM txn");

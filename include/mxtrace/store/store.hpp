@@ -67,6 +67,22 @@ struct Checkpoint {
     Micros last_read = 0;          ///< wall-clock time of the last read (UTC)
     ClockState clock;              ///< how its classic timestamps were dated (year source, year, ...)
     std::string zone;              ///< the zone its classic timestamps were read in
+    std::string sha256;            ///< SHA-256 (hex) of content bytes 0..offset; empty if unknown
+    std::string sha256_state;      ///< the hash state after byte `offset` (LineReader::content_hash_state())
+};
+
+/// The content fingerprint of an input as printed: "HASH/LEN" (FNV-1a 64 in hex of its first
+/// LEN bytes of decompressed content).
+std::string fingerprint_text(const Checkpoint& c);
+
+/// One original log line of a transaction, with the input it was read from.
+struct SourceLine {
+    std::int64_t input = 0;        ///< row ID of the input
+    std::string path;              ///< the name the input was last read under ("-" for standard input)
+    std::string fingerprint;       ///< the input's content fingerprint (fingerprint_text)
+    std::uint64_t line = 0;        ///< 1-based line number in the input's (decompressed) content
+    Micros time = 0;               ///< the line's time (UTC)
+    std::string text;              ///< the line's bytes, without the "\n"
 };
 
 /// What prune removed (or would remove).
@@ -121,6 +137,16 @@ public:
     /// that continues it (written by an earlier run that read the later file first).
     /// Checkpoints get their row IDs filled in.
     void commit(std::span<Checkpoint> checkpoints = {});
+
+    /// Gives a new input (id 0) its row ID now, in the batch's SQLite transaction (write mode),
+    /// so lines read from it can name it; the row is rolled back with the batch if the run dies.
+    /// An input with an ID is left alone.
+    void add_input(Checkpoint& cp);
+
+    /// The original lines of a transaction, in log time order (then input and line number),
+    /// each with its input's last path and fingerprint. Empty if it has none.
+    /// @throws Error(bad_index) if the stored lines cannot be decoded.
+    std::vector<SourceLine> raw_lines(std::int64_t txn_id);
 
     /// Number of transactions queued by put() and not yet committed.
     std::size_t pending() const noexcept;
