@@ -5,6 +5,7 @@
 
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/store/fields.hpp"
+#include "mxtrace/reduce/links.hpp"
 #include "store/sqlite_util.hpp"
 #include "base/testhooks.hpp"
 
@@ -84,6 +85,22 @@ CREATE TABLE IF NOT EXISTS attempt(
   queued_as TEXT NOT NULL,
   PRIMARY KEY(txn_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS xapian_pending(id INTEGER PRIMARY KEY);
+CREATE INDEX IF NOT EXISTS txn_qid ON txn(queue_id, first_us);
+CREATE INDEX IF NOT EXISTS txn_msgid ON txn(message_id) WHERE message_id != '';
+CREATE TABLE IF NOT EXISTS hop(
+  txn_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  rule TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  next_qid TEXT NOT NULL,
+  relay_name TEXT NOT NULL,
+  relay_addr TEXT NOT NULL,
+  time_us INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  PRIMARY KEY(txn_id, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS hop_next ON hop(next_qid);
+CREATE INDEX IF NOT EXISTS hop_relay_name ON hop(relay_name) WHERE kind = 'relay';
+CREATE INDEX IF NOT EXISTS hop_relay_addr ON hop(relay_addr) WHERE kind = 'relay' AND relay_addr != '';
 )SQL";
 
 constexpr const char* kTxnCols =
@@ -106,19 +123,6 @@ std::string_view strip_angle(std::string_view s) {
 std::string_view domain_of(std::string_view addr) {
     std::size_t at = addr.rfind('@');
     return at == std::string_view::npos ? std::string_view{} : addr.substr(at + 1);
-}
-
-/// "smtp.bar.com[198.51.100.25]:25", "smtp.bar.com. [198.51.100.25]", "dovecot" -> name, address.
-void relay_parts(std::string_view relay, std::string& name, std::string& addr) {
-    std::size_t lb = relay.find('[');
-    std::string_view n = relay.substr(0, lb);
-    while (!n.empty() && (n.back() == ' ' || n.back() == '.')) n.remove_suffix(1);
-    name = ascii_lower(n);
-    addr.clear();
-    if (lb != std::string_view::npos) {
-        std::size_t rb = relay.find(']', lb);
-        addr = ascii_lower(relay.substr(lb + 1, (rb == std::string_view::npos ? relay.size() : rb) - lb - 1));
-    }
 }
 
 Xapian::Document make_document(const Transaction& t) {
@@ -191,6 +195,7 @@ struct Store::Impl {
     std::unordered_map<std::string, std::size_t> batch_key; // host\0qid -> newest index in batch
     std::unordered_set<std::int64_t> batch_ids;
 
+    sql::Stmt st_hops, st_hops_to, st_by_qid, st_by_qid_host, st_by_msgid, st_del_hops, st_ins_hop;
     sql::Stmt st_get, st_attempts, st_find_key, st_find_open, st_find_span, st_find_headless, st_insert, st_update,
         st_del_attempts, st_del_txn, st_ins_attempt, st_pending, st_cp_insert, st_cp_update;
     std::unordered_set<std::int64_t> merged_away; // IDs deleted by merges in the current commit
@@ -212,6 +217,46 @@ struct Store::Impl {
         st_attempts = sql::Stmt(db,
                                 "SELECT time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as "
                                 "FROM attempt WHERE txn_id = ? ORDER BY seq");
+        st_hops = sql::Stmt(db, "SELECT txn_id, seq, rule, kind, next_qid, relay_name, relay_addr, time_us, attempt "
+                                "FROM hop WHERE txn_id = ? ORDER BY seq");
+        st_hops_to = sql::Stmt(db, "SELECT txn_id, seq, rule, kind, next_qid, relay_name, relay_addr, time_us, attempt "
+                                   "FROM hop WHERE next_qid = ? ORDER BY time_us, txn_id, seq");
+        st_by_qid = sql::Stmt(db, "SELECT id FROM txn WHERE queue_id = ? AND first_us >= ? AND first_us <= ? "
+                                  "ORDER BY first_us, id");
+        st_by_qid_host = sql::Stmt(db, "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND first_us >= ? "
+                                       "AND first_us <= ? ORDER BY first_us, id");
+        st_by_msgid = sql::Stmt(db, "SELECT id FROM txn WHERE message_id = ? AND message_id != '' "
+                                    "ORDER BY first_us, id LIMIT ?");
+    }
+
+    std::vector<StoredHop> hops(sql::Stmt& st) {
+        std::vector<StoredHop> out;
+        while (st.step()) {
+            StoredHop s;
+            s.txn_id = st.i64(0);
+            s.link.seq = static_cast<int>(st.i64(1));
+            s.link.rule = st.str(2);
+            std::string k = st.str(3);
+            s.link.kind = k == "loop" ? LinkKind::loop : k == "notification" ? LinkKind::notification : LinkKind::relay;
+            s.link.next_queue_id = st.str(4);
+            s.link.relay_name = st.str(5);
+            s.link.relay_addr = st.str(6);
+            s.link.time = st.i64(7);
+            s.link.attempt = static_cast<int>(st.i64(8));
+            out.push_back(std::move(s));
+        }
+        st.reset();
+        return out;
+    }
+
+    std::vector<Transaction> by_ids(sql::Stmt& st) {
+        std::vector<std::int64_t> ids;
+        while (st.step()) ids.push_back(st.i64(0));
+        st.reset();
+        std::vector<Transaction> out;
+        for (auto id : ids)
+            if (auto t = get(id)) out.push_back(std::move(*t));
+        return out;
     }
 
     void prepare_write() {
@@ -245,6 +290,9 @@ struct Store::Impl {
                                    "INSERT INTO attempt(txn_id, seq, time_us, recipient, orig_recipient, relay, status, "
                                    "dsn, delay, text, queued_as) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
         st_pending = sql::Stmt(db, "INSERT OR IGNORE INTO xapian_pending(id) VALUES(?)");
+        st_del_hops = sql::Stmt(db, "DELETE FROM hop WHERE txn_id = ?");
+        st_ins_hop = sql::Stmt(db, "INSERT INTO hop(txn_id, seq, rule, kind, next_qid, relay_name, relay_addr, time_us, "
+                                   "attempt) VALUES(?,?,?,?,?,?,?,?,?)");
     }
 
     std::optional<Transaction> get(std::int64_t id) {
@@ -317,6 +365,7 @@ struct Store::Impl {
             t.last_time = std::max(t.last_time, p->last_time);
             t.complete = t.complete || p->complete;
             st_del_attempts.reset().bind(pid).run();
+            st_del_hops.reset().bind(pid).run();
             st_del_txn.reset().bind(pid).run();
             st_pending.reset().bind(pid).run();
             merged_away.insert(pid);
@@ -351,6 +400,12 @@ struct Store::Impl {
             if (a.delay < 0) st_ins_attempt.bind_null();
             else st_ins_attempt.bind(a.delay);
             st_ins_attempt.bind(a.text).bind(a.queued_as).run();
+        }
+        // hop links: keys only (computed from this transaction alone), resolved by trace
+        st_del_hops.reset().bind(t.id).run();
+        for (const auto& h : hop_links(t)) {
+            st_ins_hop.reset().bind(t.id).bind(h.seq).bind(h.rule).bind(link_kind_name(h.kind)).bind(h.next_queue_id);
+            st_ins_hop.bind(h.relay_name).bind(h.relay_addr).bind(h.time).bind(h.attempt).run();
         }
         st_pending.reset().bind(t.id).run();
     }
@@ -661,6 +716,7 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
         sql::Stmt del_a(m.db, "DELETE FROM attempt WHERE txn_id = ?");
         for (auto id : ids) {
             del_a.reset().bind(id).run();
+            m.st_del_hops.reset().bind(id).run();
             m.st_del_txn.reset().bind(id).run();
             m.st_pending.reset().bind(id).run();
         }
@@ -709,6 +765,61 @@ IndexInfo Store::info() {
 
 std::optional<Transaction> Store::get(std::int64_t id) { return impl_->get(id); }
 
+std::vector<HopLink> Store::links_of(std::int64_t txn_id) {
+    Impl& m = *impl_;
+    m.st_hops.reset().bind(txn_id);
+    std::vector<HopLink> out;
+    for (auto& s : m.hops(m.st_hops)) out.push_back(std::move(s.link));
+    return out;
+}
+
+std::vector<StoredHop> Store::links_to(std::string_view queue_id) {
+    Impl& m = *impl_;
+    m.st_hops_to.reset().bind(queue_id);
+    return m.hops(m.st_hops_to);
+}
+
+std::vector<Transaction> Store::find_queue_id(std::string_view queue_id, std::string_view host, Micros from, Micros to) {
+    Impl& m = *impl_;
+    if (host.empty()) {
+        m.st_by_qid.reset().bind(queue_id).bind(from).bind(to);
+        return m.by_ids(m.st_by_qid);
+    }
+    m.st_by_qid_host.reset().bind(host).bind(queue_id).bind(from).bind(to);
+    return m.by_ids(m.st_by_qid_host);
+}
+
+std::vector<Transaction> Store::find_message_id(std::string_view message_id, std::size_t limit) {
+    Impl& m = *impl_;
+    m.st_by_msgid.reset().bind(strip_angle(message_id)).bind(static_cast<std::int64_t>(limit));
+    return m.by_ids(m.st_by_msgid);
+}
+
+std::vector<std::string> Store::hosts() {
+    // a loose index scan over UNIQUE(host, queue_id, first_us): one lookup per host, not a table scan
+    sql::Stmt st(impl_->db,
+                 "WITH RECURSIVE h(x) AS (SELECT min(host) FROM txn UNION ALL "
+                 "SELECT (SELECT min(host) FROM txn WHERE host > x) FROM h WHERE x IS NOT NULL) "
+                 "SELECT x FROM h WHERE x IS NOT NULL");
+    std::vector<std::string> out;
+    while (st.step()) out.push_back(st.str(0));
+    return out;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> Store::hosts_behind_relay(std::string_view name, std::string_view addr,
+                                                                           std::size_t sample) {
+    // the hosts that hold the queue IDs named in (up to `sample`) hand-offs to this relay, within a day
+    sql::Stmt st(impl_->db,
+                 "SELECT t.host, count(*) FROM (SELECT next_qid, time_us FROM hop WHERE kind = 'relay' AND "
+                 "(relay_name = ?1 OR (?2 != '' AND relay_addr = ?2)) LIMIT ?3) h "
+                 "JOIN txn t ON t.queue_id = h.next_qid AND t.first_us BETWEEN h.time_us - ?4 AND h.time_us + ?4 "
+                 "GROUP BY t.host ORDER BY count(*) DESC, t.host");
+    st.bind(name).bind(addr).bind(static_cast<std::int64_t>(sample)).bind(Micros{86400} * kMicrosPerSecond);
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    while (st.step()) out.emplace_back(st.str(0), static_cast<std::uint64_t>(st.i64(1)));
+    return out;
+}
+
 std::uint64_t Store::count() {
     sql::Stmt st(impl_->db, "SELECT count(*) FROM txn");
     return st.step() ? static_cast<std::uint64_t>(st.i64(0)) : 0;
@@ -737,6 +848,9 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
         term("XRELAY", ascii_lower(r));
     }
     if (f.status != Status::none) term("XSTATUS", status_name(f.status));
+    if (!f.query.empty())
+        throw Error(ExitCode::usage, fmt::format("cannot read the query '{}': this build of mxtrace has no query language yet", f.query),
+                    "use the selection flags (-f -t -i -h -q -c --relay --status --text -d -D), a Message-ID or a queue ID");
     if (!f.text.empty()) {
         Xapian::QueryParser qp;
         qp.set_default_op(Xapian::Query::OP_AND);

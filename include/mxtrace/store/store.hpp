@@ -7,6 +7,7 @@
 #include "mxtrace/read/clock.hpp"
 #include "mxtrace/mta/events.hpp"
 #include "mxtrace/base/timeutil.hpp"
+#include "mxtrace/reduce/links.hpp"
 #include "mxtrace/reduce/transaction.hpp"
 
 #include <cstdint>
@@ -21,7 +22,7 @@
 namespace mxtrace {
 
 /// Schema version of both stores; stored in each and checked on every open.
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 /// The index directory: `$MXTRACE_DB`, else `$XDG_DATA_HOME/mxtrace`, else `~/.local/share/mxtrace`.
 std::filesystem::path default_index_dir();
@@ -37,10 +38,17 @@ struct SearchFilter {
     std::string client;      ///< client host name or IP
     std::string relay;       ///< relay host name, IP, or transport name
     std::string text;        ///< free-text words of status texts (all must occur)
+    std::string query;       ///< a query in the query language (mxtrace-query(7)); empty = none
     Status status = Status::none;
     std::optional<Micros> since;  ///< transaction's last line at or after this
     std::optional<Micros> until;  ///< transaction's first line at or before this
     std::size_t max_results = 200;
+};
+
+/// A stored hop link and the transaction it leaves from.
+struct StoredHop {
+    std::int64_t txn_id = 0;
+    HopLink link;
 };
 
 /// Counts of one commit or of a whole run.
@@ -148,6 +156,28 @@ public:
 
     /// The transaction with that ID, or nullopt.
     std::optional<Transaction> get(std::int64_t id);
+
+    /// The hop links of a transaction (written with it; see links.hpp), in order.
+    std::vector<HopLink> links_of(std::int64_t txn_id);
+
+    /// Every stored link that names `queue_id` as the next hop (any host), oldest first.
+    std::vector<StoredHop> links_to(std::string_view queue_id);
+
+    /// Transactions with this queue ID (on `host`, or any host if empty) whose first line is
+    /// within [from, to] (UTC µs), oldest first. Indexed lookup.
+    std::vector<Transaction> find_queue_id(std::string_view queue_id, std::string_view host, Micros from, Micros to);
+
+    /// Transactions with this Message-ID (angle brackets optional), oldest first, at most `limit`.
+    std::vector<Transaction> find_message_id(std::string_view message_id, std::size_t limit);
+
+    /// Every host name in the index, sorted.
+    std::vector<std::string> hosts();
+
+    /// Learned aliases: for up to `sample` relay hand-offs to relay `name` (or address `addr`),
+    /// the hosts that logged the named queue ID within a day of the hand-off, with counts, most
+    /// first. Empty if no hand-off to that relay was ever matched.
+    std::vector<std::pair<std::string, std::uint64_t>> hosts_behind_relay(std::string_view name, std::string_view addr,
+                                                                           std::size_t sample = 200);
 
     /// Number of transactions in the index.
     std::uint64_t count();
