@@ -237,13 +237,18 @@ struct Ctx {
         return std::move(parents.front());
     }
 
-    void collect(const TraceNode& n, std::set<std::int64_t>& ids, Micros& end) const {
+    /// The IDs of the linked transactions of a tree into `ids`, of ambiguous candidates into
+    /// `candidates`; `end` becomes the last delivery time.
+    void collect(const TraceNode& n, std::set<std::int64_t>& ids, Micros& end, std::set<std::int64_t>& candidates) const {
         ids.insert(n.txn.id);
         for (const auto& a : n.txn.attempts) end = std::max(end, a.time);
         if (n.txn.attempts.empty()) end = std::max(end, n.txn.last_time);
-        for (const auto& e : n.edges)
+        for (const auto& e : n.edges) {
             if (e.state == EdgeState::linked)
-                for (const auto& c : e.nodes) collect(c, ids, end);
+                for (const auto& c : e.nodes) collect(c, ids, end, candidates);
+            else
+                for (const auto& c : e.nodes) candidates.insert(c.txn.id); // shown, not followed
+        }
     }
 
     /// Attaches transactions with the root's Message-ID that no queue-ID link reached, where a
@@ -306,19 +311,19 @@ std::vector<Trace> trace_messages(Store& store, const std::vector<Transaction>& 
         ctx.visited.clear();
         ctx.nodes = 0;
         ctx.expand(tr.root);
-        std::set<std::int64_t> ids;
+        std::set<std::int64_t> ids, candidates;
         tr.start = tr.root.txn.first_time;
         tr.end = tr.start;
-        ctx.collect(tr.root, ids, tr.end);
+        ctx.collect(tr.root, ids, tr.end, candidates);
         if (!tr.root.txn.message_id.empty()) {
             std::vector<Transaction> others;
             for (auto& t : store.find_message_id(tr.root.txn.message_id, 1000))
-                if (!ids.count(t.id)) others.push_back(std::move(t));
+                if (!ids.count(t.id) && !candidates.count(t.id)) others.push_back(std::move(t));
             ctx.attach_by_message_id(tr.root, others);
             ids.clear();
-            ctx.collect(tr.root, ids, tr.end);
+            ctx.collect(tr.root, ids, tr.end, candidates);
             // another message's tree holds the rest, or they are unrelated messages re-using the ID
-            std::erase_if(others, [&](const Transaction& t) { return ids.count(t.id) > 0; });
+            std::erase_if(others, [&](const Transaction& t) { return ids.count(t.id) > 0 || candidates.count(t.id) > 0; });
             if (!others.empty())
                 tr.notes.push_back(fmt::format("the Message-ID <{}> is also on {} transaction{} that no hand-off links "
                                                "to this message (another message re-using it, or a hop whose logs are missing)",
