@@ -39,7 +39,7 @@ Runner setup_trace(CLI::App& app) {
                    "NAME=HOST: the relay NAME (host name or IP address, as other hosts log it) is the indexed HOST; "
                    "repeatable (config: [trace] alias)")
         ->type_name("NAME=HOST")
-        ->take_all();
+        ->allow_extra_args(false);
     app.add_option("--format", a->format, "Output format: text (a tree, default), json (one nested object per message) or dot (Graphviz)")
         ->type_name("FORMAT")
         ->check(CLI::IsMember({"text", "json", "dot"}));

@@ -291,7 +291,7 @@ struct DotPrinter {
                 continue;
             }
             std::string xid = id();
-            std::vector<std::string> xl{std::string(edge_state_name(e.state)) + ": " + shorten(e.note, 80)};
+            std::vector<std::string> xl{std::string(edge_state_name(e.state)) + ": " + shorten(e.note, 160)};
             o += fmt::format("{}{} [shape={}, label={}];\n", indent, xid,
                              e.state == EdgeState::outside ? "ellipse" : "octagon", dot_quote(xl));
             o += fmt::format("{}{} -> {} [label={}, style=dotted];\n", indent, me, xid, dot_quote(lab));
