@@ -107,3 +107,36 @@ TEST_CASE("replies without a next queue ID link nothing") {
     t.attempts.push_back(a);
     CHECK(hop_links(t).empty());
 }
+
+#include "mxtrace/output/trace_output.hpp"
+#include "mxtrace/query/trace.hpp"
+
+TEST_CASE("trace keys: Message-ID, queue ID, host:queue ID, query") {
+    auto k = parse_trace_key("<4EEB083B.9180226@foo.com>");
+    CHECK(k.kind == TraceKey::Kind::message_id);
+    CHECK(k.value == "4EEB083B.9180226@foo.com");
+    CHECK(parse_trace_key("4EEB083B.9180226@foo.com").kind == TraceKey::Kind::message_id);
+    k = parse_trace_key("smtp:pBG9CXlZ022280");
+    CHECK(k.kind == TraceKey::Kind::queue_id);
+    CHECK(k.host == "smtp");
+    CHECK(k.value == "pBG9CXlZ022280");
+    k = parse_trace_key("382413987C");
+    CHECK(k.kind == TraceKey::Kind::queue_id);
+    CHECK(k.host.empty());
+    CHECK(parse_trace_key("1RaV3V-0003kE-32").kind == TraceKey::Kind::queue_id);
+    // field prefixes of the query language, spaces, quotes: a query
+    CHECK(parse_trace_key("status:deferred").kind == TraceKey::Kind::query);
+    CHECK(parse_trace_key("from:bob@foo.com").kind == TraceKey::Kind::query);
+    CHECK(parse_trace_key("to:@bar.com host:smtp").kind == TraceKey::Kind::query);
+    CHECK(parse_trace_key("\"timed out\"").kind == TraceKey::Kind::query);
+    CHECK(parse_trace_key("abc").kind == TraceKey::Kind::query); // too short for a queue ID
+}
+
+TEST_CASE("durations are printed as measured, negative ones too") {
+    CHECK(format_duration(1.23) == "1.230s");
+    CHECK(format_duration(-88.930351) == "-1m29s");
+    CHECK(format_duration(-2.1) == "-2.100s");
+    CHECK(format_duration(302) == "5m02s");
+    CHECK(format_duration(91543) == "1d01h25m"); // days: the minutes are cut, not rounded
+    CHECK(format_duration(3 * 3600 + 130) == "3h02m10s");
+}
