@@ -227,6 +227,29 @@ struct Ctx {
                 notes.push_back(fmt::format("{}:{} may come from {}:{} ({})", t.host, t.queue_id, p->host, p->queue_id, e.note));
             }
         }
+        if (parents.empty() && !t.message_id.empty()) {
+            // no queue-ID link: a transaction with the same Message-ID whose delivery (with no
+            // queue ID in its reply) went to t's host at t's time (as attach_by_message_id links down)
+            std::string name, addr;
+            for (auto& p : store.find_message_id(t.message_id, 1000)) {
+                if (p.id == t.id || p.first_time > t.first_time) continue;
+                bool fits = false;
+                for (std::size_t i = 0; i < p.attempts.size() && !fits; ++i) {
+                    const Attempt& a = p.attempts[i];
+                    if (a.status != Status::sent || !next_hop_id(a.text).empty()) continue;
+                    if (t.first_time < a.time - opt.window || t.first_time > a.time + opt.window) continue;
+                    relay_parts(a.relay, name, addr);
+                    if (is_loopback(name, addr)) continue;
+                    HopLink l;
+                    l.kind = LinkKind::relay;
+                    l.relay_name = name;
+                    l.relay_addr = addr;
+                    std::string why;
+                    fits = score(p, l, t, why) >= 1;
+                }
+                if (fits) parents.push_back(std::move(p));
+            }
+        }
         if (parents.empty()) return std::nullopt;
         if (parents.size() > 1) {
             std::string list;
