@@ -93,7 +93,7 @@ struct Ctx {
     /// names p's host, 1 the relay's first label is its host name, 0 queue ID and time only.
     int score(const Transaction& p, const HopLink& l, const Transaction& c, std::string& why) const {
         if (l.kind == LinkKind::loop) {
-            why = "content filter / re-injection on the same host";
+            why = "loopback relay: same host (content filter or local re-injection)";
             return 3;
         }
         if (l.kind == LinkKind::notification) {
