@@ -15,6 +15,8 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -85,8 +87,6 @@ CREATE TABLE IF NOT EXISTS attempt(
   queued_as TEXT NOT NULL,
   PRIMARY KEY(txn_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS xapian_pending(id INTEGER PRIMARY KEY);
-CREATE INDEX IF NOT EXISTS txn_qid ON txn(queue_id, first_us);
-CREATE INDEX IF NOT EXISTS txn_msgid ON txn(message_id) WHERE message_id != '';
 CREATE TABLE IF NOT EXISTS hop(
   txn_id INTEGER NOT NULL,
   seq INTEGER NOT NULL,
@@ -195,7 +195,7 @@ struct Store::Impl {
     std::unordered_map<std::string, std::size_t> batch_key; // host\0qid -> newest index in batch
     std::unordered_set<std::int64_t> batch_ids;
 
-    sql::Stmt st_hops, st_hops_to, st_by_qid, st_by_qid_host, st_by_msgid, st_del_hops, st_ins_hop;
+    sql::Stmt st_hops, st_hops_to, st_del_hops, st_ins_hop;
     sql::Stmt st_get, st_attempts, st_find_key, st_find_open, st_find_span, st_find_headless, st_insert, st_update,
         st_del_attempts, st_del_txn, st_ins_attempt, st_pending, st_cp_insert, st_cp_update;
     std::unordered_set<std::int64_t> merged_away; // IDs deleted by merges in the current commit
@@ -221,12 +221,6 @@ struct Store::Impl {
                                 "FROM hop WHERE txn_id = ? ORDER BY seq");
         st_hops_to = sql::Stmt(db, "SELECT txn_id, seq, rule, kind, next_qid, relay_name, relay_addr, time_us, attempt "
                                    "FROM hop WHERE next_qid = ? ORDER BY time_us, txn_id, seq");
-        st_by_qid = sql::Stmt(db, "SELECT id FROM txn WHERE queue_id = ? AND first_us >= ? AND first_us <= ? "
-                                  "ORDER BY first_us, id");
-        st_by_qid_host = sql::Stmt(db, "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND first_us >= ? "
-                                       "AND first_us <= ? ORDER BY first_us, id");
-        st_by_msgid = sql::Stmt(db, "SELECT id FROM txn WHERE message_id = ? AND message_id != '' "
-                                    "ORDER BY first_us, id LIMIT ?");
     }
 
     std::vector<StoredHop> hops(sql::Stmt& st) {
@@ -249,15 +243,6 @@ struct Store::Impl {
         return out;
     }
 
-    std::vector<Transaction> by_ids(sql::Stmt& st) {
-        std::vector<std::int64_t> ids;
-        while (st.step()) ids.push_back(st.i64(0));
-        st.reset();
-        std::vector<Transaction> out;
-        for (auto id : ids)
-            if (auto t = get(id)) out.push_back(std::move(*t));
-        return out;
-    }
 
     void prepare_write() {
         st_find_key = sql::Stmt(db, "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND first_us = ?");
@@ -779,20 +764,34 @@ std::vector<StoredHop> Store::links_to(std::string_view queue_id) {
     return m.hops(m.st_hops_to);
 }
 
+// Queue-ID and Message-ID lookups go through the Xapian terms XQID / XMSGID (already there for
+// search), not extra SQLite indexes: the same speed, and no index the size of all Message-IDs.
 std::vector<Transaction> Store::find_queue_id(std::string_view queue_id, std::string_view host, Micros from, Micros to) {
-    Impl& m = *impl_;
-    if (host.empty()) {
-        m.st_by_qid.reset().bind(queue_id).bind(from).bind(to);
-        return m.by_ids(m.st_by_qid);
-    }
-    m.st_by_qid_host.reset().bind(host).bind(queue_id).bind(from).bind(to);
-    return m.by_ids(m.st_by_qid_host);
+    SearchFilter f;
+    f.queue_id = queue_id;
+    f.host = host;
+    if (from != std::numeric_limits<Micros>::min()) f.since = from; // last line >= from: a superset
+    if (to != std::numeric_limits<Micros>::max()) f.until = to;     // first line <= to
+    f.max_results = 10000;
+    auto out = search(f);
+    std::erase_if(out, [&](const Transaction& t) { return t.first_time < from || t.first_time > to; });
+    std::sort(out.begin(), out.end(), [](const Transaction& a, const Transaction& b) {
+        return a.first_time != b.first_time ? a.first_time < b.first_time : a.id < b.id;
+    });
+    return out;
 }
 
 std::vector<Transaction> Store::find_message_id(std::string_view message_id, std::size_t limit) {
-    Impl& m = *impl_;
-    m.st_by_msgid.reset().bind(strip_angle(message_id)).bind(static_cast<std::int64_t>(limit));
-    return m.by_ids(m.st_by_msgid);
+    std::string_view id = strip_angle(message_id);
+    if (id.empty()) return {};
+    SearchFilter f;
+    f.message_id = id;
+    f.max_results = limit;
+    auto out = search(f);
+    std::sort(out.begin(), out.end(), [](const Transaction& a, const Transaction& b) {
+        return a.first_time != b.first_time ? a.first_time < b.first_time : a.id < b.id;
+    });
+    return out;
 }
 
 std::vector<std::string> Store::hosts() {

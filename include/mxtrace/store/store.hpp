@@ -164,10 +164,11 @@ public:
     std::vector<StoredHop> links_to(std::string_view queue_id);
 
     /// Transactions with this queue ID (on `host`, or any host if empty) whose first line is
-    /// within [from, to] (UTC µs), oldest first. Indexed lookup.
+    /// within [from, to] (UTC µs), oldest first (at most 10,000). Looked up by the Xapian XQID term.
     std::vector<Transaction> find_queue_id(std::string_view queue_id, std::string_view host, Micros from, Micros to);
 
-    /// Transactions with this Message-ID (angle brackets optional), oldest first, at most `limit`.
+    /// Transactions with this Message-ID (angle brackets optional), oldest first, at most `limit`
+    /// (the newest `limit` if more). Looked up by the Xapian XMSGID term.
     std::vector<Transaction> find_message_id(std::string_view message_id, std::size_t limit);
 
     /// Every host name in the index, sorted.
