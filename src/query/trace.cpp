@@ -63,6 +63,7 @@ struct Ctx {
     std::map<std::string, std::string> host_case; // lower -> as logged
     std::set<std::int64_t> visited;
     std::size_t nodes = 0;
+    std::map<std::string, std::vector<std::pair<std::string, std::uint64_t>>> learned; // relay -> hosts, per run
 
     Ctx(Store& s, const TraceOptions& o) : store(s), opt(o) {
         for (const auto& [k, v] : o.aliases) alias[norm(k)] = v;
@@ -83,7 +84,9 @@ struct Ctx {
     std::pair<std::string, std::string> guess_host(const HopLink& l, std::string_view from_host) {
         if (auto a = alias_of(l.relay_name, l.relay_addr); !a.empty()) return {a, "alias"};
         if (hosts.count(l.relay_name)) return {host_case[l.relay_name], "relay name"};
-        for (const auto& [h, n] : store.hosts_behind_relay(l.relay_name, l.relay_addr))
+        auto [it, fresh] = learned.try_emplace(l.relay_name + '\0' + l.relay_addr);
+        if (fresh) it->second = store.hosts_behind_relay(l.relay_name, l.relay_addr);
+        for (const auto& [h, n] : it->second)
             if (ascii_lower(h) != ascii_lower(from_host))
                 return {h, fmt::format("learned from {} other hand-off{} to this relay", n, n == 1 ? "" : "s")};
         return {};

@@ -100,7 +100,7 @@ CREATE TABLE IF NOT EXISTS hop(
   PRIMARY KEY(txn_id, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS hop_next ON hop(next_qid);
 CREATE INDEX IF NOT EXISTS hop_relay_name ON hop(relay_name) WHERE kind = 'relay';
-CREATE INDEX IF NOT EXISTS hop_relay_addr ON hop(relay_addr) WHERE kind = 'relay' AND relay_addr != '';
+CREATE INDEX IF NOT EXISTS hop_relay_addr ON hop(relay_addr) WHERE kind = 'relay';
 )SQL";
 
 constexpr const char* kTxnCols =
@@ -807,15 +807,26 @@ std::vector<std::string> Store::hosts() {
 
 std::vector<std::pair<std::string, std::uint64_t>> Store::hosts_behind_relay(std::string_view name, std::string_view addr,
                                                                            std::size_t sample) {
-    // the hosts that hold the queue IDs named in (up to `sample`) hand-offs to this relay, within a day
-    sql::Stmt st(impl_->db,
-                 "SELECT t.host, count(*) FROM (SELECT next_qid, time_us FROM hop WHERE kind = 'relay' AND "
-                 "(relay_name = ?1 OR (?2 != '' AND relay_addr = ?2)) LIMIT ?3) h "
-                 "JOIN txn t ON t.queue_id = h.next_qid AND t.first_us BETWEEN h.time_us - ?4 AND h.time_us + ?4 "
-                 "GROUP BY t.host ORDER BY count(*) DESC, t.host");
-    st.bind(name).bind(addr).bind(static_cast<std::int64_t>(sample)).bind(Micros{86400} * kMicrosPerSecond);
-    std::vector<std::pair<std::string, std::uint64_t>> out;
-    while (st.step()) out.emplace_back(st.str(0), static_cast<std::uint64_t>(st.i64(1)));
+    // the hosts that hold the queue IDs named in (up to `sample`) hand-offs to this relay, within a
+    // day of each (hop_relay_name / hop_relay_addr, then one XQID lookup per hand-off)
+    std::vector<std::pair<std::string, Micros>> hops;
+    {
+        // (two statements: the partial indexes serve "kind = 'relay' AND column = ?" only)
+        sql::Stmt by_name(impl_->db, "SELECT next_qid, time_us FROM hop WHERE kind = 'relay' AND relay_name = ? LIMIT ?");
+        by_name.bind(name).bind(static_cast<std::int64_t>(sample));
+        while (by_name.step()) hops.emplace_back(by_name.str(0), by_name.i64(1));
+        if (!addr.empty() && hops.size() < sample) {
+            sql::Stmt by_addr(impl_->db, "SELECT next_qid, time_us FROM hop WHERE kind = 'relay' AND relay_addr = ? LIMIT ?");
+            by_addr.bind(addr).bind(static_cast<std::int64_t>(sample - hops.size()));
+            while (by_addr.step()) hops.emplace_back(by_addr.str(0), by_addr.i64(1));
+        }
+    }
+    const Micros day = Micros{86400} * kMicrosPerSecond;
+    std::map<std::string, std::uint64_t> count;
+    for (const auto& [qid, t] : hops)
+        for (const auto& x : find_queue_id(qid, {}, t - day, t + day)) ++count[x.host];
+    std::vector<std::pair<std::string, std::uint64_t>> out(count.begin(), count.end());
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     return out;
 }
 

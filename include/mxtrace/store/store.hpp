@@ -178,7 +178,7 @@ public:
     /// the hosts that logged the named queue ID within a day of the hand-off, with counts, most
     /// first. Empty if no hand-off to that relay was ever matched.
     std::vector<std::pair<std::string, std::uint64_t>> hosts_behind_relay(std::string_view name, std::string_view addr,
-                                                                           std::size_t sample = 200);
+                                                                           std::size_t sample = 20);
 
     /// Number of transactions in the index.
     std::uint64_t count();
