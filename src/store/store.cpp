@@ -7,6 +7,7 @@
 #include "mxtrace/store/fields.hpp"
 #include "mxtrace/store/query.hpp"
 #include "store/query_parser.hpp"
+#include "mxtrace/reduce/links.hpp"
 #include "store/sqlite_util.hpp"
 #include "base/testhooks.hpp"
 
@@ -19,6 +20,8 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -97,6 +100,20 @@ CREATE TABLE IF NOT EXISTS attempt(
   queued_as TEXT NOT NULL,
   PRIMARY KEY(txn_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS xapian_pending(id INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS hop(
+  txn_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  rule TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  next_qid TEXT NOT NULL,
+  relay_name TEXT NOT NULL,
+  relay_addr TEXT NOT NULL,
+  time_us INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  PRIMARY KEY(txn_id, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS hop_next ON hop(next_qid);
+CREATE INDEX IF NOT EXISTS hop_relay_name ON hop(relay_name) WHERE kind = 'relay';
+CREATE INDEX IF NOT EXISTS hop_relay_addr ON hop(relay_addr) WHERE kind = 'relay';
 )SQL";
 
 constexpr const char* kTxnCols =
@@ -119,19 +136,6 @@ std::string_view strip_angle(std::string_view s) {
 std::string_view domain_of(std::string_view addr) {
     std::size_t at = addr.rfind('@');
     return at == std::string_view::npos ? std::string_view{} : addr.substr(at + 1);
-}
-
-/// "smtp.bar.com[198.51.100.25]:25", "smtp.bar.com. [198.51.100.25]", "dovecot" -> name, address.
-void relay_parts(std::string_view relay, std::string& name, std::string& addr) {
-    std::size_t lb = relay.find('[');
-    std::string_view n = relay.substr(0, lb);
-    while (!n.empty() && (n.back() == ' ' || n.back() == '.')) n.remove_suffix(1);
-    name = ascii_lower(n);
-    addr.clear();
-    if (lb != std::string_view::npos) {
-        std::size_t rb = relay.find(']', lb);
-        addr = ascii_lower(relay.substr(lb + 1, (rb == std::string_view::npos ? relay.size() : rb) - lb - 1));
-    }
 }
 
 /// The term prefixes, from the field table (src/store/fields.cpp), looked up once.
@@ -391,6 +395,7 @@ struct Store::Impl {
     std::unordered_map<std::string, std::size_t> batch_key; // host\0qid -> newest index in batch
     std::unordered_set<std::int64_t> batch_ids;
 
+    sql::Stmt st_hops, st_hops_to, st_del_hops, st_ins_hop;
     sql::Stmt st_get, st_attempts, st_find_key, st_find_open, st_find_span, st_find_headless, st_insert, st_update,
         st_del_attempts, st_del_txn, st_ins_attempt, st_pending, st_cp_insert, st_cp_update, st_raw_get, st_raw_put,
         st_raw_del;
@@ -415,6 +420,10 @@ struct Store::Impl {
                                 "SELECT time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as "
                                 "FROM attempt WHERE txn_id = ? ORDER BY seq");
         st_raw_get = sql::Stmt(db, "SELECT size, data FROM txn_raw WHERE txn_id = ?");
+        st_hops = sql::Stmt(db, "SELECT txn_id, seq, rule, kind, next_qid, relay_name, relay_addr, time_us, attempt "
+                                "FROM hop WHERE txn_id = ? ORDER BY seq");
+        st_hops_to = sql::Stmt(db, "SELECT txn_id, seq, rule, kind, next_qid, relay_name, relay_addr, time_us, attempt "
+                                   "FROM hop WHERE next_qid = ? ORDER BY time_us, txn_id, seq");
     }
 
     /// Appends the stored raw lines of transaction `id` to `out`.
@@ -453,6 +462,27 @@ struct Store::Impl {
         if (!cp.id) cp.id = sqlite3_last_insert_rowid(db.get());
     }
 
+    std::vector<StoredHop> hops(sql::Stmt& st) {
+        std::vector<StoredHop> out;
+        while (st.step()) {
+            StoredHop s;
+            s.txn_id = st.i64(0);
+            s.link.seq = static_cast<int>(st.i64(1));
+            s.link.rule = st.str(2);
+            std::string k = st.str(3);
+            s.link.kind = k == "loop" ? LinkKind::loop : k == "notification" ? LinkKind::notification : LinkKind::relay;
+            s.link.next_queue_id = st.str(4);
+            s.link.relay_name = st.str(5);
+            s.link.relay_addr = st.str(6);
+            s.link.time = st.i64(7);
+            s.link.attempt = static_cast<int>(st.i64(8));
+            out.push_back(std::move(s));
+        }
+        st.reset();
+        return out;
+    }
+
+
     void prepare_write() {
         st_find_key = sql::Stmt(db, "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND first_us = ?");
         st_find_open = sql::Stmt(db,
@@ -488,6 +518,9 @@ struct Store::Impl {
         st_pending = sql::Stmt(db, "INSERT OR IGNORE INTO xapian_pending(id) VALUES(?)");
         st_raw_put = sql::Stmt(db, "INSERT OR REPLACE INTO txn_raw(txn_id, nlines, size, data) VALUES(?,?,?,?)");
         st_raw_del = sql::Stmt(db, "DELETE FROM txn_raw WHERE txn_id = ?");
+        st_del_hops = sql::Stmt(db, "DELETE FROM hop WHERE txn_id = ?");
+        st_ins_hop = sql::Stmt(db, "INSERT INTO hop(txn_id, seq, rule, kind, next_qid, relay_name, relay_addr, time_us, "
+                                   "attempt) VALUES(?,?,?,?,?,?,?,?,?)");
     }
 
     std::optional<Transaction> get(std::int64_t id) {
@@ -564,6 +597,7 @@ struct Store::Impl {
             load_raw(pid, t.raw); // its lines go with it
             st_raw_del.reset().bind(pid).run();
             st_del_attempts.reset().bind(pid).run();
+            st_del_hops.reset().bind(pid).run();
             st_del_txn.reset().bind(pid).run();
             st_pending.reset().bind(pid).run();
             merged_away.insert(pid);
@@ -599,6 +633,12 @@ struct Store::Impl {
             if (a.delay < 0) st_ins_attempt.bind_null();
             else st_ins_attempt.bind(a.delay);
             st_ins_attempt.bind(a.text).bind(a.queued_as).run();
+        }
+        // hop links: keys only (computed from this transaction alone), resolved by trace
+        st_del_hops.reset().bind(t.id).run();
+        for (const auto& h : hop_links(t)) {
+            st_ins_hop.reset().bind(t.id).bind(h.seq).bind(h.rule).bind(link_kind_name(h.kind)).bind(h.next_queue_id);
+            st_ins_hop.bind(h.relay_name).bind(h.relay_addr).bind(h.time).bind(h.attempt).run();
         }
         write_raw(t, existed);
         st_pending.reset().bind(t.id).run();
@@ -905,6 +945,7 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
         for (auto id : ids) {
             del_a.reset().bind(id).run();
             m.st_raw_del.reset().bind(id).run();
+            m.st_del_hops.reset().bind(id).run();
             m.st_del_txn.reset().bind(id).run();
             m.st_pending.reset().bind(id).run();
         }
@@ -984,6 +1025,86 @@ std::vector<SourceLine> Store::raw_lines(std::int64_t txn_id) {
         }
         out.push_back(SourceLine{l.input, it->second.first, it->second.second, l.line, l.time, std::move(l.text)});
     }
+    return out;
+}
+
+std::vector<HopLink> Store::links_of(std::int64_t txn_id) {
+    Impl& m = *impl_;
+    m.st_hops.reset().bind(txn_id);
+    std::vector<HopLink> out;
+    for (auto& s : m.hops(m.st_hops)) out.push_back(std::move(s.link));
+    return out;
+}
+
+std::vector<StoredHop> Store::links_to(std::string_view queue_id) {
+    Impl& m = *impl_;
+    m.st_hops_to.reset().bind(queue_id);
+    return m.hops(m.st_hops_to);
+}
+
+// Queue-ID and Message-ID lookups go through the Xapian terms XQID / XMSGID (already there for
+// search), not extra SQLite indexes: the same speed, and no index the size of all Message-IDs.
+std::vector<Transaction> Store::find_queue_id(std::string_view queue_id, std::string_view host, Micros from, Micros to) {
+    SearchFilter f;
+    f.queue_id = queue_id;
+    f.host = host;
+    if (from != std::numeric_limits<Micros>::min()) f.since = from; // last line >= from: a superset
+    if (to != std::numeric_limits<Micros>::max()) f.until = to;     // first line <= to
+    f.max_results = 10000;
+    auto out = search(f);
+    std::erase_if(out, [&](const Transaction& t) { return t.first_time < from || t.first_time > to; });
+    std::sort(out.begin(), out.end(), [](const Transaction& a, const Transaction& b) {
+        return a.first_time != b.first_time ? a.first_time < b.first_time : a.id < b.id;
+    });
+    return out;
+}
+
+std::vector<Transaction> Store::find_message_id(std::string_view message_id, std::size_t limit) {
+    std::string_view id = strip_angle(message_id);
+    if (id.empty()) return {};
+    SearchFilter f;
+    f.message_id = id;
+    f.max_results = limit;
+    auto out = search(f);
+    std::sort(out.begin(), out.end(), [](const Transaction& a, const Transaction& b) {
+        return a.first_time != b.first_time ? a.first_time < b.first_time : a.id < b.id;
+    });
+    return out;
+}
+
+std::vector<std::string> Store::hosts() {
+    // a loose index scan over UNIQUE(host, queue_id, first_us): one lookup per host, not a table scan
+    sql::Stmt st(impl_->db,
+                 "WITH RECURSIVE h(x) AS (SELECT min(host) FROM txn UNION ALL "
+                 "SELECT (SELECT min(host) FROM txn WHERE host > x) FROM h WHERE x IS NOT NULL) "
+                 "SELECT x FROM h WHERE x IS NOT NULL");
+    std::vector<std::string> out;
+    while (st.step()) out.push_back(st.str(0));
+    return out;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> Store::hosts_behind_relay(std::string_view name, std::string_view addr,
+                                                                           std::size_t sample) {
+    // the hosts that hold the queue IDs named in (up to `sample`) hand-offs to this relay, within a
+    // day of each (hop_relay_name / hop_relay_addr, then one XQID lookup per hand-off)
+    std::vector<std::pair<std::string, Micros>> hops;
+    {
+        // (two statements: the partial indexes serve "kind = 'relay' AND column = ?" only)
+        sql::Stmt by_name(impl_->db, "SELECT next_qid, time_us FROM hop WHERE kind = 'relay' AND relay_name = ? LIMIT ?");
+        by_name.bind(name).bind(static_cast<std::int64_t>(sample));
+        while (by_name.step()) hops.emplace_back(by_name.str(0), by_name.i64(1));
+        if (!addr.empty() && hops.size() < sample) {
+            sql::Stmt by_addr(impl_->db, "SELECT next_qid, time_us FROM hop WHERE kind = 'relay' AND relay_addr = ? LIMIT ?");
+            by_addr.bind(addr).bind(static_cast<std::int64_t>(sample - hops.size()));
+            while (by_addr.step()) hops.emplace_back(by_addr.str(0), by_addr.i64(1));
+        }
+    }
+    const Micros day = Micros{86400} * kMicrosPerSecond;
+    std::map<std::string, std::uint64_t> count;
+    for (const auto& [qid, t] : hops)
+        for (const auto& x : find_queue_id(qid, {}, t - day, t + day)) ++count[x.host];
+    std::vector<std::pair<std::string, std::uint64_t>> out(count.begin(), count.end());
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     return out;
 }
 

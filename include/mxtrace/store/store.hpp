@@ -7,6 +7,7 @@
 #include "mxtrace/read/clock.hpp"
 #include "mxtrace/mta/events.hpp"
 #include "mxtrace/base/timeutil.hpp"
+#include "mxtrace/reduce/links.hpp"
 #include "mxtrace/reduce/transaction.hpp"
 
 #include <cstdint>
@@ -44,6 +45,12 @@ struct SearchFilter {
     std::string zone;        ///< IANA zone in which the query's dates without an offset are read; "" = this machine's
     Micros now = 0;          ///< "now" for the query's relative dates (UTC µs); 0 = the system clock
     std::size_t max_results = 200;
+};
+
+/// A stored hop link and the transaction it leaves from.
+struct StoredHop {
+    std::int64_t txn_id = 0;
+    HopLink link;
 };
 
 /// Counts of one commit or of a whole run.
@@ -180,6 +187,29 @@ public:
 
     /// The transaction with that ID, or nullopt.
     std::optional<Transaction> get(std::int64_t id);
+
+    /// The hop links of a transaction (written with it; see links.hpp), in order.
+    std::vector<HopLink> links_of(std::int64_t txn_id);
+
+    /// Every stored link that names `queue_id` as the next hop (any host), oldest first.
+    std::vector<StoredHop> links_to(std::string_view queue_id);
+
+    /// Transactions with this queue ID (on `host`, or any host if empty) whose first line is
+    /// within [from, to] (UTC µs), oldest first (at most 10,000). Looked up by the Xapian XQID term.
+    std::vector<Transaction> find_queue_id(std::string_view queue_id, std::string_view host, Micros from, Micros to);
+
+    /// Transactions with this Message-ID (angle brackets optional), oldest first, at most `limit`
+    /// (the newest `limit` if more). Looked up by the Xapian XMSGID term.
+    std::vector<Transaction> find_message_id(std::string_view message_id, std::size_t limit);
+
+    /// Every host name in the index, sorted.
+    std::vector<std::string> hosts();
+
+    /// Learned aliases: for up to `sample` relay hand-offs to relay `name` (or address `addr`),
+    /// the hosts that logged the named queue ID within a day of the hand-off, with counts, most
+    /// first. Empty if no hand-off to that relay was ever matched.
+    std::vector<std::pair<std::string, std::uint64_t>> hosts_behind_relay(std::string_view name, std::string_view addr,
+                                                                           std::size_t sample = 20);
 
     /// Number of transactions in the index.
     std::uint64_t count();
