@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 namespace mxtrace::cli {
 
@@ -21,6 +22,8 @@ struct TraceCmdArgs : SearchArgs {
     std::string key;
     std::vector<std::string> aliases;
     std::string format = "text";
+    std::optional<std::string> fields;
+    RawArgs raw;
 };
 
 bool any_flag(const SearchFilter& f) {
@@ -40,12 +43,26 @@ Runner setup_trace(CLI::App& app) {
                    "repeatable (config: [trace] alias)")
         ->type_name("NAME=HOST")
         ->allow_extra_args(false);
-    app.add_option("--format", a->format, "Output format: text (a tree, default), json (one nested object per message) or dot (Graphviz)")
+    app.add_option("--format", a->format,
+                   "Output format: text (a tree, default), json (one nested object per message), csv (one row per "
+                   "attempt of every transaction of every trace, RFC 4180) or dot (Graphviz)")
         ->type_name("FORMAT")
-        ->check(CLI::IsMember({"text", "json", "dot"}));
+        ->check(CLI::IsMember({"text", "json", "csv", "dot"}));
+    app.add_option("--fields", a->fields, "With csv: the columns after the trace columns, in order (the names of "
+                                          "Fields in mxtrace-search(1))")
+        ->type_name("NAME,...");
+    add_raw_options(app, a->raw);
     return [a, &app]() -> int {
         Zone zone;
         resolve_search(app, *a, zone, now_micros());
+        if (a->format == "dot" && (a->raw.raw || a->raw.verbatim))
+            throw Error(ExitCode::usage, "--raw and --verbatim do not go with --format dot (a graph has no place for log lines)",
+                        "use the text or JSON format with --raw");
+        resolve_raw(a->raw, a->format);
+        if (a->fields && a->format != "csv")
+            throw Error(ExitCode::usage, "--fields applies to trace --format csv only",
+                        "add --format csv, or leave --fields out");
+        const Fields fields = a->fields ? parse_fields(*a->fields) : all_fields();
         TraceOptions opt;
         for (const auto& s : a->aliases) {
             std::size_t eq = s.find('=');
@@ -89,10 +106,16 @@ Runner setup_trace(CLI::App& app) {
         auto traces = trace_messages(store, start, opt);
         Zone* z = a->utc ? nullptr : &zone;
         std::string out;
+        RawSource raw;
+        if (a->raw.raw) raw = [&store](std::int64_t id) { return store.raw_lines(id); };
         if (a->format == "dot") {
             out = format_trace_dot(traces, z);
+        } else if (a->format == "csv") {
+            out = trace_csv_header(fields);
+            for (std::size_t i = 0; i < traces.size(); ++i) out += format_trace_csv(traces[i], fields, i + 1);
         } else {
-            for (const auto& t : traces) out += a->format == "json" ? format_trace_json(t) : format_trace_text(t, z);
+            for (const auto& t : traces)
+                out += a->format == "json" ? format_trace_json(t, raw) : format_trace_text(t, z, raw, a->raw.verbatim);
         }
         std::fwrite(out.data(), 1, out.size(), stdout);
         std::fflush(stdout);

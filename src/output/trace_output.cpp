@@ -2,6 +2,8 @@
 // Trace printers: text tree, nested JSON, Graphviz DOT. See trace_output.hpp and mxtrace-trace(1).
 #include "mxtrace/output/trace_output.hpp"
 
+#include "mxtrace/output/csv.hpp"
+
 #include "mxtrace/output/output.hpp"
 
 #include <fmt/format.h>
@@ -62,6 +64,22 @@ std::string client_of(const Transaction& t) {
 struct TextPrinter {
     Zone* zone;
     std::string o;
+    const RawSource* raw = nullptr;
+    bool verbatim = false;
+
+    /// The transaction's original lines, under its line in the tree.
+    void raw_lines(const Transaction& t, const std::string& prefix) {
+        if (!raw || !*raw) return;
+        for (const auto& l : (*raw)(t.id)) {
+            o += prefix;
+            o += "┆ ";
+            escape_text(l.path, o);
+            o += fmt::format(":{}: ", l.line);
+            if (verbatim) o += l.text;
+            else escape_text(l.text, o);
+            o += '\n';
+        }
+    }
 
     void line(const std::string& prefix, bool last, const std::string& text) {
         o += prefix;
@@ -124,6 +142,7 @@ struct TextPrinter {
 
     void node_body(const TraceNode& n, const std::string& prefix) {
         const Transaction& t = n.txn;
+        raw_lines(t, prefix);
         auto rs = recipients(t);
         // children: each recipient (with the hand-offs of its final attempt), then the other edges
         struct Item {
@@ -169,6 +188,7 @@ struct TextPrinter {
 
 struct JsonPrinter {
     std::string o;
+    const RawSource* raw = nullptr;
 
     void str(std::string_view key, std::string_view v) {
         o += fmt::format("\"{}\":\"", key);
@@ -177,7 +197,7 @@ struct JsonPrinter {
     }
 
     void node(const TraceNode& n) {
-        std::string t = format_json(n.txn);
+        std::string t = raw && *raw ? format_json(n.txn, (*raw)(n.txn.id)) : format_json(n.txn);
         if (!t.empty() && t.back() == '\n') t.pop_back();
         o += "{\"transaction\":";
         o += t;
@@ -306,8 +326,8 @@ struct DotPrinter {
 
 } // namespace
 
-std::string format_trace_text(const Trace& tr, Zone* zone) {
-    TextPrinter p{zone, {}};
+std::string format_trace_text(const Trace& tr, Zone* zone, const RawSource& raw, bool verbatim) {
+    TextPrinter p{zone, {}, &raw, verbatim};
     const Transaction& r = tr.root.txn;
     p.o += fmt::format("message <{}>\n", esc(r.message_id));
     for (const auto& n : tr.notes) p.o += "note: " + esc(n) + "\n";
@@ -327,8 +347,9 @@ std::string format_trace_text(const Trace& tr, Zone* zone) {
     return p.o;
 }
 
-std::string format_trace_json(const Trace& tr) {
+std::string format_trace_json(const Trace& tr, const RawSource& raw) {
     JsonPrinter p;
+    p.raw = &raw;
     p.o += '{';
     p.str("message_id", tr.root.txn.message_id);
     p.o += ',';
@@ -379,6 +400,48 @@ std::string format_trace_dot(const std::vector<Trace>& ts, Zone* zone) {
     }
     p.o += "}\n";
     return p.o;
+}
+
+namespace {
+void csv_rows(const TraceNode& n, const Fields& fields, std::size_t trace_no, int depth, std::string_view link,
+              const Transaction* parent, std::string& out) {
+    std::string prefix = fmt::format("{},{},", trace_no, depth);
+    csv_quote(esc(link), prefix);
+    prefix += ',';
+    if (parent) {
+        csv_quote(esc(parent->host), prefix);
+        prefix += ',';
+        csv_quote(esc(parent->queue_id), prefix);
+    } else {
+        prefix += ',';
+    }
+    prefix += ',';
+    // format_csv's rows hold no CR or LF inside a field (log text is escaped first)
+    const std::string rows = format_csv(n.txn, fields);
+    std::size_t at = 0;
+    while (at < rows.size()) {
+        std::size_t end = rows.find("\r\n", at);
+        if (end == std::string::npos) end = rows.size();
+        out += prefix;
+        out.append(rows, at, end - at);
+        out += "\r\n";
+        at = end + 2;
+    }
+    for (const auto& e : n.edges)
+        for (const auto& c : e.nodes)
+            csv_rows(c, fields, trace_no, depth + 1,
+                     e.state == EdgeState::ambiguous ? "candidate:" + e.link.rule : e.link.rule, &n.txn, out);
+}
+} // namespace
+
+std::string trace_csv_header(const Fields& fields) {
+    return "trace,depth,link,parent_host,parent_queue_id," + csv_header(fields);
+}
+
+std::string format_trace_csv(const Trace& tr, const Fields& fields, std::size_t n) {
+    std::string out;
+    csv_rows(tr.root, fields, n, 0, {}, nullptr, out);
+    return out;
 }
 
 } // namespace mxtrace

@@ -23,6 +23,12 @@ if command -v dot >/dev/null; then
 else
   echo "dot (graphviz) is missing: install it (scripts/deps)"; exit 1
 fi
+echo "== --raw: each transaction's original lines under it (text, JSON)"
+"$MXTRACE" trace --db "$DB" --utc --raw smtp:pBG9CXlZ022280
+"$MXTRACE" trace --db "$DB" --format json --raw smtp:pBG9CXlZ022280 |
+  python3 -c 'import json,sys; o=json.loads(sys.stdin.read()); n=o["root"]; print([l["line"] for l in n["transaction"]["raw"]], [l["line"] for l in n["hops"][0]["next"][0]["transaction"]["raw"]])'
+echo "== CSV: one row per attempt of every transaction in the chain"
+"$MXTRACE" trace --db "$DB" --format csv --fields host,queue_id,recipient,status,dsn mx2:7B2C3D4E5F | tr -d '\r'
 echo "== an outside relay, and the same with an alias to an indexed host without the transaction"
 "$MXTRACE" trace --db "$DB" --utc pBDGIAqF014166 | grep -E 'left|MISSING'
 "$MXTRACE" trace --db "$DB" --utc --alias mx.example.net=mx2 pBDGIAqF014166 | grep -E 'left|MISSING'
@@ -35,4 +41,7 @@ echo "== errors"
 "$MXTRACE" trace --db "$DB"; echo "exit $?"
 "$MXTRACE" trace --db "$DB" --alias mx.example.net pBDGIAqF014166; echo "exit $?"
 "$MXTRACE" trace --db "$DB" 'from:bob@foo.com status:sent'; echo "exit $?"
-"$MXTRACE" trace --db "$DB" --format csv smtp:pBG9CXlZ022280; echo "exit $?"
+"$MXTRACE" trace --db "$DB" --format dot --raw smtp:pBG9CXlZ022280; echo "exit $?"
+"$MXTRACE" trace --db "$DB" --format csv --raw smtp:pBG9CXlZ022280; echo "exit $?"
+"$MXTRACE" trace --db "$DB" --fields queue_id smtp:pBG9CXlZ022280; echo "exit $?"
+"$MXTRACE" trace --db "$DB" --format csv --fields queue_id,nosuch smtp:pBG9CXlZ022280; echo "exit $?"
