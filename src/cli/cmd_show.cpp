@@ -79,6 +79,26 @@ Runner setup_show(CLI::App& app) {
             std::string k;
             escape_path(a->key, k);
             fmt::print(stderr, "mxtrace: no transaction has queue ID {}\n", k);
+            if (a->key.find('@') != std::string::npos) {
+                // a Message-ID, not a queue ID
+                std::string q;
+                escape_path(a->key, q);
+                fmt::print(stderr, "mxtrace: hint: that looks like a Message-ID: mxtrace search -i '{}' --raw prints its "
+                                   "transactions with their lines, mxtrace trace '{}' follows it\n", q, q);
+            } else if (!f.host.empty()) {
+                // the queue ID on another host?
+                SearchFilter any;
+                any.queue_id = f.queue_id;
+                any.max_results = 5;
+                std::set<std::string> hosts;
+                for (const auto& t : store.search(any)) hosts.insert(t.host);
+                for (const auto& h : hosts) {
+                    std::string hk, q;
+                    escape_path(h, hk);
+                    escape_path(f.queue_id, q);
+                    fmt::print(stderr, "mxtrace: hint: host {} logged it: mxtrace show {}:{}\n", hk, hk, q);
+                }
+            }
             return static_cast<int>(ExitCode::no_match);
         }
         return 0;

@@ -35,7 +35,7 @@ bool any_flag(const SearchFilter& f) {
 Runner setup_trace(CLI::App& app) {
     auto a = std::make_shared<TraceCmdArgs>();
     add_db_option(app);
-    app.add_option("KEY", a->key, "A Message-ID (<id@host> or id@host), a queue ID (QID or HOST:QID), or a query")
+    app.add_option("key", a->key, "A Message-ID (<id@host> or id@host), a queue ID (QID or HOST:QID), or a query")
         ->type_name("KEY");
     add_search_options(app, *a);
     app.add_option("--alias", a->aliases,
@@ -78,6 +78,8 @@ Runner setup_trace(CLI::App& app) {
                         "mxtrace trace -f bob@foo.com -d 2011-12-16");
         Store store(index_dir(), Store::Mode::read);
         std::vector<Transaction> start;
+        std::uint64_t matching = 0;
+        bool cut = false; // -r cut the matching transactions
         TraceKey key = parse_trace_key(a->key);
         if (!a->key.empty() && !flags && key.kind != TraceKey::Kind::query) {
             start = find_key(store, key);
@@ -93,7 +95,8 @@ Runner setup_trace(CLI::App& app) {
                 }
             }
             std::string explain;
-            start = store.search(a->f, a->explain ? &explain : nullptr);
+            start = store.search(a->f, a->explain ? &explain : nullptr, &matching);
+            cut = matching > start.size();
             if (a->explain) fmt::print(stderr, "query: {}\n", explain);
             std::reverse(start.begin(), start.end()); // oldest first, like the other keys
         }
@@ -119,6 +122,10 @@ Runner setup_trace(CLI::App& app) {
         }
         std::fwrite(out.data(), 1, out.size(), stdout);
         std::fflush(stdout);
+        if (cut)
+            fmt::print(stderr,
+                       "mxtrace: traced the messages of the {} newest of about {} matching transactions; -r N traces more\n",
+                       start.size(), matching);
         return 0;
     };
 }

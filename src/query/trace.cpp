@@ -139,7 +139,7 @@ struct Ctx {
             if (l.kind != LinkKind::relay) {
                 e.state = EdgeState::missing;
                 e.host = p.host;
-                e.note = fmt::format("{} {} {}; no such transaction is indexed on {} (its logs are missing)", p.host,
+                e.note = fmt::format("{} {} {}; no such transaction is indexed on {} (its logs of that time are not in the index)", p.host,
                                      l.kind == LinkKind::loop ? "re-injected it as" : "queued the notification as",
                                      l.next_queue_id, p.host);
                 return e;
@@ -150,7 +150,7 @@ struct Ctx {
                 e.host = h;
                 e.match = how;
                 e.note = fmt::format("{} ({}) accepted it as {}; {} has no transaction {} indexed near that time "
-                                     "(its logs are missing)", relay_text(l), h, l.next_queue_id, h, l.next_queue_id);
+                                     "(its logs of that time are not in the index)", relay_text(l), h, l.next_queue_id, h, l.next_queue_id);
             } else if (!h.empty()) {
                 e.state = EdgeState::missing;
                 e.host = h;

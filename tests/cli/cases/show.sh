@@ -37,3 +37,5 @@ echo "== search --raw --format json"
 "$MXTRACE" search --db ex -q 382413987C --raw --format json
 echo "== search --verbatim --format json"
 "$MXTRACE" search --db ex -q 382413987C --verbatim --format json; echo "exit $?"
+echo "== a Message-ID given to show: the hint names search -i and trace"
+"$MXTRACE" show --db ex '<4EEB083B.9180226@foo.com>'; echo "exit $?"

@@ -12,6 +12,8 @@ echo "== the same by Message-ID, and from its mx1 queue ID: one identical tree"
 cmp a.txt b.txt && cmp a.txt c.txt && echo "same tree"
 echo "== by search flags: bob's messages of 2011-12-15 on smtp, each traced once"
 "$MXTRACE" trace --db "$DB" --utc -f bob@foo.com -h smtp -d 2011-12-15 -D 2011-12-15 | grep -E '^message|^└─|^      └─ mx1'
+echo "== -r cuts the list of matching transactions: stderr says so"
+"$MXTRACE" trace --db "$DB" --utc -f bob@foo.com -r 1 | head -1
 echo "== the chain: text"
 "$MXTRACE" trace --db "$DB" --utc 20111216141502.7F3A2C0012@out.example.org
 echo "== the chain: JSON"
