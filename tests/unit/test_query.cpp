@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 using namespace mxtrace;
 
 namespace {
@@ -77,9 +79,49 @@ TEST_CASE("query checker: errors point at the place") {
     CHECK(error_of("client:10.0.0.0/40").second == "         ^^^^^^^^^^^");
     CHECK(error_of("to:*@*.bar.com").second == "       ^^^^^^^^^");
     // control characters are echoed escaped and the carets follow them
-    CHECK(error_of("\x01 frm:x").second == "       ^^^");
+    CHECK(error_of("host:\"\x01\" frm:x").second == std::string(14, ' ') + "^^^");
+    // bytes that are not UTF-8, and C1 controls, are echoed as \xNN too
+    CHECK(error_of("host:\"\xc2\x9b\" frm:x").second == std::string(18, ' ') + "^^^");
+    CHECK(error_of("host:\xc3\xa9 (").second == std::string(9, ' ') + "^");
     // nothing wrong: no error
     CHECK(error_of("NOT host:smtp AND (a OR b) XOR c").first.empty());
+}
+
+TEST_CASE("query checker: what Xapian would run differently is an error") {
+    // Xapian ends an unquoted value at a control character and splits words there
+    auto [msg, carets] = error_of("host:smtp\x0b" "foo");
+    CHECK(msg.find("control character (\\x0b)") != std::string::npos);
+    CHECK(carets == std::string(2 + 9, ' ') + "^^^^");
+    CHECK(error_of("host:\x1b[31mx").first.find("control character") != std::string::npos);
+    CHECK(error_of("foo\x01").first.find("control character") != std::string::npos);
+    CHECK(error_of("host:\"a\x1b" "b\"").first.empty()); // quoted: Xapian keeps every byte
+    CHECK(error_of("a\tb\r\nc").first.empty());           // white space separates
+    // Xapian takes a byte that is not UTF-8 as Latin-1: the term would never match the raw bytes
+    std::tie(msg, carets) = error_of("from:c\xe9@x.com");
+    CHECK(msg.find("not UTF-8 (at byte 7)") != std::string::npos);
+    CHECK(error_of("\"\xc3\"").first.find("not UTF-8") != std::string::npos);
+    CHECK(error_of("host:\xed\xa0\x80").first.find("not UTF-8") != std::string::npos); // a surrogate
+    CHECK(error_of("host:h\xc3\xa9").first.empty());
+    // NEAR and ADJ are Xapian operators on word positions, which the index does not keep
+    CHECK(error_of("a NEAR b").second == "    ^^^^");
+    CHECK(error_of("a NEAR/3 b").first.find("NEAR/3 is not supported") != std::string::npos);
+    CHECK(error_of("a ADJ b").first.find("ADJ") != std::string::npos);
+    CHECK(error_of("a \"NEAR\" b").first.empty());
+    // NOT NOT: Xapian's own error has no place
+    CHECK(error_of("a AND NOT NOT b").second == std::string(2 + 10, ' ') + "^^^");
+    CHECK(error_of("NOT (NOT a)").first.empty());
+    // a quoted value reads "" as one '"', as Xapian does
+    auto t = check_query("to:\"a\"\"b\" c", utc(), kNow);
+    REQUIRE(t.size() == 2);
+    CHECK(t[0].value == "a\"b");
+    CHECK(t[1].value == "c");
+    // queue IDs and domains take no wildcard (it would be looked up as written)
+    CHECK(error_of("qid:pBE8*").second == std::string(2 + 8, ' ') + "^");
+    CHECK(error_of("to_domain:*.com").first.find("no wildcard") != std::string::npos);
+    CHECK(error_of("from_domain:foo.*").first.find("no wildcard") != std::string::npos);
+    // relative dates too far back: an error, not a signed overflow
+    CHECK(error_of("date:-999999999w..now").first.find("10000 years") != std::string::npos);
+    CHECK(error_of("date:99999999999999w").first.find("cannot read time") != std::string::npos);
 }
 
 TEST_CASE("query values") {
