@@ -384,6 +384,9 @@ std::vector<QueryToken> check_query(std::string_view q, Zone& zone, Micros now) 
             std::string_view body = q.substr(i + 1, close - i - 1);
             if (body.find_first_not_of(" \t") == std::string_view::npos)
                 err(i, close + 1 - i, "empty phrase", "put words between the quotes, or remove them");
+            if (auto s = body.find('*'); s != std::string_view::npos)
+                err(i + 1 + s, 1, "free text takes no wildcard: words are matched whole",
+                    "remove the '*'; wildcards work on fields (to:bob@*, host:mx*, see WILDCARDS in mxtrace-query(7))");
             push({K::phrase, i, close + 1 - i, nullptr, std::string(body), i + 1});
             i = close + 1;
             continue;
@@ -446,7 +449,11 @@ std::vector<QueryToken> check_query(std::string_view q, Zone& zone, Micros now) 
             std::size_t at = 0;
             if (f->kind == FieldKind::range) {
                 if (!parse_time_range(value, zone, now, &why, &at)) err(vstart + at, value.size() - at, why, kDateHint);
-            } else if (f->kind != FieldKind::text) {
+            } else if (f->kind == FieldKind::text) {
+                if (auto s = value.find('*'); s != std::string::npos)
+                    err(vstart + s, 1, "free text takes no wildcard: words are matched whole",
+                        "remove the '*'; wildcards work on fields (to:bob@*, host:mx*, see WILDCARDS in mxtrace-query(7))");
+            } else {
                 if (!parse_value(*f, value, &why, &at))
                     err(vstart + at, std::max<std::size_t>(1, value.size() - at), why,
                         fmt::format("{}: {}; e.g. {}", f->name, f->description, f->example));
@@ -470,6 +477,10 @@ std::vector<QueryToken> check_query(std::string_view q, Zone& zone, Micros now) 
         if (w == "NEAR" || w == "ADJ" || w.starts_with("NEAR/") || w.starts_with("ADJ/"))
             err(i, j - i, fmt::format("{} is not supported: the index keeps no word positions", w),
                 "terms next to each other are ANDed anyway (a b); quote it to search the word (\"near\")");
+        // free text has no wildcards: Xapian would drop the '*' and look up the word whole
+        if (auto s = w.find('*'); s != std::string_view::npos)
+            err(i + s, 1, "free text takes no wildcard: words are matched whole",
+                "remove the '*'; wildcards work on fields (to:bob@*, host:mx*, see WILDCARDS in mxtrace-query(7))");
         K kind = w == "AND" ? K::op_and : w == "OR" ? K::op_or : w == "XOR" ? K::op_xor : w == "NOT" ? K::op_not : K::word;
         push({kind, i, j - i, nullptr, std::string(w), i});
         i = j;

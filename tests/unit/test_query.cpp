@@ -119,6 +119,12 @@ TEST_CASE("query checker: what Xapian would run differently is an error") {
     CHECK(error_of("qid:pBE8*").second == std::string(2 + 8, ' ') + "^");
     CHECK(error_of("to_domain:*.com").first.find("no wildcard") != std::string::npos);
     CHECK(error_of("from_domain:foo.*").first.find("no wildcard") != std::string::npos);
+    // free text has no wildcard: Xapian would drop the '*' and look the word up whole
+    CHECK(error_of("conn*").second == "      ^");
+    CHECK(error_of("\"timed out*\"").second == std::string(2 + 10, ' ') + "^");
+    CHECK(error_of("text:time*").second == std::string(2 + 9, ' ') + "^");
+    CHECK(error_of("*").first.find("no wildcard") != std::string::npos);
+    CHECK(error_of("host:mx* to:bob@*").first.empty());
     // relative dates too far back: an error, not a signed overflow
     CHECK(error_of("date:-999999999w..now").first.find("10000 years") != std::string::npos);
     CHECK(error_of("date:99999999999999w").first.find("cannot read time") != std::string::npos);

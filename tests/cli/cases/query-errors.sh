@@ -41,6 +41,10 @@ e 'NOT NOT host:smtp'
 e 'qid:pBE8*'
 e 'to_domain:*.bar.com'
 e 'date:-999999999w..now'
+e 'status:deferred conn*'
+e '"timed out*"'
+e 'text:time*'
+e '*'
 e 'to:*@bar.com status:deferred "timed out" relai:smtp.bar.com'
 echo "== a word ending in a colon is a word, not a field"
 "$MXTRACE" search --db "$DB" 'Deferred: x'; echo "exit $?"
