@@ -141,7 +141,10 @@ std::optional<IpRange> parse_cidr(std::string_view s) {
         if (c < '0' || c > '9') return std::nullopt;
         len = len * 10 + static_cast<unsigned>(c - '0');
     }
-    const bool v4 = s.substr(0, slash).find(':') == std::string_view::npos;
+    std::string_view addr_text = s.substr(0, slash);
+    if (addr_text.size() > 5 && (addr_text.substr(0, 5) == "IPv6:" || addr_text.substr(0, 5) == "ipv6:"))
+        addr_text.remove_prefix(5); // IPv6:192.0.2.1/24 is an IPv4 network, as parse_ip reads it
+    const bool v4 = addr_text.find(':') == std::string_view::npos;
     if (len > (v4 ? 32u : 128u)) return std::nullopt;
     if (v4) len += 96;
     IpRange r;
@@ -174,6 +177,17 @@ std::optional<TimeRange> parse_time_range(std::string_view value, Zone& zone, Mi
     TimeRange r;
     std::size_t dots = value.find("..");
     if (dots == std::string_view::npos) {
+        // a relative time alone (date:-2d, date:now) is one instant, not "since then"
+        std::string_view v = value;
+        if (v.starts_with('-')) v.remove_prefix(1);
+        const bool relative = v == "now" || (v.size() >= 2 && v.find_first_not_of("0123456789") == v.size() - 1 &&
+                                             std::string_view("smhdw").find(v.back()) != std::string_view::npos);
+        if (relative) {
+            *error = fmt::format("date:{} is one instant; write date:{}.. for since then, or date:..{} for up to then",
+                                 value, value, value);
+            *error_at = 0;
+            return std::nullopt;
+        }
         auto lo = bound(value, 0, false);
         if (!lo) return std::nullopt;
         r.since = lo;

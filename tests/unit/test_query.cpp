@@ -127,7 +127,13 @@ TEST_CASE("query checker: what Xapian would run differently is an error") {
     CHECK(error_of("host:mx* to:bob@*").first.empty());
     // relative dates too far back: an error, not a signed overflow
     CHECK(error_of("date:-999999999w..now").first.find("10000 years") != std::string::npos);
-    CHECK(error_of("date:99999999999999w").first.find("cannot read time") != std::string::npos);
+    CHECK(error_of("date:99999999999999w..").first.find("cannot read time") != std::string::npos);
+    // a relative time alone is one instant: an error, not a search for that microsecond
+    CHECK(error_of("date:-2d").first.find("one instant; write date:-2d.. for since then") != std::string::npos);
+    CHECK(error_of("date:now").first.find("one instant") != std::string::npos);
+    CHECK(error_of("date:2h").first.find("one instant") != std::string::npos);
+    CHECK(error_of("date:today").first.empty());
+    CHECK(error_of("date:-2d..").first.empty());
 }
 
 TEST_CASE("query values") {
@@ -192,6 +198,18 @@ TEST_CASE("IP addresses and CIDR networks") {
     CHECK_FALSE(parse_cidr("2001:db8::/129"));
     CHECK_FALSE(parse_cidr("192.0.2.0/"));
     CHECK_FALSE(parse_cidr("192.0.2.0/2x"));
+    // the IPv6: tag of an IPv4 address does not make its length an IPv6 one (it gave ::/24)
+    n = parse_cidr("IPv6:192.0.2.77/24");
+    REQUIRE(n);
+    CHECK(ip_text(n->lo) == "192.0.2.0");
+    CHECK(ip_text(n->hi) == "192.0.2.255");
+    CHECK_FALSE(parse_cidr("IPv6:192.0.2.0/33"));
+    CHECK_FALSE(parse_cidr("fe80::1%eth0/64"));
+    CHECK_FALSE(parse_cidr("300.1.1.1/24"));
+    n = parse_cidr("::ffff:192.0.2.77/120");
+    REQUIRE(n);
+    CHECK(ip_text(n->lo) == "192.0.2.0");
+    CHECK(ip_text(n->hi) == "192.0.2.255");
     // byte order is address order: a network is a value range
     const IpBytes nine = *parse_ip("192.0.2.9"), ten = *parse_ip("192.0.2.10");
     CHECK(std::string(nine.begin(), nine.end()) < std::string(ten.begin(), ten.end()));

@@ -45,6 +45,8 @@ e 'status:deferred conn*'
 e '"timed out*"'
 e 'text:time*'
 e '*'
+e 'date:-2d'
+e 'client:IPv6:192.0.2.5/33'
 e 'to:*@bar.com status:deferred "timed out" relai:smtp.bar.com'
 echo "== a word ending in a colon is a word, not a field"
 "$MXTRACE" search --db "$DB" 'Deferred: x'; echo "exit $?"
