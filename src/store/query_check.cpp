@@ -496,6 +496,10 @@ std::vector<QueryToken> check_query(std::string_view q, Zone& zone, Micros now) 
             err(i + s, 1, "free text takes no wildcard: words are matched whole",
                 "remove the '*'; wildcards work on fields (to:bob@*, host:mx*, see WILDCARDS in mxtrace-query(7))");
         K kind = w == "AND" ? K::op_and : w == "OR" ? K::op_or : w == "XOR" ? K::op_xor : w == "NOT" ? K::op_not : K::word;
+        // Xapian reads AND( OR( XOR( NOT( as the word "and" (...) followed by a group, not as the operator
+        if (kind != K::word && j < q.size() && q[j] == '(')
+            err(i, j - i, fmt::format("{} directly before '(' would be read as the word \"{}\"", w, ascii_lower(w)),
+                fmt::format("put a space between them: {} (...)", w));
         push({kind, i, j - i, nullptr, std::string(w), i});
         i = j;
     }

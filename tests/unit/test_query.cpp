@@ -125,6 +125,12 @@ TEST_CASE("query checker: what Xapian would run differently is an error") {
     CHECK(error_of("text:time*").second == std::string(2 + 9, ' ') + "^");
     CHECK(error_of("*").first.find("no wildcard") != std::string::npos);
     CHECK(error_of("host:mx* to:bob@*").first.empty());
+    // Xapian reads an operator directly before '(' as a word: NOT(a) ran as "not AND a"
+    CHECK(error_of("NOT(a)").second == "  ^^^");
+    CHECK(error_of("a AND(b)").first.find("would be read as the word \"and\"") != std::string::npos);
+    CHECK(error_of("x (a)OR(b)").second == std::string(2 + 5, ' ') + "^^");
+    CHECK(error_of("(a)AND b").first.empty()); // after ')' it is the operator
+    CHECK(error_of("a OR \"b\"").first.empty());
     // relative dates too far back: an error, not a signed overflow
     CHECK(error_of("date:-999999999w..now").first.find("10000 years") != std::string::npos);
     CHECK(error_of("date:99999999999999w..").first.find("cannot read time") != std::string::npos);

@@ -46,6 +46,7 @@ e '"timed out*"'
 e 'text:time*'
 e '*'
 e 'date:-2d'
+e 'host:smtp NOT(from:bob@foo.com)'
 e 'client:IPv6:192.0.2.5/33'
 e 'to:*@bar.com status:deferred "timed out" relai:smtp.bar.com'
 echo "== a word ending in a colon is a word, not a field"
