@@ -73,8 +73,18 @@ const char* kDateHint =
 void throw_query_error(std::string_view query, std::size_t pos, std::size_t len, std::string_view what,
                        std::string_view hint) {
     if (pos > query.size()) pos = query.size();
-    std::string echo = "  ", carets = "  ";
-    for (std::size_t i = 0; i < query.size();) {
+    // a long query is echoed around the place only (a 100000-byte query gave 200 kB of echo and carets)
+    constexpr std::size_t kContext = 60;
+    std::size_t from = 0, to = query.size();
+    if (query.size() > 3 * kContext) {
+        from = pos > kContext ? pos - kContext : 0;
+        to = std::min(query.size(), pos + std::min<std::size_t>(std::max<std::size_t>(len, 1), kContext) + kContext);
+        auto inside = [&](std::size_t b) { return b < query.size() && (static_cast<unsigned char>(query[b]) & 0xC0) == 0x80; };
+        while (from > 0 && inside(from)) --from; // whole characters only
+        while (inside(to)) ++to;
+    }
+    std::string echo = from > 0 ? "  ..." : "  ", carets = from > 0 ? "     " : "  ";
+    for (std::size_t i = from; i < to;) {
         const auto c = static_cast<unsigned char>(query[i]);
         const bool under = i >= pos && (i < pos + len || (len == 0 && i == pos));
         const std::size_t n = utf8_len(query, i);
@@ -96,6 +106,7 @@ void throw_query_error(std::string_view query, std::size_t pos, std::size_t len,
         ++i;
     }
     if (pos >= query.size()) carets += '^'; // at the end
+    if (to < query.size()) echo += "...";
     while (!carets.empty() && carets.back() == ' ') carets.pop_back();
     throw Error(ExitCode::usage, fmt::format("bad query: {} (at byte {})", what, pos + 1), std::string(hint),
                 echo + "\n" + carets + "\n");

@@ -131,6 +131,25 @@ TEST_CASE("query checker: what Xapian would run differently is an error") {
     CHECK(error_of("x (a)OR(b)").second == std::string(2 + 5, ' ') + "^^");
     CHECK(error_of("(a)AND b").first.empty()); // after ')' it is the operator
     CHECK(error_of("a OR \"b\"").first.empty());
+    // a long query is echoed around the place, with ... for what is left out
+    {
+        const std::string open(100000, '(');
+        std::string detail;
+        try {
+            check_query(open, utc(), kNow);
+        } catch (const Error& e) {
+            detail = e.detail();
+        }
+        CHECK(detail == "  ..." + std::string(61, '(') + "\n" + std::string(5 + 60, ' ') + "^\n"); // the last '('
+        const std::string words = std::string(200, 'a') + " frm:x " + std::string(200, 'b');
+        std::tie(msg, carets) = error_of(words);
+        CHECK(carets == std::string(5 + 60, ' ') + "^^^");
+        try {
+            check_query(words, utc(), kNow);
+        } catch (const Error& e) {
+            CHECK(e.detail().starts_with("  ..." + std::string(59, 'a') + " frm:x " + std::string(57, 'b') + "...\n"));
+        }
+    }
     // relative dates too far back: an error, not a signed overflow
     CHECK(error_of("date:-999999999w..now").first.find("10000 years") != std::string::npos);
     CHECK(error_of("date:99999999999999w..").first.find("cannot read time") != std::string::npos);
