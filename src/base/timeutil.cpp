@@ -199,6 +199,11 @@ Micros parse_user_time(std::string_view text, bool upper, Zone& zone, Micros now
             n = n * 10 + (c - '0');
         }
         const std::int64_t unit = s.back() == 's' ? 1 : s.back() == 'm' ? 60 : s.back() == 'h' ? 3600 : s.back() == 'd' ? 86400 : 604800;
+        // at most 10000 years back: 100000000w in microseconds would overflow int64 (and no log is older)
+        constexpr std::int64_t kMaxBack = 10000LL * 366 * 86400;
+        if (n * unit > kMaxBack)
+            throw Error(ExitCode::usage, fmt::format("cannot read time '{}': more than 10000 years before now", text),
+                        "give a relative time up to 10000 years (e.g. 520000w), or a date (YYYY-MM-DD)");
         return now - n * unit * kMicrosPerSecond;
     }
     unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;

@@ -54,7 +54,9 @@ Runner setup_search(CLI::App& app) {
                 escape_text(u, line); // the query is the user's, but may hold anything
                 fmt::print(stderr, "understood: {}\n", line);
             }
-            fmt::print(stderr, "query: {}\n", explain);
+            line.clear();
+            escape_text(explain, line); // Xapian's description shows term bytes (C1 controls) as they are
+            fmt::print(stderr, "query: {}\n", line);
         }
         std::string out = printer.header(); // CSV: the header row, even when nothing matched
         for (const auto& t : found) {

@@ -71,12 +71,16 @@ void resolve_search(CLI::App& app, SearchArgs& a, Zone& zone, Micros now) {
     if (a.f.since && a.f.until && *a.f.since > *a.f.until)
         throw Error(ExitCode::usage, fmt::format("--since {} is after --until {}", a.since, a.until),
                     "swap them: -d is the start of the span, -D its end");
+    // Xapian's parser drops a '*' from plain words: "conn*" would be looked up as "conn"
+    if (a.f.text.find('*') != std::string::npos)
+        throw Error(ExitCode::usage, "--text takes no wildcard: words are matched whole",
+                    "remove the '*'; the query language has wildcards on fields (mxtrace-query(7))");
     a.f.status = status_from_name(a.status);
     a.f.now = now;
     if (!a.query_words.empty()) {
         std::string q;
         for (const auto& w : a.query_words) q += (q.empty() ? "" : " ") + w;
-        if (q.find_first_not_of(" \t") == std::string::npos)
+        if (q.find_first_not_of(" \t\r\n") == std::string::npos) // the white space the query checker skips
             throw Error(ExitCode::usage, "the query is empty", "give a query (mxtrace-query(7)), or none to match everything");
         check_query(q, zone, now); // a malformed query is reported before the index is opened
         a.f.query = std::move(q);

@@ -32,6 +32,38 @@ std::size_t width(unsigned char c) {
     return 1;
 }
 
+/// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlongs, surrogates or values
+/// above U+10FFFF), or 0 if the bytes there are not UTF-8.
+std::size_t utf8_len(std::string_view s, std::size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) return 1;
+    std::size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k)
+        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+    const auto c1 = static_cast<unsigned char>(s[i + 1]);
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
+        return 0;
+    return n;
+}
+
+/// True if the valid UTF-8 sequence of `n` bytes at s[i] is a C1 control (U+0080..U+009F; 0x9b
+/// is CSI) or a bidirectional override or isolate, which a terminal would act on rather than show.
+bool hidden_control(std::string_view s, std::size_t i, std::size_t n) {
+    if (n < 2) return false;
+    unsigned cp = static_cast<unsigned char>(s[i]) & (0x7Fu >> n);
+    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
+    return cp <= 0x9F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E ||
+           cp == 0x200F;
+}
+
+/// A control character Xapian reads as the end of an unquoted value (it ends a boolean value at
+/// any byte below ' '), other than the white space the checker reads as a separator.
+bool is_control(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 && !is_space(c);
+}
+
 const char* kDateHint =
     "a date range is date:A..B, date:A.. or date:..B, or one date:A; A and B are YYYY-MM-DD[THH:MM[:SS]] "
     "(optionally with Z or +HH:MM), or relative: -2h, -30m, -3d, -1w, now, today, yesterday";
@@ -41,15 +73,40 @@ const char* kDateHint =
 void throw_query_error(std::string_view query, std::size_t pos, std::size_t len, std::string_view what,
                        std::string_view hint) {
     if (pos > query.size()) pos = query.size();
-    std::string echo = "  ", carets = "  ";
-    for (std::size_t i = 0; i < query.size(); ++i) {
+    // a long query is echoed around the place only (a 100000-byte query gave 200 kB of echo and carets)
+    constexpr std::size_t kContext = 60;
+    std::size_t from = 0, to = query.size();
+    if (query.size() > 3 * kContext) {
+        from = pos > kContext ? pos - kContext : 0;
+        to = std::min(query.size(), pos + std::min<std::size_t>(std::max<std::size_t>(len, 1), kContext) + kContext);
+        auto inside = [&](std::size_t b) { return b < query.size() && (static_cast<unsigned char>(query[b]) & 0xC0) == 0x80; };
+        while (from > 0 && inside(from)) --from; // whole characters only
+        while (inside(to)) ++to;
+    }
+    std::string echo = from > 0 ? "  ..." : "  ", carets = from > 0 ? "     " : "  ";
+    for (std::size_t i = from; i < to;) {
         const auto c = static_cast<unsigned char>(query[i]);
-        echo += shown(c);
-        const std::size_t w = width(c);
         const bool under = i >= pos && (i < pos + len || (len == 0 && i == pos));
-        carets.append(w, under ? '^' : ' ');
+        const std::size_t n = utf8_len(query, i);
+        if (n == 0 || hidden_control(query, i, n)) { // never raw to the terminal
+            for (std::size_t k = 0; k < std::max<std::size_t>(n, 1); ++k)
+                echo += fmt::format("\\x{:02x}", static_cast<unsigned char>(query[i + k]));
+            carets.append(4 * std::max<std::size_t>(n, 1), under ? '^' : ' ');
+            i += std::max<std::size_t>(n, 1);
+            continue;
+        }
+        if (n > 1) { // one character, one column (wide East Asian characters take two: not counted)
+            echo.append(query.substr(i, n));
+            carets.append(1, under ? '^' : ' ');
+            i += n;
+            continue;
+        }
+        echo += shown(c);
+        carets.append(width(c), under ? '^' : ' ');
+        ++i;
     }
     if (pos >= query.size()) carets += '^'; // at the end
+    if (to < query.size()) echo += "...";
     while (!carets.empty() && carets.back() == ' ') carets.pop_back();
     throw Error(ExitCode::usage, fmt::format("bad query: {} (at byte {})", what, pos + 1), std::string(hint),
                 echo + "\n" + carets + "\n");
@@ -95,7 +152,10 @@ std::optional<IpRange> parse_cidr(std::string_view s) {
         if (c < '0' || c > '9') return std::nullopt;
         len = len * 10 + static_cast<unsigned>(c - '0');
     }
-    const bool v4 = s.substr(0, slash).find(':') == std::string_view::npos;
+    std::string_view addr_text = s.substr(0, slash);
+    if (addr_text.size() > 5 && (addr_text.substr(0, 5) == "IPv6:" || addr_text.substr(0, 5) == "ipv6:"))
+        addr_text.remove_prefix(5); // IPv6:192.0.2.1/24 is an IPv4 network, as parse_ip reads it
+    const bool v4 = addr_text.find(':') == std::string_view::npos;
     if (len > (v4 ? 32u : 128u)) return std::nullopt;
     if (v4) len += 96;
     IpRange r;
@@ -116,8 +176,11 @@ std::optional<TimeRange> parse_time_range(std::string_view value, Zone& zone, Mi
         if (t.size() >= 3 && t[0] == '-' && t[1] >= '0' && t[1] <= '9') t.remove_prefix(1);
         try {
             return parse_user_time(t, upper, zone, now);
-        } catch (const Error&) {
-            *error = fmt::format("cannot read time '{}'", text);
+        } catch (const Error& e) {
+            // keep the reason parse_user_time gives after the time, if any (e.g. too far back)
+            const std::string_view why = e.what();
+            const std::size_t colon = why.find("': ");
+            *error = fmt::format("cannot read time '{}'{}", text, colon == std::string_view::npos ? "" : why.substr(colon + 1));
             *error_at = at;
             return std::nullopt;
         }
@@ -125,6 +188,17 @@ std::optional<TimeRange> parse_time_range(std::string_view value, Zone& zone, Mi
     TimeRange r;
     std::size_t dots = value.find("..");
     if (dots == std::string_view::npos) {
+        // a relative time alone (date:-2d, date:now) is one instant, not "since then"
+        std::string_view v = value;
+        if (v.starts_with('-')) v.remove_prefix(1);
+        const bool relative = v == "now" || (v.size() >= 2 && v.find_first_not_of("0123456789") == v.size() - 1 &&
+                                             std::string_view("smhdw").find(v.back()) != std::string_view::npos);
+        if (relative) {
+            *error = fmt::format("date:{} is one instant; write date:{}.. for since then, or date:..{} for up to then",
+                                 value, value, value);
+            *error_at = 0;
+            return std::nullopt;
+        }
         auto lo = bound(value, 0, false);
         if (!lo) return std::nullopt;
         r.since = lo;
@@ -242,9 +316,14 @@ std::optional<ValuePattern> parse_value(const Field& f, std::string_view value, 
             if (v.empty()) return fail("empty Message-ID", 0);
             p.value = std::string(v);
         } else if (f.name == "queue_id") {
+            // queue IDs and domains hold no '*': it would be looked up as written and match nothing
+            if (auto s = value.find('*'); s != std::string_view::npos)
+                return fail("queue_id: takes no wildcard: a queue ID is matched whole", s);
             p.value = std::string(value); // case matters
         } else {
             if (value.starts_with('@')) return fail("give the domain without '@'", 0);
+            if (auto s = value.find('*'); s != std::string_view::npos)
+                return fail(fmt::format("{}: takes no wildcard: the domain is matched whole (no subdomains)", f.name), s);
             p.value = ascii_lower(value); // from_domain, to_domain
         }
         return p;
@@ -275,11 +354,31 @@ std::vector<QueryToken> check_query(std::string_view q, Zone& zone, Micros now) 
         const bool operand_start = t.kind == K::word || t.kind == K::phrase || t.kind == K::field || t.kind == K::lparen;
         if (is_binary(t.kind) && (!prev || !ends_operand(prev->kind)))
             err(t.pos, t.len, fmt::format("{} has nothing before it", op_name(t)), kOpHint);
+        if (prev && prev->kind == K::op_not && t.kind == K::op_not)
+            err(t.pos, t.len, "NOT follows NOT", "one NOT is enough (NOT NOT a is a); remove both, or group: NOT (NOT a)");
         if (prev && (is_binary(prev->kind) || prev->kind == K::op_not) && !operand_start && t.kind != K::op_not)
             err(prev->pos, prev->len, fmt::format("{} has nothing after it", op_name(*prev)), kOpHint);
         out.push_back(std::move(t));
     };
 
+    // Xapian reads the query as UTF-8 and takes a byte that is not as Latin-1 (\xe9 becomes
+    // U+00E9, stored as two bytes): a term with such a byte would never match the raw bytes indexed
+    for (std::size_t b = 0; b < q.size();) {
+        const std::size_t n = utf8_len(q, b);
+        if (n == 0)
+            err(b, 1, "the query is not UTF-8",
+                "the query language reads UTF-8 only; to search for other bytes use the flags (-f, -t, -h, ...), "
+                "e.g. -f $'c\\xe9@foo.com'");
+        b += n;
+    }
+    // Xapian ends an unquoted value at a control character and splits words there: what it ran
+    // would not be what was checked
+    auto no_controls = [&](std::size_t from, std::size_t to) {
+        for (std::size_t b = from; b < to; ++b)
+            if (is_control(q[b]))
+                err(b, 1, fmt::format("a control character ({}) outside quotes", shown(static_cast<unsigned char>(q[b]))),
+                    "remove it, or quote the value to search for it (host:\"...\")");
+    };
     std::size_t i = 0;
     while (i < q.size()) {
         const char c = q[i];
@@ -310,6 +409,9 @@ std::vector<QueryToken> check_query(std::string_view q, Zone& zone, Micros now) 
             std::string_view body = q.substr(i + 1, close - i - 1);
             if (body.find_first_not_of(" \t") == std::string_view::npos)
                 err(i, close + 1 - i, "empty phrase", "put words between the quotes, or remove them");
+            if (auto s = body.find('*'); s != std::string_view::npos)
+                err(i + 1 + s, 1, "free text takes no wildcard: words are matched whole",
+                    "remove the '*'; wildcards work on fields (to:bob@*, host:mx*, see WILDCARDS in mxtrace-query(7))");
             push({K::phrase, i, close + 1 - i, nullptr, std::string(body), i + 1});
             i = close + 1;
             continue;
@@ -326,14 +428,27 @@ std::vector<QueryToken> check_query(std::string_view q, Zone& zone, Micros now) 
             std::string value;
             std::size_t vend;
             if (vpos < q.size() && q[vpos] == '"') {
-                std::size_t close = q.find('"', vpos + 1);
-                if (close == std::string_view::npos)
-                    err(vpos, 1, "this quote is not closed", "close the value with a second '\"'");
-                value.assign(q.substr(vpos + 1, close - vpos - 1));
+                // as Xapian reads a quoted boolean value: "" inside it is one '"'
+                std::size_t close = vpos + 1;
+                while (true) {
+                    close = q.find('"', close);
+                    if (close == std::string_view::npos)
+                        err(vpos, 1, "this quote is not closed", "close the value with a second '\"'");
+                    if (close + 1 < q.size() && q[close + 1] == '"') {
+                        close += 2;
+                        continue;
+                    }
+                    break;
+                }
+                for (std::size_t b = vpos + 1; b < close; ++b) {
+                    value += q[b];
+                    if (q[b] == '"') ++b; // the second of ""
+                }
                 vend = close + 1;
             } else {
                 vend = vpos;
                 while (vend < q.size() && !is_space(q[vend]) && q[vend] != ')') ++vend;
+                no_controls(vpos, vend);
                 value.assign(q.substr(vpos, vend - vpos));
             }
             const Field* f = field_by_query_name(name);
@@ -359,7 +474,11 @@ std::vector<QueryToken> check_query(std::string_view q, Zone& zone, Micros now) 
             std::size_t at = 0;
             if (f->kind == FieldKind::range) {
                 if (!parse_time_range(value, zone, now, &why, &at)) err(vstart + at, value.size() - at, why, kDateHint);
-            } else if (f->kind != FieldKind::text) {
+            } else if (f->kind == FieldKind::text) {
+                if (auto s = value.find('*'); s != std::string::npos)
+                    err(vstart + s, 1, "free text takes no wildcard: words are matched whole",
+                        "remove the '*'; wildcards work on fields (to:bob@*, host:mx*, see WILDCARDS in mxtrace-query(7))");
+            } else {
                 if (!parse_value(*f, value, &why, &at))
                     err(vstart + at, std::max<std::size_t>(1, value.size() - at), why,
                         fmt::format("{}: {}; e.g. {}", f->name, f->description, f->example));
@@ -370,6 +489,7 @@ std::vector<QueryToken> check_query(std::string_view q, Zone& zone, Micros now) 
             i = vend;
             continue;
         }
+        no_controls(i, j);
         std::string_view w = q.substr(i, j - i);
         // "-word" and "+word" would be read by Xapian as the bare word (FLAG_LOVEHATE is off),
         // not as the exclusion or requirement the user meant
@@ -377,7 +497,20 @@ std::vector<QueryToken> check_query(std::string_view q, Zone& zone, Micros now) 
             err(i, 1, fmt::format("'{}' does not exclude or require a term here", w[0]),
                 w[0] == '-' ? "write NOT before the term (NOT host:smtp); quote it to search the text (\"-x\")"
                             : "terms are required anyway (they are ANDed); quote it to search the text");
+        // Xapian reads NEAR, ADJ, NEAR/N and ADJ/N as operators on word positions, which the index
+        // does not keep: it would run them as AND, not as the word this checker reports
+        if (w == "NEAR" || w == "ADJ" || w.starts_with("NEAR/") || w.starts_with("ADJ/"))
+            err(i, j - i, fmt::format("{} is not supported: the index keeps no word positions", w),
+                "terms next to each other are ANDed anyway (a b); quote it to search the word (\"near\")");
+        // free text has no wildcards: Xapian would drop the '*' and look up the word whole
+        if (auto s = w.find('*'); s != std::string_view::npos)
+            err(i + s, 1, "free text takes no wildcard: words are matched whole",
+                "remove the '*'; wildcards work on fields (to:bob@*, host:mx*, see WILDCARDS in mxtrace-query(7))");
         K kind = w == "AND" ? K::op_and : w == "OR" ? K::op_or : w == "XOR" ? K::op_xor : w == "NOT" ? K::op_not : K::word;
+        // Xapian reads AND( OR( XOR( NOT( as the word "and" (...) followed by a group, not as the operator
+        if (kind != K::word && j < q.size() && q[j] == '(')
+            err(i, j - i, fmt::format("{} directly before '(' would be read as the word \"{}\"", w, ascii_lower(w)),
+                fmt::format("put a space between them: {} (...)", w));
         push({kind, i, j - i, nullptr, std::string(w), i});
         i = j;
     }

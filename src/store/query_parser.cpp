@@ -141,6 +141,9 @@ Xapian::Query parse_query_string(std::string_view query, Zone& zone, Micros now,
         for (const auto& t : tokens) {
             if (t.kind == QueryToken::Kind::word)
                 understood->push_back(fmt::format("{} -> free text word (status texts)", t.value));
+            else if (t.kind == QueryToken::Kind::field && t.field->kind == FieldKind::text)
+                understood->push_back(fmt::format("{}:{} -> free text, all of these words (status texts)",
+                                                  t.field->name, t.value));
             else if (t.kind == QueryToken::Kind::phrase)
                 understood->push_back(fmt::format("\"{}\" -> free text, all of these words (no positions are indexed)", t.value));
         }

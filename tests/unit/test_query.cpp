@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 using namespace mxtrace;
 
 namespace {
@@ -77,9 +79,86 @@ TEST_CASE("query checker: errors point at the place") {
     CHECK(error_of("client:10.0.0.0/40").second == "         ^^^^^^^^^^^");
     CHECK(error_of("to:*@*.bar.com").second == "       ^^^^^^^^^");
     // control characters are echoed escaped and the carets follow them
-    CHECK(error_of("\x01 frm:x").second == "       ^^^");
+    CHECK(error_of("host:\"\x01\" frm:x").second == std::string(14, ' ') + "^^^");
+    // bytes that are not UTF-8, and C1 controls, are echoed as \xNN too
+    CHECK(error_of("host:\"\xc2\x9b\" frm:x").second == std::string(18, ' ') + "^^^");
+    CHECK(error_of("host:\xc3\xa9 (").second == std::string(9, ' ') + "^");
     // nothing wrong: no error
     CHECK(error_of("NOT host:smtp AND (a OR b) XOR c").first.empty());
+}
+
+TEST_CASE("query checker: what Xapian would run differently is an error") {
+    // Xapian ends an unquoted value at a control character and splits words there
+    auto [msg, carets] = error_of("host:smtp\x0b" "foo");
+    CHECK(msg.find("control character (\\x0b)") != std::string::npos);
+    CHECK(carets == std::string(2 + 9, ' ') + "^^^^");
+    CHECK(error_of("host:\x1b[31mx").first.find("control character") != std::string::npos);
+    CHECK(error_of("foo\x01").first.find("control character") != std::string::npos);
+    CHECK(error_of("host:\"a\x1b" "b\"").first.empty()); // quoted: Xapian keeps every byte
+    CHECK(error_of("a\tb\r\nc").first.empty());           // white space separates
+    // Xapian takes a byte that is not UTF-8 as Latin-1: the term would never match the raw bytes
+    std::tie(msg, carets) = error_of("from:c\xe9@x.com");
+    CHECK(msg.find("not UTF-8 (at byte 7)") != std::string::npos);
+    CHECK(error_of("\"\xc3\"").first.find("not UTF-8") != std::string::npos);
+    CHECK(error_of("host:\xed\xa0\x80").first.find("not UTF-8") != std::string::npos); // a surrogate
+    CHECK(error_of("host:h\xc3\xa9").first.empty());
+    // NEAR and ADJ are Xapian operators on word positions, which the index does not keep
+    CHECK(error_of("a NEAR b").second == "    ^^^^");
+    CHECK(error_of("a NEAR/3 b").first.find("NEAR/3 is not supported") != std::string::npos);
+    CHECK(error_of("a ADJ b").first.find("ADJ") != std::string::npos);
+    CHECK(error_of("a \"NEAR\" b").first.empty());
+    // NOT NOT: Xapian's own error has no place
+    CHECK(error_of("a AND NOT NOT b").second == std::string(2 + 10, ' ') + "^^^");
+    CHECK(error_of("NOT (NOT a)").first.empty());
+    // a quoted value reads "" as one '"', as Xapian does
+    auto t = check_query("to:\"a\"\"b\" c", utc(), kNow);
+    REQUIRE(t.size() == 2);
+    CHECK(t[0].value == "a\"b");
+    CHECK(t[1].value == "c");
+    // queue IDs and domains take no wildcard (it would be looked up as written)
+    CHECK(error_of("qid:pBE8*").second == std::string(2 + 8, ' ') + "^");
+    CHECK(error_of("to_domain:*.com").first.find("no wildcard") != std::string::npos);
+    CHECK(error_of("from_domain:foo.*").first.find("no wildcard") != std::string::npos);
+    // free text has no wildcard: Xapian would drop the '*' and look the word up whole
+    CHECK(error_of("conn*").second == "      ^");
+    CHECK(error_of("\"timed out*\"").second == std::string(2 + 10, ' ') + "^");
+    CHECK(error_of("text:time*").second == std::string(2 + 9, ' ') + "^");
+    CHECK(error_of("*").first.find("no wildcard") != std::string::npos);
+    CHECK(error_of("host:mx* to:bob@*").first.empty());
+    // Xapian reads an operator directly before '(' as a word: NOT(a) ran as "not AND a"
+    CHECK(error_of("NOT(a)").second == "  ^^^");
+    CHECK(error_of("a AND(b)").first.find("would be read as the word \"and\"") != std::string::npos);
+    CHECK(error_of("x (a)OR(b)").second == std::string(2 + 5, ' ') + "^^");
+    CHECK(error_of("(a)AND b").first.empty()); // after ')' it is the operator
+    CHECK(error_of("a OR \"b\"").first.empty());
+    // a long query is echoed around the place, with ... for what is left out
+    {
+        const std::string open(100000, '(');
+        std::string detail;
+        try {
+            check_query(open, utc(), kNow);
+        } catch (const Error& e) {
+            detail = e.detail();
+        }
+        CHECK(detail == "  ..." + std::string(61, '(') + "\n" + std::string(5 + 60, ' ') + "^\n"); // the last '('
+        const std::string words = std::string(200, 'a') + " frm:x " + std::string(200, 'b');
+        std::tie(msg, carets) = error_of(words);
+        CHECK(carets == std::string(5 + 60, ' ') + "^^^");
+        try {
+            check_query(words, utc(), kNow);
+        } catch (const Error& e) {
+            CHECK(e.detail().starts_with("  ..." + std::string(59, 'a') + " frm:x " + std::string(57, 'b') + "...\n"));
+        }
+    }
+    // relative dates too far back: an error, not a signed overflow
+    CHECK(error_of("date:-999999999w..now").first.find("10000 years") != std::string::npos);
+    CHECK(error_of("date:99999999999999w..").first.find("cannot read time") != std::string::npos);
+    // a relative time alone is one instant: an error, not a search for that microsecond
+    CHECK(error_of("date:-2d").first.find("one instant; write date:-2d.. for since then") != std::string::npos);
+    CHECK(error_of("date:now").first.find("one instant") != std::string::npos);
+    CHECK(error_of("date:2h").first.find("one instant") != std::string::npos);
+    CHECK(error_of("date:today").first.empty());
+    CHECK(error_of("date:-2d..").first.empty());
 }
 
 TEST_CASE("query values") {
@@ -144,6 +223,18 @@ TEST_CASE("IP addresses and CIDR networks") {
     CHECK_FALSE(parse_cidr("2001:db8::/129"));
     CHECK_FALSE(parse_cidr("192.0.2.0/"));
     CHECK_FALSE(parse_cidr("192.0.2.0/2x"));
+    // the IPv6: tag of an IPv4 address does not make its length an IPv6 one (it gave ::/24)
+    n = parse_cidr("IPv6:192.0.2.77/24");
+    REQUIRE(n);
+    CHECK(ip_text(n->lo) == "192.0.2.0");
+    CHECK(ip_text(n->hi) == "192.0.2.255");
+    CHECK_FALSE(parse_cidr("IPv6:192.0.2.0/33"));
+    CHECK_FALSE(parse_cidr("fe80::1%eth0/64"));
+    CHECK_FALSE(parse_cidr("300.1.1.1/24"));
+    n = parse_cidr("::ffff:192.0.2.77/120");
+    REQUIRE(n);
+    CHECK(ip_text(n->lo) == "192.0.2.0");
+    CHECK(ip_text(n->hi) == "192.0.2.255");
     // byte order is address order: a network is a value range
     const IpBytes nine = *parse_ip("192.0.2.9"), ten = *parse_ip("192.0.2.10");
     CHECK(std::string(nine.begin(), nine.end()) < std::string(ten.begin(), ten.end()));

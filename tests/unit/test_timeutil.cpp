@@ -51,6 +51,12 @@ TEST_CASE("times given on the command line") {
         CAPTURE(bad);
         CHECK_THROWS_AS(parse_user_time(bad, false, utc), Error);
     }
+    // huge relative values: an error, not a signed overflow (999999999w in microseconds is ~6e20)
+    CHECK(parse_user_time("520000w", false, utc, now) == now - 520000LL * 604800 * kMicrosPerSecond);
+    for (const char* huge : {"999999999w", "100000000w", "99999999999999w", "999999999d", "5300000w"}) {
+        CAPTURE(huge);
+        CHECK_THROWS_AS(parse_user_time(huge, false, utc, now), Error);
+    }
     try {
         parse_user_time("soon", false, utc);
     } catch (const Error& e) {

@@ -57,6 +57,12 @@ echo "== nothing found: exit 1"
 "$MXTRACE" search 'from:nobody@nowhere.example'; echo "exit $?"
 echo "== --explain"
 "$MXTRACE" search --explain -h smtp 'from:bob@* to:*@bar.com client:192.0.2.0/24 date:2011-12-15..2011-12-16 "user unknown"' >/dev/null
+echo "== --explain: text: is listed; a term's bytes (a C1 control) are escaped; \"\" in a quoted value is a '\"' (attack1)"
+"$MXTRACE" search --explain 'text:"timed out" status:deferred' >/dev/null
+"$MXTRACE" search --explain $'host:"\xc2\x9b[31m"' 'to:"a""b@bar.com"'; echo "exit $?"
+echo "== NEAR quoted is the word near, which must occur like any other (attack1)"
+q '"timed NEAR out"'
+q 'timed out'
 echo "== SASL in the text and JSON output"
 "$MXTRACE" search --utc 'sasl:carol@bar.com' -r 1 | head -3
 "$MXTRACE" search 'sasl:carol@bar.com' -r 1 --format json | grep -o '"client":{[^}]*}'

@@ -6,6 +6,10 @@
 "$MXTRACE" search --db "$DB" --status lost; echo "exit $?"
 "$MXTRACE" search --db "$DB" --bogus; echo "exit $?"
 "$MXTRACE" search --db "$DB" -r 0; echo "exit $?"
+echo "== attack1: a huge relative time, --text with a '*', a query of only white space"
+"$MXTRACE" search --db "$DB" -d 999999999w; echo "exit $?"
+"$MXTRACE" search --db "$DB" --text 'conn*'; echo "exit $?"
+"$MXTRACE" search --db "$DB" $'\n' $'\r'; echo "exit $?"
 "$MXTRACE" index --db "$DB"; echo "exit $?"
 "$MXTRACE" serach -f x; echo "exit $?"
 printf '[index]\nretension = 5\n' > bad.conf
