@@ -8,13 +8,13 @@
 #include "mxtrace/store/query.hpp"
 #include "store/query_parser.hpp"
 #include "mxtrace/reduce/links.hpp"
+#include "store/raw_codec.hpp"
 #include "store/sqlite_util.hpp"
 #include "base/testhooks.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <xapian.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <algorithm>
@@ -208,168 +208,6 @@ Xapian::Document make_document(const Transaction& t) {
     return doc;
 }
 
-// ---- raw lines: the blob of txn_raw.data ----
-// Records, in order, each: varint input ID, varint line number, zig-zag varint of the time minus
-// the previous record's (the first: minus 0), varint length, the bytes. The records are
-// compressed as one zlib stream (RFC 1950) per transaction with the preset dictionary below,
-// preceded by one format byte (1). A transaction's lines are short (~0.8 KB), so the stream has
-// little history of its own: the dictionary gives it the fragments all MTA lines share (16-17% smaller
-// on real logs, see BENCHMARKS.md). It is part of the format: never change it without a new
-// format byte (and keep the old one readable).
-constexpr char kRawFormatZlibDict1 = 1;
-// Level 1 with an 8 KiB window and a small hash table: a transaction's lines fit, and
-// deflateReset() then clears 8 KiB per transaction, not the 64 KiB of the defaults (which cost more
-// than the compression itself); within 1% of level 6's size.
-constexpr int kRawZlibLevel = 1;
-constexpr int kRawZlibWindowBits = 13;
-constexpr int kRawZlibMemLevel = 5;
-constexpr std::string_view kRawDict1 =
-    " sm-mta[: from=<, size=, class=0, nrcpts=, msgid=<, proto=ESMTP, daemon=MTA, relay=: to=<, delay=00:00:, "
-    "xdelay=00:00:, mailer=esmtp, pri=, dsn=2.0.0, stat=Sent (Ok: queued as "
-    " postfix/smtpd[: client=, sasl_method=, sasl_username= postfix/cleanup[: message-id=< postfix/qmgr[: from=<, "
-    "size=, nrcpt=1 (queue active) postfix/smtp[: to=<, orig_to=<, relay=, delay=, delays=, dsn=2.0.0, status=sent "
-    "(250 2.0.0 Ok: queued as  postfix/lmtp[ postfix/local[ postfix/bounce[: sender non-delivery notification: "
-    ", status=deferred (connect to [: Connection timed out), status=bounced (host  said: 550 5.1.1 User unknown "
-    "(in reply to RCPT TO command) postfix/qmgr[: removed";
-
-/// zlib streams kept for the life of the store (deflateInit allocates its window each time).
-struct RawCodec {
-    z_stream def{}, inf{};
-    bool def_ok = false, inf_ok = false;
-    RawCodec() = default;
-    RawCodec(const RawCodec&) = delete;
-    RawCodec& operator=(const RawCodec&) = delete;
-    ~RawCodec() {
-        if (def_ok) deflateEnd(&def);
-        if (inf_ok) inflateEnd(&inf);
-    }
-    static const Bytef* dict() { return reinterpret_cast<const Bytef*>(kRawDict1.data()); }
-
-    /// Appends the zlib stream of `in` to `out`.
-    void compress(std::string_view in, std::string& out) {
-        if (!def_ok) {
-            if (deflateInit2(&def, kRawZlibLevel, Z_DEFLATED, kRawZlibWindowBits, kRawZlibMemLevel, Z_DEFAULT_STRATEGY) != Z_OK)
-                throw Error(ExitCode::internal, "zlib: deflateInit2 failed");
-            def_ok = true;
-        } else if (deflateReset(&def) != Z_OK) {
-            throw Error(ExitCode::internal, "zlib: deflateReset failed");
-        }
-        if (deflateSetDictionary(&def, dict(), static_cast<uInt>(kRawDict1.size())) != Z_OK)
-            throw Error(ExitCode::internal, "zlib: deflateSetDictionary failed");
-        const std::size_t at = out.size();
-        out.resize(at + deflateBound(&def, static_cast<uLong>(in.size())));
-        def.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-        def.avail_in = static_cast<uInt>(in.size());
-        def.next_out = reinterpret_cast<Bytef*>(out.data() + at);
-        def.avail_out = static_cast<uInt>(out.size() - at);
-        if (deflate(&def, Z_FINISH) != Z_STREAM_END)
-            throw Error(ExitCode::internal, "zlib: cannot compress the raw lines of a transaction");
-        out.resize(out.size() - def.avail_out);
-    }
-
-    /// Decompresses a stream of exactly `size` bytes into `out`; false if it is damaged.
-    bool decompress(std::string_view in, std::string& out, std::size_t size) {
-        if (!inf_ok) {
-            if (inflateInit(&inf) != Z_OK) throw Error(ExitCode::internal, "zlib: inflateInit failed");
-            inf_ok = true;
-        } else if (inflateReset(&inf) != Z_OK) {
-            return false;
-        }
-        out.assign(size, '\0');
-        inf.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-        inf.avail_in = static_cast<uInt>(in.size());
-        inf.next_out = reinterpret_cast<Bytef*>(out.data());
-        inf.avail_out = static_cast<uInt>(size);
-        int r = inflate(&inf, Z_FINISH);
-        if (r == Z_NEED_DICT) {
-            if (inflateSetDictionary(&inf, dict(), static_cast<uInt>(kRawDict1.size())) != Z_OK) return false;
-            r = inflate(&inf, Z_FINISH);
-        }
-        return r == Z_STREAM_END && inf.avail_out == 0;
-    }
-};
-
-void put_varint(std::string& out, std::uint64_t v) {
-    while (v >= 0x80) {
-        out += static_cast<char>((v & 0x7f) | 0x80);
-        v >>= 7;
-    }
-    out += static_cast<char>(v);
-}
-
-bool get_varint(std::string_view& in, std::uint64_t& v) {
-    v = 0;
-    for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
-        auto b = static_cast<unsigned char>(in.front());
-        in.remove_prefix(1);
-        v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-        if (!(b & 0x80)) return true;
-    }
-    return false;
-}
-
-/// Compressed blob of `lines` (already in their stored order); `size` receives the record bytes.
-std::string encode_raw(RawCodec& codec, const std::vector<RawLine>& lines, std::uint64_t& size) {
-    std::string rec;
-    std::size_t total = 0;
-    for (const auto& l : lines) total += l.text.size() + 16;
-    rec.reserve(total);
-    Micros prev = 0;
-    for (const auto& l : lines) {
-        put_varint(rec, static_cast<std::uint64_t>(l.input));
-        put_varint(rec, l.line);
-        const std::int64_t d = l.time - prev;
-        put_varint(rec, (static_cast<std::uint64_t>(d) << 1) ^ static_cast<std::uint64_t>(d >> 63));
-        prev = l.time;
-        put_varint(rec, l.text.size());
-        rec += l.text;
-    }
-    size = rec.size();
-    std::string out(1, kRawFormatZlibDict1);
-    codec.compress(rec, out);
-    return out;
-}
-
-/// Appends the lines of a blob made by encode_raw() (`size` record bytes) to `out`.
-void decode_raw(RawCodec& codec, std::string_view blob, std::uint64_t size, std::vector<RawLine>& out) {
-    auto bad = [] {
-        return Error(ExitCode::bad_index, "the stored raw lines of a transaction are damaged",
-                     "rebuild the index: remove it and run mxtrace index again");
-    };
-    if (blob.empty() || blob[0] != kRawFormatZlibDict1 || size > (std::uint64_t{1} << 31)) throw bad();
-    std::string rec;
-    if (!codec.decompress(blob.substr(1), rec, static_cast<std::size_t>(size))) throw bad();
-    std::string_view in(rec);
-    Micros prev = 0;
-    while (!in.empty()) {
-        std::uint64_t input, line, zz, n;
-        if (!get_varint(in, input) || !get_varint(in, line) || !get_varint(in, zz) || !get_varint(in, n) || n > in.size())
-            throw bad();
-        const auto d = static_cast<std::int64_t>((zz >> 1) ^ (~(zz & 1) + 1));
-        prev += d;
-        out.push_back(RawLine{static_cast<std::int64_t>(input), line, prev, std::string(in.substr(0, n))});
-        in.remove_prefix(n);
-    }
-}
-
-/// De-duplicates `lines` by (input, line number), the later of equal ones winning (lines read
-/// again replace what was stored), and sorts them by time, input, line number.
-void normalise_raw(std::vector<RawLine>& lines) {
-    auto by_id = [](const RawLine& a, const RawLine& b) { return std::tie(a.input, a.line) < std::tie(b.input, b.line); };
-    std::stable_sort(lines.begin(), lines.end(), by_id);
-    // keep the last of each run of equal IDs
-    std::size_t w = 0;
-    for (std::size_t r = 0; r < lines.size(); ++r) {
-        if (r + 1 < lines.size() && lines[r].input == lines[r + 1].input && lines[r].line == lines[r + 1].line) continue;
-        if (w != r) lines[w] = std::move(lines[r]);
-        ++w;
-    }
-    lines.resize(w);
-    std::sort(lines.begin(), lines.end(), [](const RawLine& a, const RawLine& b) {
-        return std::tie(a.time, a.input, a.line) < std::tie(b.time, b.input, b.line);
-    });
-}
-
 std::string key_of(std::string_view host, std::string_view qid) {
     std::string k(host);
     k.push_back('\0');
@@ -419,7 +257,7 @@ struct Store::Impl {
         st_attempts = sql::Stmt(db,
                                 "SELECT time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as "
                                 "FROM attempt WHERE txn_id = ? ORDER BY seq");
-        st_raw_get = sql::Stmt(db, "SELECT size, data FROM txn_raw WHERE txn_id = ?");
+        st_raw_get = sql::Stmt(db, "SELECT size, data, nlines FROM txn_raw WHERE txn_id = ?");
         st_hops = sql::Stmt(db, "SELECT txn_id, seq, rule, kind, next_qid, relay_name, relay_addr, time_us, attempt "
                                 "FROM hop WHERE txn_id = ? ORDER BY seq");
         st_hops_to = sql::Stmt(db, "SELECT txn_id, seq, rule, kind, next_qid, relay_name, relay_addr, time_us, attempt "
@@ -429,25 +267,46 @@ struct Store::Impl {
     /// Appends the stored raw lines of transaction `id` to `out`.
     void load_raw(std::int64_t id, std::vector<RawLine>& out) {
         st_raw_get.reset().bind(id);
-        if (st_raw_get.step()) decode_raw(codec, st_raw_get.blob(1), static_cast<std::uint64_t>(st_raw_get.i64(0)), out);
+        if (st_raw_get.step()) codec.decode(st_raw_get.blob(1), static_cast<std::uint64_t>(st_raw_get.i64(0)), out);
         st_raw_get.reset();
     }
 
     /// Writes the raw lines of `t` (stored ones of its row merged with those in memory) with the
-    /// row: called after the row's ID is known.
+    /// row: called after the row's ID is known. Lines that all come after the stored ones (a
+    /// transaction continued in a later commit) are appended as a new segment; otherwise the
+    /// stored lines are decoded, merged and rewritten.
     void write_raw(Transaction& t, bool existed) {
         if (t.raw.empty()) return; // nothing new: the stored lines stay as they are
         // t.raw stays as it is (normalised), so a commit that fails and is tried again writes it again
+        normalise_raw(t.raw);
+        std::string blob;
+        std::uint64_t size = 0, nlines = 0;
+        bool done = false;
         std::vector<RawLine> merged;
         if (existed) {
-            load_raw(t.id, merged);
-            if (!merged.empty()) merged.insert(merged.end(), t.raw.begin(), t.raw.end());
+            st_raw_get.reset().bind(t.id);
+            if (st_raw_get.step()) {
+                std::uint64_t added = 0;
+                if (codec.try_append(st_raw_get.blob(1), t.raw, blob, added)) {
+                    size = static_cast<std::uint64_t>(st_raw_get.i64(0)) + added;
+                    nlines = static_cast<std::uint64_t>(st_raw_get.i64(2)) + t.raw.size();
+                    done = true;
+                    ++stats.raw_appended;
+                } else {
+                    codec.decode(st_raw_get.blob(1), static_cast<std::uint64_t>(st_raw_get.i64(0)), merged);
+                    merged.insert(merged.end(), t.raw.begin(), t.raw.end());
+                    normalise_raw(merged);
+                    ++stats.raw_rewritten;
+                }
+            }
+            st_raw_get.reset();
         }
-        std::vector<RawLine>& all = merged.empty() ? t.raw : merged;
-        normalise_raw(all);
-        std::uint64_t size = 0;
-        const std::string blob = encode_raw(codec, all, size);
-        st_raw_put.reset().bind(t.id).bind(static_cast<std::int64_t>(all.size())).bind(static_cast<std::int64_t>(size));
+        if (!done) {
+            const std::vector<RawLine>& all = merged.empty() ? t.raw : merged;
+            blob = codec.encode(all, size);
+            nlines = all.size();
+        }
+        st_raw_put.reset().bind(t.id).bind(static_cast<std::int64_t>(nlines)).bind(static_cast<std::int64_t>(size));
         st_raw_put.bind_blob(blob).run();
     }
 

@@ -58,6 +58,8 @@ struct WriteStats {
     std::uint64_t added = 0;
     std::uint64_t updated = 0;
     std::uint64_t merged = 0;   ///< headless pieces joined to the transaction they continue
+    std::uint64_t raw_appended = 0;  ///< stored transactions whose new raw lines were appended as a segment
+    std::uint64_t raw_rewritten = 0; ///< stored transactions whose raw lines were decoded, merged and rewritten
 };
 
 /// How far one input has been read. An input is recognised by its content, not its name: the
