@@ -190,7 +190,7 @@ struct Indexer::Impl {
             return;
         case LineClass::noqueue:
             ++stats.noqueue;
-            if (ev.shape == Shape::pf_noqueue) ++stats.noqueue_rejects;
+            if (ev.shape == Shape::pf_noqueue || ev.shape == Shape::exim_reject) ++stats.noqueue_rejects;
             return;
         case LineClass::unparsed:
             ++stats.unparsed;
