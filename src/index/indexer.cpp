@@ -9,6 +9,7 @@
 #include "mxtrace/output/output.hpp"
 #include "mxtrace/reduce/reducer.hpp"
 #include "mxtrace/read/syslog.hpp"
+#include "mxtrace/read/exim_pieces.hpp"
 #include "base/testhooks.hpp"
 
 #include <fmt/format.h>
@@ -54,6 +55,23 @@ std::pair<std::string, long> rotation_age(const std::string& path) {
     if (auto d = digits_at_end('-', 8, 8)) return {p, 1000000 + (99991231 - *d)};
     return {p, 0};
 }
+/// True if the head of an input is an Exim main log: most of its dated lines have the main log's
+/// shape (no host, no syslog tag). See SyslogParser::is_exim_mainlog.
+bool is_exim_mainlog_head(std::string_view head) {
+    std::size_t main = 0, other = 0, pos = 0;
+    while (pos < head.size() && main + other < 64) {
+        std::size_t nl = head.find('\n', pos);
+        if (nl == std::string_view::npos) nl = head.size();
+        std::string_view l = head.substr(pos, nl - pos);
+        pos = nl + 1;
+        // continuation lines of a multi-line entry, comments of a test file
+        if (l.empty() || !((l[0] >= '0' && l[0] <= '9') || (l[0] >= 'A' && l[0] <= 'Z') || (l[0] >= 'a' && l[0] <= 'z')))
+            continue;
+        if (SyslogParser::is_exim_mainlog(l)) ++main;
+        else ++other;
+    }
+    return main > 0 && main >= other;
+}
 } // namespace
 
 std::vector<std::string> order_inputs(std::vector<std::string> inputs) {
@@ -96,6 +114,8 @@ struct Indexer::Impl {
     std::optional<FileClock> clock;   // of the input being read
     Checkpoint* cp_now = nullptr;     // its checkpoint
     std::uint64_t classic_lines = 0;  // classic lines of the input being read
+    bool mainlog = false;             // the input being read is an Exim main log
+    EximPieces pieces;                // Exim syslog pieces waiting for the rest of their line
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 
     Impl(Store& s, IndexOptions o)
@@ -166,7 +186,10 @@ struct Indexer::Impl {
             ++stats.empty;
             return;
         }
-        if (!syslog.parse(text, sl)) {
+        const bool parsed = mainlog && SyslogParser::is_exim_mainlog(text) ? syslog.parse_exim_mainlog(text, sl)
+                                                                            : syslog.parse(text, sl);
+        if (parsed && mainlog && sl.host.empty()) sl.host = opts.host;
+        if (!parsed) {
             ++stats.unparsed;
             ++stats.not_syslog;
             list_unparsed(in, "not a syslog line", text);
@@ -183,6 +206,7 @@ struct Indexer::Impl {
             ++stats.too_old;
             return;
         }
+        if (mta_of_program(sl.program) == Mta::exim && exim_piece(in, text)) return;
         ev.clear();
         switch (parse_mail_line(sl.program, sl.message, ev)) {
         case LineClass::not_mine:
@@ -207,6 +231,22 @@ struct Indexer::Impl {
             reducer.apply(sl.host, sl.time, ev);
             return;
         }
+    }
+
+    /// Exim's syslog pieces "[i/n] ...": true if the line was a piece kept for later (counted in
+    /// exim_pieces); for the last piece, sl.message becomes the joined line and false is returned.
+    bool exim_piece(const LineReader& in, std::string_view text) {
+        std::string_view whole;
+        const auto r = pieces.feed(sl.host, sl.pid, sl.message, whole);
+        if (r == EximPieces::Result::held) ++stats.exim_pieces;
+        if (const auto d = pieces.take_dropped()) {
+            stats.exim_pieces -= d;
+            stats.unparsed += d;
+            list_unparsed(in, "Exim syslog piece whose other pieces are missing (at or before this line)", text);
+        }
+        if (r == EximPieces::Result::held) return true;
+        sl.message = whole;
+        return false;
     }
 
     /// The checkpoint of the input whose content starts with `prefix`, or a new one.
@@ -256,6 +296,15 @@ void Indexer::add_input(const std::string& path) {
         auto in = std::make_unique<LineReader>(path);
         std::string_view prefix = in->peek(kFingerprintBytes);
         if (prefix.empty()) return; // empty input: nothing to read, nothing to remember
+        m.mainlog = is_exim_mainlog_head(prefix);
+        if (m.mainlog && m.opts.host.empty()) {
+            ++m.stats.files_failed;
+            warn(fmt::format("{} is an Exim main log: its lines name no host, and mxtrace will not label it with this "
+                             "machine's name; not read", shown),
+                 "give the name of the host that wrote it: mxtrace index --host NAME FILE");
+            return;
+        }
+        if (m.mainlog) ++m.stats.exim_mainlogs;
         // a plain file may still be written to: its unfinished last line waits for the next run
         struct stat st{};
         const bool regular = path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
@@ -323,6 +372,11 @@ void Indexer::add_input(const std::string& path) {
         }
         std::string_view text;
         while (in->next(text)) m.line(*in, cp, text);
+        m.pieces.clear(); // pieces of a line the input does not finish
+        if (const auto d = m.pieces.take_dropped()) {
+            m.stats.exim_pieces -= d;
+            m.stats.unparsed += d;
+        }
         cp.offset = in->offset();
         cp.lines = in->line_no();
         cp.last_read = m.now;

@@ -36,10 +36,13 @@ struct IndexOptions {
     std::uint64_t commit_lines = 200000; ///< commit (with checkpoints) after this many lines
     std::function<void(const Progress&)> progress; ///< called every 65,536 lines, if set
     std::uint64_t input_bytes = 0;  ///< total size of the input files, for progress (0 unknown)
+    /// Host name of inputs whose lines name none (an Exim main log); empty: such an input is
+    /// refused (a copied log must never be labelled with this machine's name).
+    std::string host;
 };
 
 /// Where every input line went.
-/// lines == attributed + noqueue + other + unparsed + empty + too_old.
+/// lines == attributed + noqueue + other + unparsed + empty + too_old + exim_pieces.
 struct IndexStats {
     std::uint64_t lines = 0;        ///< lines read
     std::uint64_t attributed = 0;   ///< Postfix/Sendmail lines attributed to a transaction
@@ -51,6 +54,8 @@ struct IndexStats {
     std::uint64_t too_long = 0;     ///< of those, lines longer than 1 MiB
     std::uint64_t empty = 0;        ///< empty lines
     std::uint64_t too_old = 0;      ///< lines older than the retention window (not indexed)
+    std::uint64_t exim_pieces = 0;  ///< Exim syslog pieces "[i/n]" joined into a later line (counted there)
+    std::uint64_t exim_mainlogs = 0; ///< inputs read as Exim main logs
     std::uint64_t bytes = 0;        ///< bytes of (decompressed) content read
     std::uint64_t skipped_bytes = 0; ///< bytes of content skipped because an earlier run read them
     std::uint64_t held_back = 0;    ///< bytes of unfinished last lines left for the next run
