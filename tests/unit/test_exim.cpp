@@ -151,3 +151,66 @@ TEST_CASE("Exim lines without a queued message") {
     CHECK(parse("1hHB5F-0002Ui-Lq Message is frozen").shape == Shape::exim_frozen);
     CHECK(parse("1hHB5F-0002Ui-Lq", LineClass::unparsed).reason != nullptr);
 }
+
+#include "mxtrace/read/exim_pieces.hpp"
+#include "mxtrace/read/syslog.hpp"
+
+TEST_CASE("Exim syslog pieces are joined per host and pid") {
+    EximPieces p;
+    std::string_view out;
+    CHECK(p.feed("mx1", "7400", "1hHB5F-0002Ui-Lq Completed", out) == EximPieces::Result::whole);
+    CHECK(out == "1hHB5F-0002Ui-Lq Completed");
+    CHECK(p.feed("mx1", "7400", "[1/3] 1hHB5F-0002Ui-Lq <= a@example.org H=mail.exa", out) == EximPieces::Result::held);
+    // another process's line in between
+    CHECK(p.feed("mx1", "7401", "[1\\2] 1hHB5G-0002Uj-Aa ** b@example.net : SMTP error", out) == EximPieces::Result::held);
+    CHECK(p.held() == 2);
+    CHECK(p.feed("mx1", "7400", "[2/3] mple.org [192.0.2.1] P=esmtp S=12", out) == EximPieces::Result::held);
+    CHECK(p.feed("mx1", "7400", "[3/3]  id=m@example.org", out) == EximPieces::Result::joined);
+    CHECK(out == "1hHB5F-0002Ui-Lq <= a@example.org H=mail.example.org [192.0.2.1] P=esmtp S=12 id=m@example.org");
+    CHECK(p.feed("mx1", "7401", "[2/2]   SMTP<< 550 no", out) == EximPieces::Result::joined);
+    CHECK(out == "1hHB5G-0002Uj-Aa ** b@example.net : SMTP error\n  SMTP<< 550 no");
+    CHECK(p.held() == 0);
+    CHECK(p.take_dropped() == 0);
+    SUBCASE("a lost piece drops what was held") {
+        CHECK(p.feed("mx1", "9", "[1/3] x", out) == EximPieces::Result::held);
+        CHECK(p.feed("mx1", "9", "[3/3] z", out) == EximPieces::Result::held);
+        CHECK(p.take_dropped() == 2);
+        CHECK(p.held() == 0);
+    }
+    SUBCASE("pieces left at the end of an input") {
+        CHECK(p.feed("mx2", "9", "[1/2] x", out) == EximPieces::Result::held);
+        p.clear();
+        CHECK(p.take_dropped() == 1);
+    }
+    unsigned i = 0, n = 0;
+    char sep = 0;
+    std::string_view text;
+    CHECK_FALSE(EximPieces::split("[1/1] x", i, sep, n, text));
+    CHECK_FALSE(EximPieces::split("[7326] 1hHB5F-0002Ui-Lq Completed", i, sep, n, text));
+}
+
+TEST_CASE("Exim main log stamps") {
+    Zone berlin("Europe/Berlin");
+    SyslogParser sp(berlin, 0);
+    SyslogLine l;
+    REQUIRE(sp.parse_exim_mainlog("2024-03-21 09:18:51.123 [7326] 1hHB5F-0002Ui-Lq Completed", l));
+    CHECK(l.has_year);
+    CHECK(format_rfc3339(l.time) == "2024-03-21T08:18:51.123000Z");
+    CHECK(l.pid == "7326");
+    CHECK(l.program == "exim");
+    CHECK(l.host.empty());
+    CHECK(l.message == "1hHB5F-0002Ui-Lq Completed");
+    REQUIRE(sp.parse_exim_mainlog("2024-03-21 09:18:51 -0500 1hHB5F-0002Ui-Lq Completed", l));
+    CHECK(format_rfc3339(l.time) == "2024-03-21T14:18:51Z");
+    CHECK(l.pid.empty());
+    CHECK_FALSE(sp.parse_exim_mainlog("Mar 21 09:18:51 mx1 exim[1]: x", l));
+
+    CHECK(SyslogParser::is_exim_mainlog("2013-06-10 10:10:59 H=x.example (y) [192.0.2.1] sender verify fail for <a@b>"));
+    CHECK(SyslogParser::is_exim_mainlog("2013-06-10 18:33:32 [10099] H=(x) [192.0.2.1]:3755 rejected RCPT a@b"));
+    CHECK(SyslogParser::is_exim_mainlog("1999-03-02 09:44:33 10HmaX-000000005vi-0000 <= a@b U=CALLER P=local S=sss"));
+    CHECK(SyslogParser::is_exim_mainlog("1999-03-02 09:44:33 rcpt acl: macro1 is here"));
+    CHECK(SyslogParser::is_exim_mainlog("2013-06-12 03:57:58 login authenticator failed for (ylmf-pc) [192.0.2.45]: 535"));
+    CHECK_FALSE(SyslogParser::is_exim_mainlog("2019-10-22 03:39:17 mx1.fqdn.local exim[29786]: dovecot_login x"));
+    CHECK_FALSE(SyslogParser::is_exim_mainlog("2023-03-14T00:00:31.185246+01:00 helga postfix/smtpd[1]: x"));
+    CHECK_FALSE(SyslogParser::is_exim_mainlog("Jun 29 16:04:19 server exim[1234]: x"));
+}
