@@ -64,11 +64,13 @@ bool is_exim_mainlog_head(std::string_view head) {
         if (nl == std::string_view::npos) nl = head.size();
         std::string_view l = head.substr(pos, nl - pos);
         pos = nl + 1;
-        // continuation lines of a multi-line entry, comments of a test file
-        if (l.empty() || !((l[0] >= '0' && l[0] <= '9') || (l[0] >= 'A' && l[0] <= 'Z') || (l[0] >= 'a' && l[0] <= 'z')))
-            continue;
+        if (l.empty()) continue;
         if (SyslogParser::is_exim_mainlog(l)) ++main;
-        else ++other;
+        // a dated syslog line (RFC 3339, or classic "Mmm dd"); other lines (header dumps of a
+        // multi-line entry) say nothing about the form
+        else if ((l.size() > 10 && l[0] >= '0' && l[0] <= '9' && l[4] == '-' && l[7] == '-') ||
+                 (l.size() > 5 && l[0] >= 'A' && l[0] <= 'Z' && l[3] == ' ' && (l[4] == ' ' || (l[4] >= '0' && l[4] <= '9'))))
+            ++other;
     }
     return main > 0 && main >= other;
 }
