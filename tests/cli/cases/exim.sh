@@ -12,6 +12,8 @@ echo "== bounced, deferred, mta:exim, the bounce's parent"
 "$MXTRACE" search --db "$DB" --status bounced --format csv --fields queue_id,recipient,status,dsn
 "$MXTRACE" search --db "$DB" --status deferred --format csv --fields queue_id,recipient,status,relay
 "$MXTRACE" search --db "$DB" mta:exim sasl:alice --format csv --fields queue_id,mta,sasl_username,notification_queue_id
+echo "== the main log again: nothing new"
+"$MXTRACE" index --db "$DB" --retention 0 --host mx1 "$FIXTURES/exim-mainlog" 2>&1 | grep -E '^(lines read|already read|transactions)'
 echo "== syslog form, with pieces"
 "$MXTRACE" index --db "$WORK/db2" --retention 0 -y 2024 "$FIXTURES/exim-syslog.log" 2>&1; echo "exit $?"
 "$MXTRACE" search --db "$WORK/db2" > syslog.txt
