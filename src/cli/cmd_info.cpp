@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <memory>
 
 namespace mxtrace::cli {
@@ -25,19 +26,39 @@ int print_fields() {
                    f.example, f.description);
     return 0;
 }
+
+/// `mxtrace info inputs`: every input with its path last seen, fingerprint, what was read and
+/// the SHA-256 of it, so a report can cite its sources.
+int print_inputs(Store& store) {
+    const auto inputs = store.checkpoints();
+    std::string out;
+    for (const auto& c : inputs) {
+        escape_path(c.path, out);
+        out += '\n';
+        out += fmt::format("  fingerprint: {}\n", fingerprint_text(c));
+        out += fmt::format("  read:        {} lines, {} bytes, last {}\n", c.lines, c.offset, format_rfc3339(c.last_read));
+        out += fmt::format("  sha256:      {}\n",
+                           c.sha256.empty() ? std::string("unknown (read before its hash was kept; index it again with --full)")
+                                            : c.sha256);
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+}
 } // namespace
 
 Runner setup_info(CLI::App& app) {
     auto a = std::make_shared<InfoArgs>();
     add_db_option(app);
     add_retention_option(app, "The retention setting to show (from the config file's [index] section, default 90)");
-    app.add_option("topic", a->topic, "fields: list the searchable fields of the query language (mxtrace-query(7)) "
-                                      "with their prefix, kind and an example, instead of the index")
+    app.add_option("topic", a->topic, "What to show instead of the summary: fields (the searchable fields of the query "
+                                      "language, mxtrace-query(7), with prefix, kind and an example) or inputs (every input "
+                                      "read, with its SHA-256)")
         ->type_name("TOPIC")
-        ->check(CLI::IsMember({"fields"}));
+        ->check(CLI::IsMember({"fields", "inputs"}));
     return [a]() -> int {
         if (a->topic == "fields") return print_fields();
         Store store(index_dir(), Store::Mode::read);
+        if (a->topic == "inputs") return print_inputs(store);
         IndexInfo i = store.info();
         auto t = [](const std::optional<Micros>& v) { return v ? format_rfc3339(*v) : std::string("-"); };
         fmt::print("index:          {}\n", i.dir.string());

@@ -21,6 +21,7 @@ namespace {
 struct SearchCmdArgs : SearchArgs {
     std::string format = "text";
     std::optional<std::string> fields;
+    RawArgs raw;
 };
 } // namespace
 
@@ -35,9 +36,11 @@ Runner setup_search(CLI::App& app) {
         ->check(CLI::IsMember({"text", "json", "csv"}));
     app.add_option("--fields", a->fields, "With json or csv: the members or columns to print, in order (see Fields in mxtrace-search(1))")
         ->type_name("NAME,...");
+    add_raw_options(app, a->raw);
     return [a, &app]() -> int {
         Zone zone;
         resolve_search(app, *a, zone, now_micros());
+        resolve_raw(a->raw, a->format);
         const Printer printer(a->format, a->fields, a->utc ? nullptr : &zone);
         Store store(index_dir(), Store::Mode::read);
         std::string explain;
@@ -55,7 +58,8 @@ Runner setup_search(CLI::App& app) {
         }
         std::string out = printer.header(); // CSV: the header row, even when nothing matched
         for (const auto& t : found) {
-            out += printer.print(t);
+            if (a->raw.raw) out += printer.print(t, store.raw_lines(t.id), a->raw.verbatim);
+            else out += printer.print(t);
             if (out.size() > (1 << 16)) {
                 std::fwrite(out.data(), 1, out.size(), stdout);
                 out.clear();

@@ -37,6 +37,23 @@ void add_query_words(CLI::App& app, SearchArgs& a) {
         ->type_name("QUERY");
 }
 
+void add_raw_options(CLI::App& app, RawArgs& r) {
+    app.add_flag("--raw", r.raw,
+                 "Print each transaction's original log lines under it, as PATH:LINE: TEXT (escaped; in JSON: a \"raw\" array)");
+    app.add_flag("--verbatim", r.verbatim,
+                 "Like --raw, but each line's text is written byte for byte, unescaped (for evidence files; text format only)");
+}
+
+void resolve_raw(RawArgs& r, const std::string& format) {
+    if ((r.raw || r.verbatim) && format == "csv")
+        throw Error(ExitCode::usage, "--raw and --verbatim print log lines under each transaction; CSV has one row per attempt and no place for them",
+                    "use --format json --raw (a \"raw\" array in each object), or text output with --raw or --verbatim");
+    if (r.verbatim && format != "text")
+        throw Error(ExitCode::usage, fmt::format("--verbatim writes raw bytes and cannot be used with --format {}", format),
+                    "use --raw with JSON (its strings are escaped), or --verbatim with text output");
+    if (r.verbatim) r.raw = true;
+}
+
 void resolve_search(CLI::App& app, SearchArgs& a, Zone& zone, Micros now) {
     for (const char* name : {"--from", "--to", "--msgid", "--host", "--queue-id", "--client", "--relay", "--text",
                              "--since", "--until"}) {

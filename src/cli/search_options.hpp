@@ -25,6 +25,19 @@ struct SearchArgs {
 /// --explain to `app`, bound to `a`.
 void add_search_options(CLI::App& app, SearchArgs& a);
 
+/// How the original log lines of each result are printed (shared by search and trace).
+struct RawArgs {
+    bool raw = false;       ///< --raw: print each result's original lines (escaped)
+    bool verbatim = false;  ///< --verbatim: the same, the lines' text byte for byte (implies raw)
+};
+
+/// Adds --raw and --verbatim to `app`, bound to `r`.
+void add_raw_options(CLI::App& app, RawArgs& r);
+
+/// Checks --raw/--verbatim against the output format ("text", "json", ...): --verbatim is for
+/// text only. Sets r.raw when --verbatim is given. @throws Error(usage).
+void resolve_raw(RawArgs& r, const std::string& format);
+
 /// Checks the flags for empty values, parses the times in `zone` relative to `now` and fills
 /// `a.f`; joins `a.query_words` (if any) into `a.f.query`, checks it (check_query) and sets
 /// `a.f.now` so the query's relative dates count from the same now as -d/-D.

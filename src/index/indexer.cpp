@@ -115,10 +115,13 @@ struct Indexer::Impl {
     std::uint64_t raw_done_before = 0;
     std::optional<FileClock> clock;   // of the input being read
     Checkpoint* cp_now = nullptr;     // its checkpoint
+    LineReader* in_now = nullptr;     // its reader (for the content hash at a commit)
     std::uint64_t classic_lines = 0;  // classic lines of the input being read
     bool mainlog = false;             // the input being read is an Exim main log
     EximPieces pieces;                // Exim syslog pieces waiting for the rest of their line
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    LineSource source;                // where the line being applied comes from
+    std::string cr_line;              // scratch: a line with its "\r"
 
     Impl(Store& s, IndexOptions o)
         : store(s), opts(std::move(o)), zone(opts.tz), syslog(zone, 0), // classic lines are dated by the input's FileClock
@@ -149,6 +152,7 @@ struct Indexer::Impl {
     /// Writes everything in memory and the checkpoints in one commit.
     void checkpoint() {
         if (cp_now && clock) cp_now->clock = clock->state();
+        if (cp_now && in_now) save_hash(*cp_now, *in_now);
         reducer.flush();
         store.commit(active);
         since_commit = 0;
@@ -165,6 +169,12 @@ struct Indexer::Impl {
             reducer.evict_idle(newest, kIdle);
             if (opts.progress) report_progress(in);
         }
+    }
+
+    /// The content hash of what `in` consumed, for its checkpoint (unknown if it is not hashing).
+    static void save_hash(Checkpoint& cp, LineReader& in) {
+        cp.sha256_state = in.content_hash_state();
+        cp.sha256 = in.content_sha256();
     }
 
     void report_progress(const LineReader& in) {
@@ -230,7 +240,15 @@ struct Indexer::Impl {
                                                       in.path() == "-" ? "standard input" : in.path());
                 if (!w.empty() && opts.warn) opts.warn(w, "");
             }
-            reducer.apply(sl.host, sl.time, ev);
+            source.line = in.line_no();
+            if (in.had_cr()) {
+                cr_line.assign(text);
+                cr_line += '\r';
+                source.text = cr_line;
+            } else {
+                source.text = text;
+            }
+            reducer.apply(sl.host, sl.time, ev, &source);
             return;
         }
     }
@@ -270,6 +288,7 @@ struct Indexer::Impl {
         cp.fp_hash = hash;
         cp.fp_len = static_cast<std::int64_t>(prefix.size());
         cp.path = path;
+        store.add_input(cp); // its row ID, which the lines read from it name
         active.push_back(cp);
         return active.back();
     }
@@ -345,6 +364,7 @@ void Indexer::add_input(const std::string& path) {
         }
         std::uint64_t skipped = 0;
         const std::uint64_t resume_lines = cp.lines;
+        m.source.input = cp.id;
         cp.offset = 0;
         cp.lines = 0;
         if (resume > 0) {
@@ -364,16 +384,30 @@ void Indexer::add_input(const std::string& path) {
                                  shown, skipped, resume), "");
                 in = std::make_unique<LineReader>(path);
                 in->hold_partial_line(regular && !in->compressed());
+                in->hash_content({});
                 skipped = 0;
                 m.clock.emplace(m.zone, infer(*in), m.now); // new content: its own year
             } else {
                 m.stats.skipped_bytes += skipped;
                 cp.offset = skipped;
                 cp.lines = resume_lines;
+                // the hash goes on from the saved state (unknown if there is none)
+                if (!cp.sha256_state.empty()) in->hash_content(cp.sha256_state);
             }
+        } else {
+            in->hash_content({});
         }
         std::string_view text;
-        while (in->next(text)) m.line(*in, cp, text);
+        m.in_now = in.get();
+        try {
+            while (in->next(text)) m.line(*in, cp, text);
+        } catch (...) {
+            Impl::save_hash(cp, *in); // the offset reached keeps its hash
+            m.in_now = nullptr;
+            throw;
+        }
+        m.in_now = nullptr;
+        Impl::save_hash(cp, *in);
         m.pieces.clear(); // pieces of a line the input does not finish
         if (const auto d = m.pieces.take_dropped()) {
             m.stats.exim_pieces -= d;

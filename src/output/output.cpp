@@ -140,6 +140,50 @@ std::string format_text(const Transaction& t, Zone* zone) {
     return o;
 }
 
+std::string format_text(const Transaction& t, Zone* zone, std::span<const SourceLine> raw, bool verbatim) {
+    std::string o = format_text(t, zone);
+    o.pop_back(); // the blank line goes after the raw lines
+    append_raw_text(raw, o, verbatim);
+    o += '\n';
+    return o;
+}
+
+void append_raw_text(std::span<const SourceLine> raw, std::string& out, bool verbatim) {
+    for (const auto& l : raw) {
+        escape_text(l.path, out);
+        out += fmt::format(":{}: ", l.line);
+        if (verbatim) out += l.text;
+        else escape_text(l.text, out);
+        out += '\n';
+    }
+}
+
+void append_raw_json(std::span<const SourceLine> raw, std::string& out) {
+    out += '[';
+    bool first = true;
+    for (const auto& l : raw) {
+        if (!first) out += ',';
+        first = false;
+        out += "{\"path\":\"";
+        escape_json(l.path, out);
+        out += fmt::format("\",\"line\":{},\"fingerprint\":\"", l.line);
+        escape_json(l.fingerprint, out);
+        out += "\",\"text\":\"";
+        escape_json(l.text, out);
+        out += "\"}";
+    }
+    out += ']';
+}
+
+std::string format_json(const Transaction& t, std::span<const SourceLine> raw) {
+    std::string o = format_json(t);
+    o.resize(o.size() - 2); // "}\n"
+    o += ",\"raw\":";
+    append_raw_json(raw, o);
+    o += "}\n";
+    return o;
+}
+
 std::string format_json(const Transaction& t) {
     static const Fields all = all_fields();
     return format_json(t, all);

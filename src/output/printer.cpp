@@ -31,4 +31,20 @@ std::string Printer::print(const Transaction& t) const {
     }
 }
 
+std::string Printer::print(const Transaction& t, std::span<const SourceLine> raw, bool verbatim) const {
+    switch (format_) {
+    case Format::json: {
+        std::string o = format_json(t, fields_);
+        o.resize(o.size() - 2); // "}\n"
+        if (o.size() > 1) o += ',';
+        o += "\"raw\":";
+        append_raw_json(raw, o);
+        o += "}\n";
+        return o;
+    }
+    case Format::csv: return format_csv(t, fields_);
+    default: return format_text(t, zone_, raw, verbatim);
+    }
+}
+
 } // namespace mxtrace

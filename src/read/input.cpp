@@ -4,6 +4,7 @@
 #include "mxtrace/base/error.hpp"
 
 #include <archive.h>
+#include <nettle/sha2.h>
 #include <zlib.h>
 #include <fmt/format.h>
 
@@ -84,6 +85,68 @@ LineReader::LineReader(std::string path, std::size_t max_line) : path_(std::move
     }
 }
 
+namespace {
+constexpr std::size_t kShaStateBytes = 8 * 4 + 8 + 4 + SHA256_BLOCK_SIZE;
+constexpr char kHexDigits[] = "0123456789abcdef";
+} // namespace
+
+void LineReader::hash_consumed() {
+    if (sha_ && begin_ > hashed_)
+        sha256_update(sha_.get(), begin_ - hashed_, reinterpret_cast<const std::uint8_t*>(buf_.data() + hashed_));
+    hashed_ = begin_;
+}
+
+bool LineReader::hash_content(std::string_view state) {
+    hashed_ = begin_;
+    auto ctx = std::make_unique<sha256_ctx>();
+    sha256_init(ctx.get());
+    if (!state.empty()) {
+        // little-endian: state[8] (u32), count (u64, blocks), index (u32), block[64]
+        if (state.size() != kShaStateBytes) return false;
+        auto u = [&](std::size_t at, int n) {
+            std::uint64_t v = 0;
+            for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(state[at + static_cast<std::size_t>(i)]);
+            return v;
+        };
+        for (std::size_t i = 0; i < 8; ++i) ctx->state[i] = static_cast<std::uint32_t>(u(4 * i, 4));
+        ctx->count = u(32, 8);
+        ctx->index = static_cast<unsigned>(u(40, 4));
+        if (ctx->index >= SHA256_BLOCK_SIZE) return false;
+        std::memcpy(ctx->block, state.data() + 44, SHA256_BLOCK_SIZE);
+    }
+    sha_ = std::move(ctx);
+    return true;
+}
+
+std::string LineReader::content_hash_state() {
+    if (!sha_) return {};
+    hash_consumed();
+    std::string out;
+    out.reserve(kShaStateBytes);
+    auto put = [&](std::uint64_t v, int n) {
+        for (int i = 0; i < n; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+    };
+    for (std::uint32_t w : sha_->state) put(w, 4);
+    put(sha_->count, 8);
+    put(sha_->index, 4);
+    out.append(reinterpret_cast<const char*>(sha_->block), SHA256_BLOCK_SIZE);
+    return out;
+}
+
+std::string LineReader::content_sha256() {
+    if (!sha_) return {};
+    hash_consumed();
+    sha256_ctx copy = *sha_; // sha256_digest resets the context it is given
+    std::uint8_t d[SHA256_DIGEST_SIZE];
+    sha256_digest(&copy, sizeof d, d);
+    std::string hex;
+    for (std::uint8_t b : d) {
+        hex += kHexDigits[b >> 4];
+        hex += kHexDigits[b & 15];
+    }
+    return hex;
+}
+
 LineReader::~LineReader() {
     if (gz_) inflateEnd(gz_.get());
     if (ar_) archive_read_free(ar_);
@@ -148,6 +211,7 @@ std::uint64_t LineReader::skip(std::uint64_t n, std::uint64_t lines) {
         // what is buffered, then a seek, bounded by the file's size
         done = std::min<std::uint64_t>(n, end_ - begin_);
         begin_ += done;
+        hashed_ = begin_;
         if (done < n) {
             struct stat st{};
             const off_t pos = ::lseek(fd_, 0, SEEK_CUR);
@@ -168,6 +232,7 @@ std::uint64_t LineReader::skip(std::uint64_t n, std::uint64_t lines) {
         begin_ += k;
         done += k;
         if (begin_ == end_) begin_ = end_ = 0;
+        hashed_ = begin_;
     }
     offset_ += done;
     if (done == n) line_no_ += lines;
@@ -192,9 +257,11 @@ bool LineReader::fill() {
         return false;
     }
     if (begin_ > 0) {
+        hash_consumed();
         std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
         end_ -= begin_;
         begin_ = 0;
+        hashed_ = 0;
     }
     if (end_ == buf_.size()) return false;
     if (plain_) {
@@ -244,6 +311,7 @@ bool LineReader::fill() {
 
 bool LineReader::next(std::string_view& line) {
     too_long_ = false;
+    had_cr_ = false;
     for (;;) {
         const char* start = buf_.data() + begin_;
         const void* nl = std::memchr(start, '\n', end_ - begin_);
@@ -254,7 +322,10 @@ bool LineReader::next(std::string_view& line) {
             begin_ += len + 1;
             offset_ += len + 1;
             ++line_no_;
-            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+            if (!line.empty() && line.back() == '\r') {
+                line.remove_suffix(1);
+                had_cr_ = true;
+            }
             return true;
         }
         if (end_ - begin_ > max_line_) {
@@ -264,7 +335,9 @@ bool LineReader::next(std::string_view& line) {
             too_long_ = true;
             ++line_no_;
             long_head_.assign(line);
-            begin_ = end_ = 0;
+            begin_ = end_;
+            hash_consumed(); // the whole line is consumed, also the part not returned
+            begin_ = end_ = hashed_ = 0;
             for (;;) {
                 if (!fill()) break;
                 const void* p = std::memchr(buf_.data(), '\n', end_);
@@ -275,7 +348,9 @@ bool LineReader::next(std::string_view& line) {
                     break;
                 }
                 skipped += end_;
-                end_ = 0;
+                begin_ = end_;
+                hash_consumed();
+                begin_ = end_ = hashed_ = 0;
             }
             offset_ += skipped;
             line = long_head_;
@@ -285,6 +360,7 @@ bool LineReader::next(std::string_view& line) {
             if (end_ > begin_ && eof_ && !gz_error_.empty()) {
                 // the cut-off end of a damaged file is no line: drop it, then report the damage
                 begin_ = end_;
+                hashed_ = begin_; // not consumed: not hashed
                 fill();
             }
             if (end_ > begin_ && eof_ && hold_partial_) {
@@ -297,7 +373,10 @@ bool LineReader::next(std::string_view& line) {
                 offset_ += end_ - begin_;
                 begin_ = end_;
                 ++line_no_;
-                if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+                if (!line.empty() && line.back() == '\r') {
+                    line.remove_suffix(1);
+                    had_cr_ = true;
+                }
                 return true;
             }
             return false;

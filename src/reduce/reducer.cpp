@@ -116,9 +116,10 @@ Transaction* Reducer::find_or_start(std::string_view host, const Event& ev, Micr
     return raw;
 }
 
-void Reducer::apply(std::string_view host, Micros time, const Event& ev) {
+void Reducer::apply(std::string_view host, Micros time, const Event& ev, const LineSource* source) {
     Transaction* t = find_or_start(host, ev, time);
     if (time > t->last_time) t->last_time = time;
+    if (source) t->raw.push_back(RawLine{source->input, source->line, time, std::string(source->text)});
     auto make_attempt = [&](std::string_view rcpt) {
         Attempt a;
         a.time = time;

@@ -87,6 +87,11 @@ public:
     }
     Stmt& bind(const std::string& v) { return bind(std::string_view(v)); }
     Stmt& bind(const char* v) { return bind(std::string_view(v)); }
+    /// Binds bytes as a BLOB (not text: no encoding assumed).
+    Stmt& bind_blob(std::string_view v) {
+        check(sqlite3_bind_blob(st_, ++idx_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+        return *this;
+    }
     Stmt& bind_null() { check(sqlite3_bind_null(st_, ++idx_)); return *this; }
     Stmt& bind(const std::optional<std::string>& v) { return v ? bind(*v) : bind_null(); }
 
@@ -107,6 +112,12 @@ public:
     std::string str(int col) const {
         auto p = reinterpret_cast<const char*>(sqlite3_column_text(st_, col));
         return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st_, col))) : std::string();
+    }
+
+    /// A BLOB (or text) column's bytes; valid until the next step() or reset().
+    std::string_view blob(int col) const {
+        auto p = static_cast<const char*>(sqlite3_column_blob(st_, col));
+        return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(st_, col))) : std::string_view();
     }
 
 private:

@@ -7,16 +7,21 @@
 #include "mxtrace/store/fields.hpp"
 #include "mxtrace/store/query.hpp"
 #include "store/query_parser.hpp"
+#include "mxtrace/reduce/links.hpp"
 #include "store/sqlite_util.hpp"
 #include "base/testhooks.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <xapian.h>
+#include <zlib.h>
 
 #include <chrono>
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -73,7 +78,14 @@ CREATE TABLE IF NOT EXISTS input(
   year_evidence TEXT NOT NULL,
   offset_note TEXT NOT NULL,
   zone TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  sha256_state BLOB NOT NULL,
   UNIQUE(fp_hash, fp_len));
+CREATE TABLE IF NOT EXISTS txn_raw(
+  txn_id INTEGER PRIMARY KEY,
+  nlines INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS attempt(
   txn_id INTEGER NOT NULL,
   seq INTEGER NOT NULL,
@@ -88,6 +100,20 @@ CREATE TABLE IF NOT EXISTS attempt(
   queued_as TEXT NOT NULL,
   PRIMARY KEY(txn_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS xapian_pending(id INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS hop(
+  txn_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  rule TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  next_qid TEXT NOT NULL,
+  relay_name TEXT NOT NULL,
+  relay_addr TEXT NOT NULL,
+  time_us INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  PRIMARY KEY(txn_id, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS hop_next ON hop(next_qid);
+CREATE INDEX IF NOT EXISTS hop_relay_name ON hop(relay_name) WHERE kind = 'relay';
+CREATE INDEX IF NOT EXISTS hop_relay_addr ON hop(relay_addr) WHERE kind = 'relay';
 )SQL";
 
 constexpr const char* kTxnCols =
@@ -111,19 +137,6 @@ std::string_view strip_angle(std::string_view s) {
 std::string_view domain_of(std::string_view addr) {
     std::size_t at = addr.rfind('@');
     return at == std::string_view::npos ? std::string_view{} : addr.substr(at + 1);
-}
-
-/// "smtp.bar.com[198.51.100.25]:25", "smtp.bar.com. [198.51.100.25]", "dovecot" -> name, address.
-void relay_parts(std::string_view relay, std::string& name, std::string& addr) {
-    std::size_t lb = relay.find('[');
-    std::string_view n = relay.substr(0, lb);
-    while (!n.empty() && (n.back() == ' ' || n.back() == '.')) n.remove_suffix(1);
-    name = ascii_lower(n);
-    addr.clear();
-    if (lb != std::string_view::npos) {
-        std::size_t rb = relay.find(']', lb);
-        addr = ascii_lower(relay.substr(lb + 1, (rb == std::string_view::npos ? relay.size() : rb) - lb - 1));
-    }
 }
 
 /// The term prefixes, from the field table (src/store/fields.cpp), looked up once.
@@ -196,6 +209,168 @@ Xapian::Document make_document(const Transaction& t) {
     return doc;
 }
 
+// ---- raw lines: the blob of txn_raw.data ----
+// Records, in order, each: varint input ID, varint line number, zig-zag varint of the time minus
+// the previous record's (the first: minus 0), varint length, the bytes. The records are
+// compressed as one zlib stream (RFC 1950) per transaction with the preset dictionary below,
+// preceded by one format byte (1). A transaction's lines are short (~0.8 KB), so the stream has
+// little history of its own: the dictionary gives it the fragments all MTA lines share (16-17% smaller
+// on real logs, see BENCHMARKS.md). It is part of the format: never change it without a new
+// format byte (and keep the old one readable).
+constexpr char kRawFormatZlibDict1 = 1;
+// Level 1 with an 8 KiB window and a small hash table: a transaction's lines fit, and
+// deflateReset() then clears 8 KiB per transaction, not the 64 KiB of the defaults (which cost more
+// than the compression itself); within 1% of level 6's size.
+constexpr int kRawZlibLevel = 1;
+constexpr int kRawZlibWindowBits = 13;
+constexpr int kRawZlibMemLevel = 5;
+constexpr std::string_view kRawDict1 =
+    " sm-mta[: from=<, size=, class=0, nrcpts=, msgid=<, proto=ESMTP, daemon=MTA, relay=: to=<, delay=00:00:, "
+    "xdelay=00:00:, mailer=esmtp, pri=, dsn=2.0.0, stat=Sent (Ok: queued as "
+    " postfix/smtpd[: client=, sasl_method=, sasl_username= postfix/cleanup[: message-id=< postfix/qmgr[: from=<, "
+    "size=, nrcpt=1 (queue active) postfix/smtp[: to=<, orig_to=<, relay=, delay=, delays=, dsn=2.0.0, status=sent "
+    "(250 2.0.0 Ok: queued as  postfix/lmtp[ postfix/local[ postfix/bounce[: sender non-delivery notification: "
+    ", status=deferred (connect to [: Connection timed out), status=bounced (host  said: 550 5.1.1 User unknown "
+    "(in reply to RCPT TO command) postfix/qmgr[: removed";
+
+/// zlib streams kept for the life of the store (deflateInit allocates its window each time).
+struct RawCodec {
+    z_stream def{}, inf{};
+    bool def_ok = false, inf_ok = false;
+    RawCodec() = default;
+    RawCodec(const RawCodec&) = delete;
+    RawCodec& operator=(const RawCodec&) = delete;
+    ~RawCodec() {
+        if (def_ok) deflateEnd(&def);
+        if (inf_ok) inflateEnd(&inf);
+    }
+    static const Bytef* dict() { return reinterpret_cast<const Bytef*>(kRawDict1.data()); }
+
+    /// Appends the zlib stream of `in` to `out`.
+    void compress(std::string_view in, std::string& out) {
+        if (!def_ok) {
+            if (deflateInit2(&def, kRawZlibLevel, Z_DEFLATED, kRawZlibWindowBits, kRawZlibMemLevel, Z_DEFAULT_STRATEGY) != Z_OK)
+                throw Error(ExitCode::internal, "zlib: deflateInit2 failed");
+            def_ok = true;
+        } else if (deflateReset(&def) != Z_OK) {
+            throw Error(ExitCode::internal, "zlib: deflateReset failed");
+        }
+        if (deflateSetDictionary(&def, dict(), static_cast<uInt>(kRawDict1.size())) != Z_OK)
+            throw Error(ExitCode::internal, "zlib: deflateSetDictionary failed");
+        const std::size_t at = out.size();
+        out.resize(at + deflateBound(&def, static_cast<uLong>(in.size())));
+        def.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+        def.avail_in = static_cast<uInt>(in.size());
+        def.next_out = reinterpret_cast<Bytef*>(out.data() + at);
+        def.avail_out = static_cast<uInt>(out.size() - at);
+        if (deflate(&def, Z_FINISH) != Z_STREAM_END)
+            throw Error(ExitCode::internal, "zlib: cannot compress the raw lines of a transaction");
+        out.resize(out.size() - def.avail_out);
+    }
+
+    /// Decompresses a stream of exactly `size` bytes into `out`; false if it is damaged.
+    bool decompress(std::string_view in, std::string& out, std::size_t size) {
+        if (!inf_ok) {
+            if (inflateInit(&inf) != Z_OK) throw Error(ExitCode::internal, "zlib: inflateInit failed");
+            inf_ok = true;
+        } else if (inflateReset(&inf) != Z_OK) {
+            return false;
+        }
+        out.assign(size, '\0');
+        inf.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+        inf.avail_in = static_cast<uInt>(in.size());
+        inf.next_out = reinterpret_cast<Bytef*>(out.data());
+        inf.avail_out = static_cast<uInt>(size);
+        int r = inflate(&inf, Z_FINISH);
+        if (r == Z_NEED_DICT) {
+            if (inflateSetDictionary(&inf, dict(), static_cast<uInt>(kRawDict1.size())) != Z_OK) return false;
+            r = inflate(&inf, Z_FINISH);
+        }
+        return r == Z_STREAM_END && inf.avail_out == 0;
+    }
+};
+
+void put_varint(std::string& out, std::uint64_t v) {
+    while (v >= 0x80) {
+        out += static_cast<char>((v & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    out += static_cast<char>(v);
+}
+
+bool get_varint(std::string_view& in, std::uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
+        auto b = static_cast<unsigned char>(in.front());
+        in.remove_prefix(1);
+        v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+        if (!(b & 0x80)) return true;
+    }
+    return false;
+}
+
+/// Compressed blob of `lines` (already in their stored order); `size` receives the record bytes.
+std::string encode_raw(RawCodec& codec, const std::vector<RawLine>& lines, std::uint64_t& size) {
+    std::string rec;
+    std::size_t total = 0;
+    for (const auto& l : lines) total += l.text.size() + 16;
+    rec.reserve(total);
+    Micros prev = 0;
+    for (const auto& l : lines) {
+        put_varint(rec, static_cast<std::uint64_t>(l.input));
+        put_varint(rec, l.line);
+        const std::int64_t d = l.time - prev;
+        put_varint(rec, (static_cast<std::uint64_t>(d) << 1) ^ static_cast<std::uint64_t>(d >> 63));
+        prev = l.time;
+        put_varint(rec, l.text.size());
+        rec += l.text;
+    }
+    size = rec.size();
+    std::string out(1, kRawFormatZlibDict1);
+    codec.compress(rec, out);
+    return out;
+}
+
+/// Appends the lines of a blob made by encode_raw() (`size` record bytes) to `out`.
+void decode_raw(RawCodec& codec, std::string_view blob, std::uint64_t size, std::vector<RawLine>& out) {
+    auto bad = [] {
+        return Error(ExitCode::bad_index, "the stored raw lines of a transaction are damaged",
+                     "rebuild the index: remove it and run mxtrace index again");
+    };
+    if (blob.empty() || blob[0] != kRawFormatZlibDict1 || size > (std::uint64_t{1} << 31)) throw bad();
+    std::string rec;
+    if (!codec.decompress(blob.substr(1), rec, static_cast<std::size_t>(size))) throw bad();
+    std::string_view in(rec);
+    Micros prev = 0;
+    while (!in.empty()) {
+        std::uint64_t input, line, zz, n;
+        if (!get_varint(in, input) || !get_varint(in, line) || !get_varint(in, zz) || !get_varint(in, n) || n > in.size())
+            throw bad();
+        const auto d = static_cast<std::int64_t>((zz >> 1) ^ (~(zz & 1) + 1));
+        prev += d;
+        out.push_back(RawLine{static_cast<std::int64_t>(input), line, prev, std::string(in.substr(0, n))});
+        in.remove_prefix(n);
+    }
+}
+
+/// De-duplicates `lines` by (input, line number), the later of equal ones winning (lines read
+/// again replace what was stored), and sorts them by time, input, line number.
+void normalise_raw(std::vector<RawLine>& lines) {
+    auto by_id = [](const RawLine& a, const RawLine& b) { return std::tie(a.input, a.line) < std::tie(b.input, b.line); };
+    std::stable_sort(lines.begin(), lines.end(), by_id);
+    // keep the last of each run of equal IDs
+    std::size_t w = 0;
+    for (std::size_t r = 0; r < lines.size(); ++r) {
+        if (r + 1 < lines.size() && lines[r].input == lines[r + 1].input && lines[r].line == lines[r + 1].line) continue;
+        if (w != r) lines[w] = std::move(lines[r]);
+        ++w;
+    }
+    lines.resize(w);
+    std::sort(lines.begin(), lines.end(), [](const RawLine& a, const RawLine& b) {
+        return std::tie(a.time, a.input, a.line) < std::tie(b.time, b.input, b.line);
+    });
+}
+
 std::string key_of(std::string_view host, std::string_view qid) {
     std::string k(host);
     k.push_back('\0');
@@ -204,6 +379,8 @@ std::string key_of(std::string_view host, std::string_view qid) {
 }
 
 } // namespace
+
+std::string fingerprint_text(const Checkpoint& c) { return fmt::format("{}/{}", c.fp_hash, c.fp_len); }
 
 struct Store::Impl {
     fs::path dir;
@@ -219,9 +396,12 @@ struct Store::Impl {
     std::unordered_map<std::string, std::size_t> batch_key; // host\0qid -> newest index in batch
     std::unordered_set<std::int64_t> batch_ids;
 
+    sql::Stmt st_hops, st_hops_to, st_del_hops, st_ins_hop;
     sql::Stmt st_get, st_attempts, st_find_key, st_find_open, st_find_span, st_find_headless, st_insert, st_update,
-        st_del_attempts, st_del_txn, st_ins_attempt, st_pending, st_cp_insert, st_cp_update;
+        st_del_attempts, st_del_txn, st_ins_attempt, st_pending, st_cp_insert, st_cp_update, st_raw_get, st_raw_put,
+        st_raw_del;
     std::unordered_set<std::int64_t> merged_away; // IDs deleted by merges in the current commit
+    RawCodec codec;      // compresses and decompresses raw lines
     bool in_txn = false; // a write transaction is open: the lookups of a batch and its writes share it
 
     /// Opens the batch's SQLite transaction if it is not open yet. Taking the write lock once per
@@ -240,7 +420,69 @@ struct Store::Impl {
         st_attempts = sql::Stmt(db,
                                 "SELECT time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as "
                                 "FROM attempt WHERE txn_id = ? ORDER BY seq");
+        st_raw_get = sql::Stmt(db, "SELECT size, data FROM txn_raw WHERE txn_id = ?");
+        st_hops = sql::Stmt(db, "SELECT txn_id, seq, rule, kind, next_qid, relay_name, relay_addr, time_us, attempt "
+                                "FROM hop WHERE txn_id = ? ORDER BY seq");
+        st_hops_to = sql::Stmt(db, "SELECT txn_id, seq, rule, kind, next_qid, relay_name, relay_addr, time_us, attempt "
+                                   "FROM hop WHERE next_qid = ? ORDER BY time_us, txn_id, seq");
     }
+
+    /// Appends the stored raw lines of transaction `id` to `out`.
+    void load_raw(std::int64_t id, std::vector<RawLine>& out) {
+        st_raw_get.reset().bind(id);
+        if (st_raw_get.step()) decode_raw(codec, st_raw_get.blob(1), static_cast<std::uint64_t>(st_raw_get.i64(0)), out);
+        st_raw_get.reset();
+    }
+
+    /// Writes the raw lines of `t` (stored ones of its row merged with those in memory) with the
+    /// row: called after the row's ID is known.
+    void write_raw(Transaction& t, bool existed) {
+        if (t.raw.empty()) return; // nothing new: the stored lines stay as they are
+        // t.raw stays as it is (normalised), so a commit that fails and is tried again writes it again
+        std::vector<RawLine> merged;
+        if (existed) {
+            load_raw(t.id, merged);
+            if (!merged.empty()) merged.insert(merged.end(), t.raw.begin(), t.raw.end());
+        }
+        std::vector<RawLine>& all = merged.empty() ? t.raw : merged;
+        normalise_raw(all);
+        std::uint64_t size = 0;
+        const std::string blob = encode_raw(codec, all, size);
+        st_raw_put.reset().bind(t.id).bind(static_cast<std::int64_t>(all.size())).bind(static_cast<std::int64_t>(size));
+        st_raw_put.bind_blob(blob).run();
+    }
+
+    void write_checkpoint(Checkpoint& cp) {
+        sql::Stmt& st = cp.id ? st_cp_update : st_cp_insert;
+        st.reset().bind(cp.fp_hash).bind(cp.fp_len).bind(cp.path).bind(static_cast<std::int64_t>(cp.offset));
+        st.bind(static_cast<std::int64_t>(cp.lines)).bind(static_cast<std::int64_t>(cp.raw_size)).bind(cp.last_read);
+        st.bind(year_source_name(cp.clock.source)).bind(cp.clock.first_year).bind(cp.clock.year).bind(cp.clock.prev);
+        st.bind(cp.clock.evidence).bind(cp.clock.offset_note).bind(cp.zone).bind(cp.sha256).bind_blob(cp.sha256_state);
+        if (cp.id) st.bind(cp.id);
+        st.run();
+        if (!cp.id) cp.id = sqlite3_last_insert_rowid(db.get());
+    }
+
+    std::vector<StoredHop> hops(sql::Stmt& st) {
+        std::vector<StoredHop> out;
+        while (st.step()) {
+            StoredHop s;
+            s.txn_id = st.i64(0);
+            s.link.seq = static_cast<int>(st.i64(1));
+            s.link.rule = st.str(2);
+            std::string k = st.str(3);
+            s.link.kind = k == "loop" ? LinkKind::loop : k == "notification" ? LinkKind::notification : LinkKind::relay;
+            s.link.next_queue_id = st.str(4);
+            s.link.relay_name = st.str(5);
+            s.link.relay_addr = st.str(6);
+            s.link.time = st.i64(7);
+            s.link.attempt = static_cast<int>(st.i64(8));
+            out.push_back(std::move(s));
+        }
+        st.reset();
+        return out;
+    }
+
 
     void prepare_write() {
         st_find_key = sql::Stmt(db, "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND first_us = ?");
@@ -256,10 +498,12 @@ struct Store::Impl {
         st_del_txn = sql::Stmt(db, "DELETE FROM txn WHERE id = ?");
         st_cp_insert = sql::Stmt(db,
                                  "INSERT INTO input(fp_hash, fp_len, path, offset, lines, raw_size, last_read_us, year_source, first_year, "
-                                 "cur_year, prev_us, year_evidence, offset_note, zone) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                                 "cur_year, prev_us, year_evidence, offset_note, zone, sha256, sha256_state) "
+                                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         st_cp_update = sql::Stmt(db,
                                  "UPDATE input SET fp_hash=?, fp_len=?, path=?, offset=?, lines=?, raw_size=?, last_read_us=?, year_source=?, "
-                                 "first_year=?, cur_year=?, prev_us=?, year_evidence=?, offset_note=?, zone=? WHERE id=?");
+                                 "first_year=?, cur_year=?, prev_us=?, year_evidence=?, offset_note=?, zone=?, sha256=?, sha256_state=? "
+                                 "WHERE id=?");
         st_insert = sql::Stmt(db,
                               "INSERT INTO txn(host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, "
                               "message_id, size, nrcpt, complete, notification_queue_id, headless, sasl_username) "
@@ -273,6 +517,11 @@ struct Store::Impl {
                                    "INSERT INTO attempt(txn_id, seq, time_us, recipient, orig_recipient, relay, status, "
                                    "dsn, delay, text, queued_as) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
         st_pending = sql::Stmt(db, "INSERT OR IGNORE INTO xapian_pending(id) VALUES(?)");
+        st_raw_put = sql::Stmt(db, "INSERT OR REPLACE INTO txn_raw(txn_id, nlines, size, data) VALUES(?,?,?,?)");
+        st_raw_del = sql::Stmt(db, "DELETE FROM txn_raw WHERE txn_id = ?");
+        st_del_hops = sql::Stmt(db, "DELETE FROM hop WHERE txn_id = ?");
+        st_ins_hop = sql::Stmt(db, "INSERT INTO hop(txn_id, seq, rule, kind, next_qid, relay_name, relay_addr, time_us, "
+                                   "attempt) VALUES(?,?,?,?,?,?,?,?,?)");
     }
 
     std::optional<Transaction> get(std::int64_t id) {
@@ -346,7 +595,10 @@ struct Store::Impl {
             if (t.notification_queue_id.empty()) t.notification_queue_id = p->notification_queue_id;
             t.last_time = std::max(t.last_time, p->last_time);
             t.complete = t.complete || p->complete;
+            load_raw(pid, t.raw); // its lines go with it
+            st_raw_del.reset().bind(pid).run();
             st_del_attempts.reset().bind(pid).run();
+            st_del_hops.reset().bind(pid).run();
             st_del_txn.reset().bind(pid).run();
             st_pending.reset().bind(pid).run();
             merged_away.insert(pid);
@@ -361,6 +613,7 @@ struct Store::Impl {
             st_find_key.reset();
         }
         merge_headless(t);
+        const bool existed = t.id != 0;
         if (t.id == 0) {
             st_insert.reset();
             bind_txn(st_insert, t);
@@ -382,6 +635,13 @@ struct Store::Impl {
             else st_ins_attempt.bind(a.delay);
             st_ins_attempt.bind(a.text).bind(a.queued_as).run();
         }
+        // hop links: keys only (computed from this transaction alone), resolved by trace
+        st_del_hops.reset().bind(t.id).run();
+        for (const auto& h : hop_links(t)) {
+            st_ins_hop.reset().bind(t.id).bind(h.seq).bind(h.rule).bind(link_kind_name(h.kind)).bind(h.next_queue_id);
+            st_ins_hop.bind(h.relay_name).bind(h.relay_addr).bind(h.time).bind(h.attempt).run();
+        }
+        write_raw(t, existed);
         st_pending.reset().bind(t.id).run();
     }
 
@@ -589,16 +849,7 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
             m.write_sqlite(*t);
             written.push_back(t.get());
         }
-        for (auto& cp : checkpoints) {
-            sql::Stmt& st = cp.id ? m.st_cp_update : m.st_cp_insert;
-            st.reset().bind(cp.fp_hash).bind(cp.fp_len).bind(cp.path).bind(static_cast<std::int64_t>(cp.offset));
-            st.bind(static_cast<std::int64_t>(cp.lines)).bind(static_cast<std::int64_t>(cp.raw_size)).bind(cp.last_read);
-            st.bind(year_source_name(cp.clock.source)).bind(cp.clock.first_year).bind(cp.clock.year).bind(cp.clock.prev);
-            st.bind(cp.clock.evidence).bind(cp.clock.offset_note).bind(cp.zone);
-            if (cp.id) st.bind(cp.id);
-            st.run();
-            if (!cp.id) cp.id = sqlite3_last_insert_rowid(m.db.get());
-        }
+        for (auto& cp : checkpoints) m.write_checkpoint(cp);
         m.db.exec("COMMIT");
         m.in_txn = false;
     } catch (...) {
@@ -629,7 +880,8 @@ std::vector<Checkpoint> Store::checkpoints() {
     std::vector<Checkpoint> out;
     sql::Stmt st(impl_->db,
                  "SELECT id, fp_hash, fp_len, path, offset, last_read_us, lines, year_source, first_year, cur_year, prev_us, "
-                 "year_evidence, offset_note, zone, raw_size FROM input ORDER BY last_read_us DESC, id DESC");
+                 "year_evidence, offset_note, zone, raw_size, sha256, sha256_state FROM input "
+                 "ORDER BY last_read_us DESC, id DESC");
     while (st.step()) {
         Checkpoint c;
         c.id = st.i64(0);
@@ -647,6 +899,8 @@ std::vector<Checkpoint> Store::checkpoints() {
         c.clock.offset_note = st.str(12);
         c.zone = st.str(13);
         c.raw_size = static_cast<std::uint64_t>(st.i64(14));
+        c.sha256 = st.str(15);
+        c.sha256_state = std::string(st.blob(16));
         out.push_back(std::move(c));
     }
     return out;
@@ -691,6 +945,8 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
         sql::Stmt del_a(m.db, "DELETE FROM attempt WHERE txn_id = ?");
         for (auto id : ids) {
             del_a.reset().bind(id).run();
+            m.st_raw_del.reset().bind(id).run();
+            m.st_del_hops.reset().bind(id).run();
             m.st_del_txn.reset().bind(id).run();
             m.st_pending.reset().bind(id).run();
         }
@@ -738,6 +994,120 @@ IndexInfo Store::info() {
 }
 
 std::optional<Transaction> Store::get(std::int64_t id) { return impl_->get(id); }
+
+void Store::add_input(Checkpoint& cp) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write || cp.id) return;
+    m.begin();
+    m.write_checkpoint(cp);
+}
+
+std::vector<SourceLine> Store::raw_lines(std::int64_t txn_id) {
+    Impl& m = *impl_;
+    std::vector<RawLine> lines;
+    m.load_raw(txn_id, lines);
+    std::vector<SourceLine> out;
+    if (lines.empty()) return out;
+    // the inputs they name (a transaction's lines come from one or a few inputs)
+    std::map<std::int64_t, std::pair<std::string, std::string>> inputs;
+    sql::Stmt st(m.db, "SELECT path, fp_hash, fp_len FROM input WHERE id = ?");
+    out.reserve(lines.size());
+    for (auto& l : lines) {
+        auto it = inputs.find(l.input);
+        if (it == inputs.end()) {
+            Checkpoint c;
+            st.reset().bind(l.input);
+            if (st.step()) {
+                c.path = st.str(0);
+                c.fp_hash = st.str(1);
+                c.fp_len = st.i64(2);
+            }
+            it = inputs.emplace(l.input, std::make_pair(c.path, c.fp_hash.empty() ? std::string() : fingerprint_text(c))).first;
+        }
+        out.push_back(SourceLine{l.input, it->second.first, it->second.second, l.line, l.time, std::move(l.text)});
+    }
+    return out;
+}
+
+std::vector<HopLink> Store::links_of(std::int64_t txn_id) {
+    Impl& m = *impl_;
+    m.st_hops.reset().bind(txn_id);
+    std::vector<HopLink> out;
+    for (auto& s : m.hops(m.st_hops)) out.push_back(std::move(s.link));
+    return out;
+}
+
+std::vector<StoredHop> Store::links_to(std::string_view queue_id) {
+    Impl& m = *impl_;
+    m.st_hops_to.reset().bind(queue_id);
+    return m.hops(m.st_hops_to);
+}
+
+// Queue-ID and Message-ID lookups go through the Xapian terms XQID / XMSGID (already there for
+// search), not extra SQLite indexes: the same speed, and no index the size of all Message-IDs.
+std::vector<Transaction> Store::find_queue_id(std::string_view queue_id, std::string_view host, Micros from, Micros to) {
+    SearchFilter f;
+    f.queue_id = queue_id;
+    f.host = host;
+    if (from != std::numeric_limits<Micros>::min()) f.since = from; // last line >= from: a superset
+    if (to != std::numeric_limits<Micros>::max()) f.until = to;     // first line <= to
+    f.max_results = 10000;
+    auto out = search(f);
+    std::erase_if(out, [&](const Transaction& t) { return t.first_time < from || t.first_time > to; });
+    std::sort(out.begin(), out.end(), [](const Transaction& a, const Transaction& b) {
+        return a.first_time != b.first_time ? a.first_time < b.first_time : a.id < b.id;
+    });
+    return out;
+}
+
+std::vector<Transaction> Store::find_message_id(std::string_view message_id, std::size_t limit) {
+    std::string_view id = strip_angle(message_id);
+    if (id.empty()) return {};
+    SearchFilter f;
+    f.message_id = id;
+    f.max_results = limit;
+    auto out = search(f);
+    std::sort(out.begin(), out.end(), [](const Transaction& a, const Transaction& b) {
+        return a.first_time != b.first_time ? a.first_time < b.first_time : a.id < b.id;
+    });
+    return out;
+}
+
+std::vector<std::string> Store::hosts() {
+    // a loose index scan over UNIQUE(host, queue_id, first_us): one lookup per host, not a table scan
+    sql::Stmt st(impl_->db,
+                 "WITH RECURSIVE h(x) AS (SELECT min(host) FROM txn UNION ALL "
+                 "SELECT (SELECT min(host) FROM txn WHERE host > x) FROM h WHERE x IS NOT NULL) "
+                 "SELECT x FROM h WHERE x IS NOT NULL");
+    std::vector<std::string> out;
+    while (st.step()) out.push_back(st.str(0));
+    return out;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> Store::hosts_behind_relay(std::string_view name, std::string_view addr,
+                                                                           std::size_t sample) {
+    // the hosts that hold the queue IDs named in (up to `sample`) hand-offs to this relay, within a
+    // day of each (hop_relay_name / hop_relay_addr, then one XQID lookup per hand-off)
+    std::vector<std::pair<std::string, Micros>> hops;
+    {
+        // (two statements: the partial indexes serve "kind = 'relay' AND column = ?" only)
+        sql::Stmt by_name(impl_->db, "SELECT next_qid, time_us FROM hop WHERE kind = 'relay' AND relay_name = ? LIMIT ?");
+        by_name.bind(name).bind(static_cast<std::int64_t>(sample));
+        while (by_name.step()) hops.emplace_back(by_name.str(0), by_name.i64(1));
+        if (!addr.empty() && hops.size() < sample) {
+            sql::Stmt by_addr(impl_->db, "SELECT next_qid, time_us FROM hop WHERE kind = 'relay' AND relay_addr = ? LIMIT ?");
+            by_addr.bind(addr).bind(static_cast<std::int64_t>(sample - hops.size()));
+            while (by_addr.step()) hops.emplace_back(by_addr.str(0), by_addr.i64(1));
+        }
+    }
+    const Micros day = Micros{86400} * kMicrosPerSecond;
+    std::map<std::string, std::uint64_t> count;
+    for (const auto& [qid, t] : hops)
+        for (const auto& x : find_queue_id(qid, {}, t - day, t + day)) ++count[x.host];
+    std::vector<std::pair<std::string, std::uint64_t>> out(count.begin(), count.end());
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    return out;
+}
 
 std::uint64_t Store::count() {
     sql::Stmt st(impl_->db, "SELECT count(*) FROM txn");

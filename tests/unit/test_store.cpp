@@ -227,3 +227,78 @@ TEST_CASE("store: errors") {
         CHECK(std::string(e.what()).find("schema version 99") != std::string::npos);
     }
 }
+
+TEST_CASE("store: raw lines are kept once, merged with a headless piece, and pruned with their transaction") {
+    TmpDir tmp;
+    auto line = [](std::int64_t input, std::uint64_t n, Micros t, std::string text) {
+        return RawLine{input, n, t, std::move(text)};
+    };
+    std::int64_t in1 = 0, in2 = 0;
+    {
+        Store w(tmp.path, Store::Mode::write);
+        Checkpoint c1, c2;
+        c1.fp_hash = "0000000000000001";
+        c1.fp_len = 10;
+        c1.path = "mail.log";
+        c2 = c1;
+        c2.fp_hash = "0000000000000002";
+        c2.path = "mail.log.1";
+        w.add_input(c1);
+        w.add_input(c2);
+        REQUIRE(c1.id != 0);
+        REQUIRE(c2.id != c1.id);
+        in1 = c1.id;
+        in2 = c2.id;
+        // the later part of Q1, read first (from mail.log): headless, with a line given twice and a control byte
+        auto piece = txn("smtp", "Q1", at(14, 0), "bob@foo.com", "x@example.net");
+        piece->headless = true;
+        piece->raw = {line(in1, 7, at(14, 1), "second\x1b"), line(in1, 3, at(14, 0), "first"), line(in1, 7, at(14, 1), "second\x1b")};
+        w.put(std::move(piece));
+        w.commit(std::span<Checkpoint>(&c1, 1));
+        // its beginning (from mail.log.1, read later) absorbs the piece and its lines
+        auto head = txn("smtp", "Q1", at(13, 23), "bob@foo.com", "x@example.net");
+        head->complete = false;
+        head->raw = {line(in2, 99, at(13, 23), "start\r")};
+        w.put(std::move(head));
+        w.commit();
+        CHECK(w.stats().merged == 1);
+        // the same lines read again (after a kill, with --full) change nothing
+        auto again = w.take_open("smtp", "Q1", at(14, 0));
+        REQUIRE(again);
+        again->raw = {line(in1, 3, at(14, 0), "first"), line(in2, 99, at(13, 23), "start\r")};
+        w.put(std::move(again));
+        w.commit(std::span<Checkpoint>(&c2, 1));
+    }
+    {
+        Store r(tmp.path, Store::Mode::read);
+        REQUIRE(r.count() == 1);
+        const auto t = r.search({});
+        REQUIRE(t.size() == 1);
+        const auto raw = r.raw_lines(t[0].id);
+        REQUIRE(raw.size() == 3); // in time order, each once
+        CHECK(raw[0].path == "mail.log.1");
+        CHECK(raw[0].line == 99);
+        CHECK(raw[0].text == "start\r");
+        CHECK(raw[0].fingerprint == "0000000000000002/10");
+        CHECK(raw[1].path == "mail.log");
+        CHECK(raw[1].line == 3);
+        CHECK(raw[2].text == "second\x1b");
+        CHECK(raw[2].input == in1);
+        CHECK(raw[2].time == at(14, 1));
+    }
+    {
+        Store w(tmp.path, Store::Mode::write);
+        w.put(txn("smtp", "NEW", at(30, 0), "bob@foo.com", "y@example.net"));
+        w.commit();
+        auto pr = w.prune(7, at(30, 0), false);
+        CHECK(pr.transactions == 1);
+    }
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((tmp.path / "mxtrace.sqlite").c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*) FROM txn_raw", -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK(sqlite3_column_int64(st, 0) == 0); // the lines went with their transaction (NEW had none)
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}

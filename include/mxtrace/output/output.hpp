@@ -7,7 +7,9 @@
 #include "mxtrace/base/timeutil.hpp"
 #include "mxtrace/output/columns.hpp"
 #include "mxtrace/reduce/transaction.hpp"
+#include "mxtrace/store/store.hpp"
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,19 @@ void escape_json(std::string_view s, std::string& out);
 /// Times are shown in `zone` (UTC when null) as "YYYY-MM-DD HH:MM:SS".
 std::string format_text(const Transaction& t, Zone* zone);
 
+/// The same block with the transaction's original lines (Store::raw_lines()) after its host:
+/// line, one "PATH:LINE: TEXT" line each (append_raw_text), then the blank line.
+std::string format_text(const Transaction& t, Zone* zone, std::span<const SourceLine> raw, bool verbatim);
+
+/// Appends original log lines, one "PATH:LINE: TEXT\n" each. PATH and TEXT are escaped with
+/// escape_text, except that with `verbatim` TEXT is written byte for byte (control characters
+/// included): the one documented exception to escaping (--verbatim, for evidence files).
+void append_raw_text(std::span<const SourceLine> raw, std::string& out, bool verbatim);
+
+/// Appends original log lines as a JSON array (no key):
+/// [{"path":"...","line":N,"fingerprint":"HASH/LEN","text":"..."},...], strings escaped with escape_json.
+void append_raw_json(std::span<const SourceLine> raw, std::string& out);
+
 /// One JSON object on one line (with "\n"), schema documented in mxtrace-search(1):
 /// times are RFC 3339 UTC strings, unknown numbers are null. Every column of columns(), in
 /// table order: the same as format_json(t, all_fields()).
@@ -36,5 +51,7 @@ std::string format_json(const Transaction& t);
 /// members); the "attempts" array where the first attempt column is named, each attempt object
 /// holding the named attempt members. No "attempts" key if no attempt column is named.
 std::string format_json(const Transaction& t, const Fields& fields);
+/// The same object with one more member, "raw": its original lines (append_raw_json).
+std::string format_json(const Transaction& t, std::span<const SourceLine> raw);
 
 } // namespace mxtrace

@@ -6,6 +6,9 @@
 #include "mxtrace/base/timeutil.hpp"
 #include "mxtrace/output/columns.hpp"
 #include "mxtrace/reduce/transaction.hpp"
+#include "mxtrace/store/store.hpp"
+
+#include <span>
 
 #include <optional>
 #include <string>
@@ -32,6 +35,11 @@ public:
 
     /// One transaction: a text block, a JSON line, or CSV rows (see format_csv()).
     std::string print(const Transaction& t) const;
+
+    /// The same with the transaction's original lines (Store::raw_lines()): under the text block
+    /// as "PATH:LINE: TEXT" (byte for byte with `verbatim`, else escaped), or as the JSON member
+    /// "raw". CSV has no place for them: the CLI refuses --raw with CSV (resolve_raw()).
+    std::string print(const Transaction& t, std::span<const SourceLine> raw, bool verbatim) const;
 
 private:
     Format format_;

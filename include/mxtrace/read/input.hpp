@@ -12,6 +12,7 @@
 
 struct archive;
 struct z_stream_s;
+struct sha256_ctx;
 
 namespace mxtrace {
 
@@ -49,6 +50,23 @@ public:
     /// @throws Error(usage) when compressed data is truncated or corrupt (after the lines before it).
     bool next(std::string_view& line);
 
+    /// True if the line just returned ended in "\r\n" (next() drops the "\r"; the original
+    /// bytes of the line are the view plus "\r").
+    bool had_cr() const noexcept { return had_cr_; }
+
+    /// Starts the SHA-256 (FIPS 180-4, nettle) of the content consumed from here on, continuing
+    /// `state` (as content_hash_state() gave it, for the bytes 0..offset() already consumed,
+    /// e.g. before skip()); an empty `state` starts a new hash, which is right only at offset 0.
+    /// Returns false (and hashes nothing) if `state` is not a saved state.
+    bool hash_content(std::string_view state);
+
+    /// The hash state after the bytes 0..offset(): 108 bytes, a portable encoding of nettle's
+    /// sha256_ctx. Empty if hash_content() was not called.
+    std::string content_hash_state();
+
+    /// SHA-256 of the bytes 0..offset() as 64 lower-case hex digits; empty if not hashing.
+    std::string content_sha256();
+
     /// True if the line just returned was longer than max_line and was cut.
     bool too_long() const noexcept { return too_long_; }
     /// 1-based number of the line just returned.
@@ -61,6 +79,7 @@ public:
 
 private:
     bool fill();
+    void hash_consumed(); // hashes buf_[hashed_, begin_) if hashing; hashed_ = begin_
     std::size_t read_plain(char* to, std::size_t n);
     std::size_t read_gzip(char* to, std::size_t n);
     std::string path_;
@@ -84,6 +103,9 @@ private:
     bool too_long_ = false;
     std::uint64_t line_no_ = 0;
     std::uint64_t offset_ = 0;
+    bool had_cr_ = false;
+    std::unique_ptr<sha256_ctx> sha_; // set while hashing the consumed content
+    std::size_t hashed_ = 0;          // buf_[0, hashed_) is hashed or was skipped
 };
 
 } // namespace mxtrace

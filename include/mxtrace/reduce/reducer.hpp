@@ -31,8 +31,9 @@ class Reducer {
 public:
     Reducer(TransactionSink sink, TransactionLoader loader) : sink_(std::move(sink)), loader_(std::move(loader)) {}
 
-    /// Applies one event logged at `time` by `host`.
-    void apply(std::string_view host, Micros time, const Event& ev);
+    /// Applies one event logged at `time` by `host`. With `source`, the line is kept with the
+    /// transaction as a RawLine (evidence).
+    void apply(std::string_view host, Micros time, const Event& ev, const LineSource* source = nullptr);
 
     /// Hands every transaction whose last line is older than `now - idle` to the sink.
     void evict_idle(Micros now, Micros idle);

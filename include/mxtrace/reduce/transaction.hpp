@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mxtrace {
@@ -26,6 +27,26 @@ struct Attempt {
     std::string queued_as;       ///< queue ID the next hop gave ("queued as X"), if any
 
     bool operator==(const Attempt&) const = default;
+};
+
+/// One original log line of a transaction, kept as evidence (byte for byte, without its "\n").
+/// A line is identified by its input and line number: reading it again (after a kill, with
+/// --full, from a rotated copy of the same content) gives the same identity, so the store keeps
+/// it once.
+struct RawLine {
+    std::int64_t input = 0;      ///< store row ID of the input (its content fingerprint), see Checkpoint
+    std::uint64_t line = 0;      ///< 1-based line number in that input's (decompressed) content
+    Micros time = 0;             ///< the line's time (UTC), for ordering
+    std::string text;            ///< the line as read: every byte but the "\n" (a "\r" before it is kept)
+
+    bool operator==(const RawLine&) const = default;
+};
+
+/// Where a line being applied comes from (views into the line; the reducer copies what it keeps).
+struct LineSource {
+    std::int64_t input = 0;      ///< store row ID of the input
+    std::uint64_t line = 0;      ///< 1-based line number
+    std::string_view text;       ///< the line's bytes without "\n"
 };
 
 /// A message's life on one server.
@@ -48,6 +69,9 @@ struct Transaction {
     bool headless = false;       ///< its first line read was not a start line (client=, pickup, from=):
                                  ///< its beginning is in a file not read yet
     std::vector<Attempt> attempts;
+    /// Its original lines read since it was last loaded from the store (the store merges them
+    /// with the stored ones when it writes the transaction; Store::raw_lines() reads them all).
+    std::vector<RawLine> raw;
 
     /// The status class summarising all attempts: the final state of each recipient, worst
     /// first (bounced > expired > rejected > deferred > sent); none if no attempt.

@@ -7,6 +7,7 @@
 #include "mxtrace/read/clock.hpp"
 #include "mxtrace/mta/events.hpp"
 #include "mxtrace/base/timeutil.hpp"
+#include "mxtrace/reduce/links.hpp"
 #include "mxtrace/reduce/transaction.hpp"
 
 #include <cstdint>
@@ -46,6 +47,12 @@ struct SearchFilter {
     std::size_t max_results = 200;
 };
 
+/// A stored hop link and the transaction it leaves from.
+struct StoredHop {
+    std::int64_t txn_id = 0;
+    HopLink link;
+};
+
 /// Counts of one commit or of a whole run.
 struct WriteStats {
     std::uint64_t added = 0;
@@ -67,6 +74,22 @@ struct Checkpoint {
     Micros last_read = 0;          ///< wall-clock time of the last read (UTC)
     ClockState clock;              ///< how its classic timestamps were dated (year source, year, ...)
     std::string zone;              ///< the zone its classic timestamps were read in
+    std::string sha256;            ///< SHA-256 (hex) of content bytes 0..offset; empty if unknown
+    std::string sha256_state;      ///< the hash state after byte `offset` (LineReader::content_hash_state())
+};
+
+/// The content fingerprint of an input as printed: "HASH/LEN" (FNV-1a 64 in hex of its first
+/// LEN bytes of decompressed content).
+std::string fingerprint_text(const Checkpoint& c);
+
+/// One original log line of a transaction, with the input it was read from.
+struct SourceLine {
+    std::int64_t input = 0;        ///< row ID of the input
+    std::string path;              ///< the name the input was last read under ("-" for standard input)
+    std::string fingerprint;       ///< the input's content fingerprint (fingerprint_text)
+    std::uint64_t line = 0;        ///< 1-based line number in the input's (decompressed) content
+    Micros time = 0;               ///< the line's time (UTC)
+    std::string text;              ///< the line's bytes, without the "\n"
 };
 
 /// What prune removed (or would remove).
@@ -122,6 +145,16 @@ public:
     /// Checkpoints get their row IDs filled in.
     void commit(std::span<Checkpoint> checkpoints = {});
 
+    /// Gives a new input (id 0) its row ID now, in the batch's SQLite transaction (write mode),
+    /// so lines read from it can name it; the row is rolled back with the batch if the run dies.
+    /// An input with an ID is left alone.
+    void add_input(Checkpoint& cp);
+
+    /// The original lines of a transaction, in log time order (then input and line number),
+    /// each with its input's last path and fingerprint. Empty if it has none.
+    /// @throws Error(bad_index) if the stored lines cannot be decoded.
+    std::vector<SourceLine> raw_lines(std::int64_t txn_id);
+
     /// Number of transactions queued by put() and not yet committed.
     std::size_t pending() const noexcept;
 
@@ -154,6 +187,29 @@ public:
 
     /// The transaction with that ID, or nullopt.
     std::optional<Transaction> get(std::int64_t id);
+
+    /// The hop links of a transaction (written with it; see links.hpp), in order.
+    std::vector<HopLink> links_of(std::int64_t txn_id);
+
+    /// Every stored link that names `queue_id` as the next hop (any host), oldest first.
+    std::vector<StoredHop> links_to(std::string_view queue_id);
+
+    /// Transactions with this queue ID (on `host`, or any host if empty) whose first line is
+    /// within [from, to] (UTC µs), oldest first (at most 10,000). Looked up by the Xapian XQID term.
+    std::vector<Transaction> find_queue_id(std::string_view queue_id, std::string_view host, Micros from, Micros to);
+
+    /// Transactions with this Message-ID (angle brackets optional), oldest first, at most `limit`
+    /// (the newest `limit` if more). Looked up by the Xapian XMSGID term.
+    std::vector<Transaction> find_message_id(std::string_view message_id, std::size_t limit);
+
+    /// Every host name in the index, sorted.
+    std::vector<std::string> hosts();
+
+    /// Learned aliases: for up to `sample` relay hand-offs to relay `name` (or address `addr`),
+    /// the hosts that logged the named queue ID within a day of the hand-off, with counts, most
+    /// first. Empty if no hand-off to that relay was ever matched.
+    std::vector<std::pair<std::string, std::uint64_t>> hosts_behind_relay(std::string_view name, std::string_view addr,
+                                                                           std::size_t sample = 20);
 
     /// Number of transactions in the index.
     std::uint64_t count();

@@ -1,12 +1,17 @@
 # kill -9 at 13 points (MXTRACE_CRASH_AT: see src/testhooks.hpp) spread over an index run of a real log (commits every 5000 lines): after
-# each, a plain rerun must give exactly what an uninterrupted run gives. Needs ../shared/corpus.
+# each, a plain rerun must give exactly what an uninterrupted run gives: the transactions and each one's raw lines (search --raw,
+# which holds every line's path, line number, fingerprint and bytes), so a line read again is never kept twice. Needs ../shared/corpus.
 LOG="$CORPUS/postfix-logsums/mail.log.gz"
 if [ ! -f "$LOG" ]; then echo "SKIP: $LOG not found"; exit 77; fi
 export MXTRACE_COMMIT_LINES=5000
-dump() { "$MXTRACE" search --db "$1" -r 1000000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort; }
-"$MXTRACE" index --db ref --quiet "$LOG"
+dump() { "$MXTRACE" search --db "$1" -r 1000000 --format json --raw | sed -E 's/^\{"id":[0-9]+,/{/' | sort; }
+"$MXTRACE" index --db ref "$LOG" 2>&1 | grep -E '^ +attributed:'
 dump ref > ref.json
 wc -l < ref.json
+echo "raw lines kept (one per attributed line): $(grep -o '"line":[0-9]*,"fingerprint"' ref.json | wc -l)"
+"$MXTRACE" index --db ref2 --quiet "$LOG"
+"$MXTRACE" index --db ref2 --quiet --full "$LOG"
+dump ref2 | cmp -s ref.json - && echo "a second run with --full (every line read again): same as one run"
 for point in line:2500 line:9000 line:16000 line:23500 line:31000 line:38000 line:45500 line:52000 \
              line:60000 line:69000 after-sqlite:3 after-xapian:7 after-sqlite:14; do
   rm -rf run

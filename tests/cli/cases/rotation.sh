@@ -30,3 +30,9 @@ cd ..
 dump "$DB" > a; dump ref > b
 cmp a b && echo "same transactions as one run over both original files"
 "$MXTRACE" info --db "$DB" | grep -E '^inputs:'
+# the raw lines: each original line is kept once, however many rotated copies held it (line numbers and fingerprints
+# differ where the copytruncate'd mail.log restarted, so the texts are compared)
+rawtexts() { "$MXTRACE" search --db "$1" -r 1000000 --format json --raw | grep -oE '"fingerprint":"[^"]*","text":"([^"\\]|\\.)*"' | sed 's/^"fingerprint":"[^"]*",//' | sort; }
+rawtexts "$DB" > ra; rawtexts ref > rb
+echo "raw lines: $(wc -l < ra) after the rotations, $(wc -l < rb) from one run; duplicates: $(uniq -d ra | wc -l)"
+cmp ra rb && echo "the same raw lines"

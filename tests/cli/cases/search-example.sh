@@ -1,5 +1,6 @@
 # The README's example: the bundled sample logs, then the classic search.
-"$MXTRACE" index --db "$DB" -y 2011 "$EXAMPLES"/logs/smtp/maillog "$EXAMPLES"/logs/mx1/mail.log.1 "$EXAMPLES"/logs/mx1/mail.log
+"$MXTRACE" index --db "$DB" -y 2011 "$EXAMPLES"/logs/smtp/maillog "$EXAMPLES"/logs/mx1/mail.log.1 "$EXAMPLES"/logs/mx1/mail.log \
+  "$EXAMPLES"/logs/mx2/mail.log "$EXAMPLES"/logs/hub/maillog
 "$MXTRACE" search --db "$DB" -f bob@foo.com -d '2011-12-15 00:00:00' -D '2011-12-17 00:00:00' -h smtp -r 10
 echo "exit $?"
 echo "== the same message on mx1, found by its Message-ID"
