@@ -21,6 +21,7 @@ struct IndexArgs {
     std::vector<std::string> inputs;
     int year = 0;
     std::string tz;
+    std::string host;
     std::string unparsed;
     bool full = false;
     bool wait = false;
@@ -63,6 +64,9 @@ Runner setup_index(CLI::App& app) {
         ->check(CLI::Range(1970, 9999));
     app.add_option("--tz", a->tz, "Time zone of classic syslog timestamps (IANA name); default: this machine's zone ($TZ)")
         ->type_name("ZONE");
+    app.add_option("--host", a->host,
+                   "Host name for inputs whose lines name none (an Exim main log, /var/log/exim4/mainlog); without it such an input is refused")
+        ->type_name("NAME");
     add_retention_option(app, "Keep DAYS days back from the newest time in the index (or now, if earlier); 0 keeps everything (default 90)");
     app.add_flag("--full", a->full, "Read every input from its start, ignoring what earlier runs read");
     app.add_flag("--wait", a->wait, "If another mxtrace index is running on the index, wait for it instead of failing");
@@ -78,6 +82,7 @@ Runner setup_index(CLI::App& app) {
         IndexOptions opts;
         if (a->year) opts.year = a->year;
         opts.tz = a->tz;
+        opts.host = a->host;
         opts.full = a->full;
         opts.retention_days = shared().retention;
         opts.now = now_micros();
@@ -125,6 +130,8 @@ Runner setup_index(CLI::App& app) {
                 "  unparsed:            {}{}\n"
                 "  empty:               {}\n",
                 s.lines, s.attributed, s.noqueue, s.noqueue_rejects, s.other, s.unparsed, hint, s.empty);
+            if (s.exim_pieces)
+                out += fmt::format("  Exim syslog pieces:  {}  (joined into the line they belong to)\n", s.exim_pieces);
             if (s.too_old) out += fmt::format("  older than {} days: {}  (not indexed)\n", shared().retention, s.too_old);
             if (s.skipped_bytes || s.files_unchanged)
                 out += fmt::format("already read:          {} in earlier runs; {} of {} inputs unchanged\n",

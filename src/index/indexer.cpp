@@ -9,6 +9,7 @@
 #include "mxtrace/output/output.hpp"
 #include "mxtrace/reduce/reducer.hpp"
 #include "mxtrace/read/syslog.hpp"
+#include "mxtrace/read/exim_pieces.hpp"
 #include "base/testhooks.hpp"
 
 #include <fmt/format.h>
@@ -54,6 +55,25 @@ std::pair<std::string, long> rotation_age(const std::string& path) {
     if (auto d = digits_at_end('-', 8, 8)) return {p, 1000000 + (99991231 - *d)};
     return {p, 0};
 }
+/// True if the head of an input is an Exim main log: most of its dated lines have the main log's
+/// shape (no host, no syslog tag). See SyslogParser::is_exim_mainlog.
+bool is_exim_mainlog_head(std::string_view head) {
+    std::size_t main = 0, other = 0, pos = 0;
+    while (pos < head.size() && main + other < 64) {
+        std::size_t nl = head.find('\n', pos);
+        if (nl == std::string_view::npos) nl = head.size();
+        std::string_view l = head.substr(pos, nl - pos);
+        pos = nl + 1;
+        if (l.empty()) continue;
+        if (SyslogParser::is_exim_mainlog(l)) ++main;
+        // a dated syslog line (RFC 3339, or classic "Mmm dd"); other lines (header dumps of a
+        // multi-line entry) say nothing about the form
+        else if ((l.size() > 10 && l[0] >= '0' && l[0] <= '9' && l[4] == '-' && l[7] == '-') ||
+                 (l.size() > 5 && l[0] >= 'A' && l[0] <= 'Z' && l[3] == ' ' && (l[4] == ' ' || (l[4] >= '0' && l[4] <= '9'))))
+            ++other;
+    }
+    return main > 0 && main >= other;
+}
 } // namespace
 
 std::vector<std::string> order_inputs(std::vector<std::string> inputs) {
@@ -97,6 +117,8 @@ struct Indexer::Impl {
     Checkpoint* cp_now = nullptr;     // its checkpoint
     LineReader* in_now = nullptr;     // its reader (for the content hash at a commit)
     std::uint64_t classic_lines = 0;  // classic lines of the input being read
+    bool mainlog = false;             // the input being read is an Exim main log
+    EximPieces pieces;                // Exim syslog pieces waiting for the rest of their line
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
     LineSource source;                // where the line being applied comes from
     std::string cr_line;              // scratch: a line with its "\r"
@@ -176,7 +198,10 @@ struct Indexer::Impl {
             ++stats.empty;
             return;
         }
-        if (!syslog.parse(text, sl)) {
+        const bool parsed = mainlog && SyslogParser::is_exim_mainlog(text) ? syslog.parse_exim_mainlog(text, sl)
+                                                                            : syslog.parse(text, sl);
+        if (parsed && mainlog && sl.host.empty()) sl.host = opts.host;
+        if (!parsed) {
             ++stats.unparsed;
             ++stats.not_syslog;
             list_unparsed(in, "not a syslog line", text);
@@ -193,6 +218,7 @@ struct Indexer::Impl {
             ++stats.too_old;
             return;
         }
+        if (mta_of_program(sl.program) == Mta::exim && exim_piece(in, text)) return;
         ev.clear();
         switch (parse_mail_line(sl.program, sl.message, ev)) {
         case LineClass::not_mine:
@@ -200,7 +226,7 @@ struct Indexer::Impl {
             return;
         case LineClass::noqueue:
             ++stats.noqueue;
-            if (ev.shape == Shape::pf_noqueue) ++stats.noqueue_rejects;
+            if (ev.shape == Shape::pf_noqueue || ev.shape == Shape::exim_reject) ++stats.noqueue_rejects;
             return;
         case LineClass::unparsed:
             ++stats.unparsed;
@@ -225,6 +251,22 @@ struct Indexer::Impl {
             reducer.apply(sl.host, sl.time, ev, &source);
             return;
         }
+    }
+
+    /// Exim's syslog pieces "[i/n] ...": true if the line was a piece kept for later (counted in
+    /// exim_pieces); for the last piece, sl.message becomes the joined line and false is returned.
+    bool exim_piece(const LineReader& in, std::string_view text) {
+        std::string_view whole;
+        const auto r = pieces.feed(sl.host, sl.pid, sl.message, whole);
+        if (r == EximPieces::Result::held) ++stats.exim_pieces;
+        if (const auto d = pieces.take_dropped()) {
+            stats.exim_pieces -= d;
+            stats.unparsed += d;
+            list_unparsed(in, "Exim syslog piece whose other pieces are missing (at or before this line)", text);
+        }
+        if (r == EximPieces::Result::held) return true;
+        sl.message = whole;
+        return false;
     }
 
     /// The checkpoint of the input whose content starts with `prefix`, or a new one.
@@ -275,6 +317,15 @@ void Indexer::add_input(const std::string& path) {
         auto in = std::make_unique<LineReader>(path);
         std::string_view prefix = in->peek(kFingerprintBytes);
         if (prefix.empty()) return; // empty input: nothing to read, nothing to remember
+        m.mainlog = is_exim_mainlog_head(prefix);
+        if (m.mainlog && m.opts.host.empty()) {
+            ++m.stats.files_failed;
+            warn(fmt::format("{} is an Exim main log: its lines name no host, and mxtrace will not label it with this "
+                             "machine's name; not read", shown),
+                 "give the name of the host that wrote it: mxtrace index --host NAME FILE");
+            return;
+        }
+        if (m.mainlog) ++m.stats.exim_mainlogs;
         // a plain file may still be written to: its unfinished last line waits for the next run
         struct stat st{};
         const bool regular = path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
@@ -357,6 +408,11 @@ void Indexer::add_input(const std::string& path) {
         }
         m.in_now = nullptr;
         Impl::save_hash(cp, *in);
+        m.pieces.clear(); // pieces of a line the input does not finish
+        if (const auto d = m.pieces.take_dropped()) {
+            m.stats.exim_pieces -= d;
+            m.stats.unparsed += d;
+        }
         cp.offset = in->offset();
         cp.lines = in->line_no();
         cp.last_read = m.now;

@@ -10,6 +10,7 @@ std::string_view mta_name(Mta m) noexcept {
     switch (m) {
     case Mta::postfix: return "postfix";
     case Mta::sendmail: return "sendmail";
+    case Mta::exim: return "exim";
     default: return "";
     }
 }
@@ -39,6 +40,7 @@ Mta mta_of_program(std::string_view p) noexcept {
         return Mta::none;
     }
     if (p == "sendmail" || p.starts_with("sm-")) return Mta::sendmail;
+    if (p == "exim" || p == "exim4") return Mta::exim;
     return Mta::none;
 }
 
@@ -46,6 +48,7 @@ LineClass parse_mail_line(std::string_view program, std::string_view message, Ev
     switch (mta_of_program(program)) {
     case Mta::postfix: return parse_postfix(program, message, ev);
     case Mta::sendmail: return parse_sendmail(program, message, ev);
+    case Mta::exim: return parse_exim(program, message, ev);
     default: return LineClass::not_mine;
     }
 }
@@ -140,6 +143,62 @@ constexpr ShapeSample kSamples[] = {
      "failed, user=user@example.com, relay=example.com [192.0.2.3] (may be forged)"},
     {Shape::sm_session, "sendmail.session", "sm-mta",
      "STARTTLS=client, relay=smtp.bar.com., version=TLSv1/SSLv3, verify=FAIL, cipher=DHE-RSA-AES256-SHA, bits=256/256"},
+    // Exim: lines of shared/corpus (exim-testsuite, crowdsec-hub, fail2ban) with documentation
+    // addresses; the 4.97+ ID form "1rvHyI-000000001mA-0aKd" and the older "1hHB5F-0002Ui-Lq".
+    {Shape::exim_arrival, "exim.arrival", "exim",
+     "1rvHyI-000000001mA-0aKd <= alice@example.org H=mail.example.org (helo.example.org) [192.0.2.25]:41234 "
+     "I=[198.51.100.1]:25 P=esmtps X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no A=dovecot_plain:alice S=2417 "
+     "id=E1rvHyI-000000001mA-0aKd@example.org T=\"Quarterly report\" for bob@example.net carol@example.net"},
+    {Shape::exim_arrival, "exim.arrival", "exim4",
+     "1hHB5F-0002Ui-Lq <= someone@example.org U=root P=local S=1205"},
+    {Shape::exim_bounce_arrival, "exim.bounce-arrival", "exim",
+     "1hHB5J-0002Uk-Nm <= <> R=1hHB5F-0002Ui-Lq U=Debian-exim P=local S=2230"},
+    {Shape::exim_delivery, "exim.delivery", "exim",
+     "1rvHyI-000000001mA-0aKd => bob@example.net <list@example.net> R=dnslookup T=remote_smtp "
+     "H=mx.example.net [203.0.113.25]:25 X=TLS1.2:ECDHE-RSA-AES256-GCM-SHA384:256 CV=yes K C=\"250 OK "
+     "id=1rvHyK-000000001mC-1bLe\" QT=2s DT=1s"},
+    {Shape::exim_delivery, "exim.delivery", "exim",
+     "1hHB5F-0002Ui-Lq => alice <alice@example.org> R=local_user T=mail_spool"},
+    {Shape::exim_delivery_more, "exim.delivery-more", "exim",
+     "1rvHyI-000000001mA-0aKd -> carol@example.net <list@example.net> R=dnslookup T=remote_smtp "
+     "H=mx.example.net [203.0.113.25]:25 C=\"250 OK id=1rvHyK-000000001mC-1bLe\""},
+    {Shape::exim_cutthrough, "exim.cutthrough", "exim",
+     "1rvHyI-000000001mA-0aKd >> bob@example.net P=<alice@example.org> R=all T=smtp H=127.0.0.1 [127.0.0.1] "
+     "C=\"250 OK\""},
+    {Shape::exim_suppressed, "exim.suppressed", "exim", "1hHB5F-0002Ui-Lq *> accept <accept@example.net> R=accept T=appendfile"},
+    {Shape::exim_failure, "exim.failure", "exim",
+     "1hHB5F-0002Ui-Lq ** nobody@example.net R=dnslookup T=remote_smtp H=mx.example.net [203.0.113.25]:25 "
+     "I=[198.51.100.1]:10001 : SMTP error from remote mail server after RCPT TO:<nobody@example.net>: 550 5.1.1 "
+     "<nobody@example.net>: Recipient address rejected: User unknown"},
+    {Shape::exim_failure, "exim.failure", "exim", "1hHB5F-0002Ui-Lq ** someone@bad.example : Unrouteable address"},
+    {Shape::exim_deferral, "exim.deferral", "exim",
+     "1hHB5F-0002Ui-Lq == bob@example.net R=dnslookup T=remote_smtp defer (-44) H=mx.example.net [203.0.113.25]: "
+     "SMTP error from remote mail server after RCPT TO:<bob@example.net>: 451 4.7.1 Greylisted, try later"},
+    {Shape::exim_deferral, "exim.deferral", "exim", "1hHB5F-0002Ui-Lq == bob@example.net R=dnslookup T=remote_smtp defer (111): Connection refused"},
+    {Shape::exim_retry_not_reached, "exim.retry-not-reached", "exim",
+     "1hHB5F-0002Ui-Lq == bob@example.net R=dnslookup T=remote_smtp defer (-54): retry time not reached for any host "
+     "for 'example.net'"},
+    {Shape::exim_completed, "exim.completed", "exim", "1rvHyI-000000001mA-0aKd Completed"},
+    {Shape::exim_completed, "exim.completed", "exim", "1hHB5F-0002Ui-Lq Completed QT=3s"},
+    {Shape::exim_completed, "exim.completed", "exim", "1hHB5F-0002Ui-Lq removed by root"},
+    {Shape::exim_frozen, "exim.frozen", "exim", "1hHB5J-0002Uk-Nm Frozen (delivery error message)"},
+    {Shape::exim_frozen, "exim.frozen", "exim", "1hHB5J-0002Uk-Nm Message is frozen"},
+    {Shape::exim_smtp_error, "exim.smtp-error", "exim",
+     "1hHB5F-0002Ui-Lq H=mx.example.net [203.0.113.25]:25: SMTP error from remote mail server after MAIL "
+     "FROM:<>: 450 not right now, sorry"},
+    {Shape::exim_info, "exim.info", "exim",
+     "1hHB5F-0002Ui-Lq DKIM: d=example.org s=sel c=relaxed/relaxed a=rsa-sha256 b=1024 [verification succeeded]"},
+    {Shape::exim_reject, "exim.reject", "exim",
+     "H=mail.example.net [192.0.2.36]:41584 X=TLS1.2:ECDHE-RSA-AES256-GCM-SHA384:256 CV=no F=<nico@example.net> "
+     "rejected RCPT <titi@example.org>: Sender verify failed"},
+    {Shape::exim_reject, "exim.reject", "exim",
+     "1hHB5F-0002Ui-Lq H=(helo.example.net) [192.0.2.36] F=<x@example.net> rejected after DATA: message "
+     "looks like spam"},
+    {Shape::exim_reject, "exim.reject", "exim", "H=[192.0.2.8] U=root rejected MAIL <bad@example.net>"},
+    {Shape::exim_session, "exim.session", "exim",
+     "dovecot_login authenticator failed for (User) [192.0.2.37]:21298 I=[198.51.100.1]:465 Ci=30416: 535 "
+     "Incorrect authentication data (set_id=test@example.com)"},
+    {Shape::exim_session, "exim.session", "exim", "Start queue run: pid=1234"},
 };
 } // namespace
 

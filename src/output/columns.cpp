@@ -26,7 +26,7 @@ const std::array kColumns{
            [](const Transaction& t, const Attempt*) { return Cell{Cell::number, std::to_string(t.id)}; }},
     Column{"host", L::transaction, "", "host", "", "the host that logged the transaction",
            [](const Transaction& t, const Attempt*) { return str(t.host); }},
-    Column{"mta", L::transaction, "", "mta", "", "postfix or sendmail",
+    Column{"mta", L::transaction, "", "mta", "", "postfix, sendmail or exim",
            [](const Transaction& t, const Attempt*) { return str(mta_name(t.mta)); }},
     Column{"queue_id", L::transaction, "", "queue_id", "", "the queue ID",
            [](const Transaction& t, const Attempt*) { return str(t.queue_id); }},

@@ -110,6 +110,103 @@ bool SyslogParser::parse_rfc3339(std::string_view& s, SyslogLine& out) {
     return true;
 }
 
+namespace {
+/// Length of "YYYY-MM-DD HH:MM:SS[.fff][ +hhmm] " at the start of `s` (with the blank), 0 if none;
+/// the civil fields and the offset (seconds east, or INT32_MIN if none) are returned.
+std::size_t exim_stamp(std::string_view s, int& y, unsigned& mo, unsigned& d, unsigned& hh, unsigned& mm, unsigned& ss,
+                       Micros& frac, std::int32_t& off) {
+    if (s.size() < 20) return 0;
+    const char* p = s.data();
+    for (int k : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18})
+        if (!is_digit(p[k])) return 0;
+    if (p[4] != '-' || p[7] != '-' || p[10] != ' ' || p[13] != ':' || p[16] != ':') return 0;
+    y = static_cast<int>(d2(p) * 100 + d2(p + 2));
+    mo = d2(p + 5), d = d2(p + 8), hh = d2(p + 11), mm = d2(p + 14), ss = d2(p + 17);
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(mo, y) || hh > 23 || mm > 59 || ss > 60) return 0;
+    std::size_t i = 19;
+    frac = fraction(s, i);
+    off = INT32_MIN;
+    if (i + 6 < s.size() && s[i] == ' ' && (s[i + 1] == '+' || s[i + 1] == '-') && is_digit(s[i + 2]) &&
+        is_digit(s[i + 3]) && is_digit(s[i + 4]) && is_digit(s[i + 5]) && s[i + 6] == ' ') {
+        off = static_cast<std::int32_t>(d2(&s[i + 2]) * 3600 + d2(&s[i + 4]) * 60);
+        if (s[i + 1] == '-') off = -off;
+        i += 6;
+    }
+    if (i >= s.size() || s[i] != ' ') return 0;
+    return i + 1;
+}
+
+bool is_exim_id_text(std::string_view t) {
+    auto b62 = [](char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    if (t.size() != 16 && t.size() != 23) return false;
+    const std::size_t dash2 = t.size() == 16 ? 13 : 18;
+    for (std::size_t i = 0; i < t.size(); ++i)
+        if (i == 6 || i == dash2 ? t[i] != '-' : !b62(t[i])) return false;
+    return true;
+}
+} // namespace
+
+bool SyslogParser::is_exim_mainlog(std::string_view line) noexcept {
+    int y;
+    unsigned mo, d, hh, mm, ss;
+    Micros frac;
+    std::int32_t off;
+    const std::size_t n = exim_stamp(line, y, mo, d, hh, mm, ss, frac, off);
+    if (!n) return false;
+    std::string_view r = line.substr(n);
+    if (r.size() > 2 && r[0] == '[' && is_digit(r[1])) return true; // +pid
+    std::size_t sp = r.find(' ');
+    const std::string_view t1 = r.substr(0, sp);
+    if (is_exim_id_text(t1)) return true;
+    if (sp == std::string_view::npos) return true;
+    // syslog with a date: "host program[pid]:" or "host program:"
+    for (char c : t1)
+        if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' || c == '_'))
+            return true;
+    std::string_view t2 = r.substr(sp + 1);
+    t2 = t2.substr(0, t2.find(' '));
+    if (t2.size() < 2 || t2.back() != ':') return true;
+    t2.remove_suffix(1);
+    // "program[pid]:" (an ACL's "logwrite = rcpt acl: ..." has the "word word:" shape too)
+    if (!t2.ends_with("]")) return true;
+    std::size_t lb = t2.find('[');
+    if (lb == std::string_view::npos || lb == 0 || lb + 2 > t2.size() - 1) return true;
+    for (std::size_t i = lb + 1; i + 1 < t2.size(); ++i)
+        if (!is_digit(t2[i])) return true;
+    t2 = t2.substr(0, lb);
+    for (char c : t2)
+        if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' || c == '-' || c == '_' ||
+              c == '.'))
+            return true;
+    return false;
+}
+
+bool SyslogParser::parse_exim_mainlog(std::string_view line, SyslogLine& out) {
+    int y;
+    unsigned mo, d, hh, mm, ss;
+    Micros frac;
+    std::int32_t off;
+    const std::size_t n = exim_stamp(line, y, mo, d, hh, mm, ss, frac, off);
+    if (!n) return false;
+    std::int64_t secs = seconds_from_civil(y, mo, d, hh, mm, ss);
+    secs = off == INT32_MIN ? zone_.local_to_utc(secs) : secs - off;
+    out.time = secs * kMicrosPerSecond + frac;
+    out.has_year = true;
+    out.host = {};
+    out.program = "exim";
+    out.pid = {};
+    std::string_view r = line.substr(n);
+    if (r.size() > 2 && r[0] == '[' && is_digit(r[1])) {
+        std::size_t e = r.find("] ");
+        if (e != std::string_view::npos) {
+            out.pid = r.substr(1, e - 1);
+            r.remove_prefix(e + 2);
+        }
+    }
+    out.message = r;
+    return true;
+}
+
 bool SyslogParser::parse(std::string_view line, SyslogLine& out) {
     std::string_view s = line;
     if (s.empty()) return false;

@@ -81,7 +81,7 @@ Transaction* Reducer::find_or_start(std::string_view host, const Event& ev, Micr
     key_.push_back('\0');
     key_.append(ev.queue_id);
     const bool starts = ev.kind == EventKind::client || ev.kind == EventKind::pickup ||
-                        (ev.mta == Mta::sendmail && ev.kind == EventKind::queued);
+                        ((ev.mta == Mta::sendmail || ev.mta == Mta::exim) && ev.kind == EventKind::queued);
     auto it = open_.find(key_);
     if (it != open_.end()) {
         Transaction& t = *it->second;
@@ -93,6 +93,8 @@ Transaction* Reducer::find_or_start(std::string_view host, const Event& ev, Micr
         if (time > t.last_time || (starts && time != t.first_time)) {
             if (ev.mta == Mta::postfix)
                 new_message = t.complete || (starts && (!t.client_name.empty() || !t.client_ip.empty() || t.sender));
+            else if (ev.mta == Mta::exim) // an ID again after "Completed", or a second "<="
+                new_message = t.complete || (starts && t.sender.has_value());
             else if (starts)
                 new_message = t.sender.has_value();
         }
@@ -146,7 +148,9 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
         t->message_id.assign(ev.message_id);
         break;
     case EventKind::queued:
-        if (ev.mta == Mta::sendmail) t->headless = false;
+        if (ev.mta == Mta::sendmail || ev.mta == Mta::exim) t->headless = false;
+        if (!ev.sasl_username.empty()) t->sasl_username.assign(ev.sasl_username);
+        if (ev.shape == Shape::exim_bounce_arrival) link_bounce(host, ev.child_queue_id, ev.queue_id, time);
         if (ev.has_sender) t->sender = std::string(ev.sender);
         if (ev.size >= 0) t->size = ev.size;
         if (ev.nrcpt >= 0) t->nrcpt = ev.nrcpt;
@@ -208,6 +212,22 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
         break;
     }
     if (ev.kind == EventKind::removed) finish(key_);
+}
+
+void Reducer::link_bounce(std::string_view host, std::string_view parent_id, std::string_view bounce_id, Micros time) {
+    std::string key(host);
+    key.push_back('\0');
+    key.append(parent_id);
+    auto it = open_.find(key);
+    Transaction* parent = it == open_.end() ? nullptr : it->second.get();
+    if (!parent && loader_) {
+        // written out already (evicted, or an earlier run): take it back, never invent one
+        if (auto t = loader_(host, parent_id, time, false)) {
+            parent = t.get();
+            open_[key] = std::move(t);
+        }
+    }
+    if (parent) parent->notification_queue_id.assign(bounce_id);
 }
 
 void Reducer::evict_idle(Micros now, Micros idle) {

@@ -33,7 +33,7 @@ constexpr Field kFields[] = {
     {"status", "", "XSTATUS", FieldKind::boolean, "--status", "status:expired",
      "status class of any attempt: sent, deferred, bounced, expired, rejected"},
     {"mta", "", "XMTA", FieldKind::boolean, "", "mta:sendmail",
-     "postfix or sendmail"},
+     "postfix, sendmail or exim"},
     {"text", "", "", FieldKind::text, "--text", "\"timed out\"",
      "words of status texts and SMTP replies (free text; bare words need no prefix)"},
     {"date", "", "", FieldKind::range, "-d, -D", "date:2011-12-15..2011-12-17",

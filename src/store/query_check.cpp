@@ -308,7 +308,7 @@ std::optional<ValuePattern> parse_value(const Field& f, std::string_view value, 
                 return fail(fmt::format("unknown status '{}'", value), 0);
             p.value = std::string(value);
         } else if (f.name == "mta") {
-            if (value != "postfix" && value != "sendmail") return fail(fmt::format("unknown MTA '{}'", value), 0);
+            if (value != "postfix" && value != "sendmail" && value != "exim") return fail(fmt::format("unknown MTA '{}'", value), 0);
             p.value = std::string(value);
         } else if (f.name == "message_id") {
             std::string_view v = value;

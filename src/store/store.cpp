@@ -125,6 +125,7 @@ double to_value(Micros t) { return static_cast<double>(t) / 1e6; }
 Mta mta_from_name(std::string_view s) {
     if (s == "postfix") return Mta::postfix;
     if (s == "sendmail") return Mta::sendmail;
+    if (s == "exim") return Mta::exim;
     return Mta::none;
 }
 

@@ -168,3 +168,45 @@ TEST_CASE("re-applying the same line adds no duplicate attempt") {
     REQUIRE(t.attempts.size() == 2);
     CHECK(t.attempts[0].time == 3);
 }
+
+TEST_CASE("Exim: arrival to Completed, a deferral then a delivery, a bounce linked to its parent") {
+    Harness h;
+    h.feed({
+        "Dec 15 14:27:18 mx exim[100]: 1hHB5F-0002Ui-Lq <= alice@example.org H=mail.example.org [192.0.2.25] P=esmtpa "
+        "A=plain:alice S=2417 id=m1@example.org",
+        "Dec 15 14:27:19 mx exim[101]: 1hHB5F-0002Ui-Lq == bob@example.net R=dnslookup T=remote_smtp defer (-44) "
+        "H=mx.example.net [203.0.113.25]: SMTP error from remote mail server after RCPT TO:<bob@example.net>: 451 4.7.1 "
+        "Greylisted",
+        "Dec 15 14:27:19 mx exim[101]: 1hHB5F-0002Ui-Lq ** nobody@example.net R=dnslookup T=remote_smtp "
+        "H=mx.example.net [203.0.113.25] : SMTP error from remote mail server after RCPT TO:<nobody@example.net>: 550 "
+        "5.1.1 User unknown",
+        "Dec 15 14:27:19 mx exim[102]: 1hHB5J-0002Uk-Nm <= <> R=1hHB5F-0002Ui-Lq U=Debian-exim P=local S=2230",
+        "Dec 15 14:27:20 mx exim[102]: 1hHB5J-0002Uk-Nm => alice@example.org R=dnslookup T=remote_smtp "
+        "H=mail.example.org [192.0.2.25] C=\"250 OK id=1hHB5K-0002Ul-Aa\"",
+        "Dec 15 14:27:20 mx exim[102]: 1hHB5J-0002Uk-Nm Completed",
+        "Dec 15 14:57:19 mx exim[103]: 1hHB5F-0002Ui-Lq => bob@example.net R=dnslookup T=remote_smtp "
+        "H=mx.example.net [203.0.113.25] C=\"250 2.0.0 Ok: queued as 4PbC4z6W5Qz3tG3\"",
+        "Dec 15 14:57:19 mx exim[103]: 1hHB5F-0002Ui-Lq Completed",
+    });
+    REQUIRE(h.out.size() == 2); // both completed and handed on at once
+    const Transaction& bounce = *h.out[0];
+    const Transaction& t = *h.out[1];
+    CHECK(bounce.queue_id == "1hHB5J-0002Uk-Nm");
+    CHECK(bounce.sender == std::optional<std::string>(""));
+    CHECK(bounce.attempts.at(0).queued_as == "1hHB5K-0002Ul-Aa");
+    CHECK(t.mta == Mta::exim);
+    CHECK(t.complete);
+    CHECK_FALSE(t.headless);
+    CHECK(t.sender == std::optional<std::string>("alice@example.org"));
+    CHECK(t.client_ip == "192.0.2.25");
+    CHECK(t.sasl_username == "alice");
+    CHECK(t.message_id == "m1@example.org");
+    CHECK(t.notification_queue_id == "1hHB5J-0002Uk-Nm");
+    REQUIRE(t.attempts.size() == 3);
+    CHECK(t.attempts[0].status == Status::deferred);
+    CHECK(t.attempts[1].status == Status::bounced);
+    CHECK(t.attempts[1].dsn == "5.1.1");
+    CHECK(t.attempts[2].status == Status::sent);
+    CHECK(t.attempts[2].queued_as == "4PbC4z6W5Qz3tG3");
+    CHECK(t.summary_status() == Status::bounced);
+}

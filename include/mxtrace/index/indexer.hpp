@@ -36,21 +36,26 @@ struct IndexOptions {
     std::uint64_t commit_lines = 200000; ///< commit (with checkpoints) after this many lines
     std::function<void(const Progress&)> progress; ///< called every 65,536 lines, if set
     std::uint64_t input_bytes = 0;  ///< total size of the input files, for progress (0 unknown)
+    /// Host name of inputs whose lines name none (an Exim main log); empty: such an input is
+    /// refused (a copied log must never be labelled with this machine's name).
+    std::string host;
 };
 
 /// Where every input line went.
-/// lines == attributed + noqueue + other + unparsed + empty + too_old.
+/// lines == attributed + noqueue + other + unparsed + empty + too_old + exim_pieces.
 struct IndexStats {
     std::uint64_t lines = 0;        ///< lines read
-    std::uint64_t attributed = 0;   ///< Postfix/Sendmail lines attributed to a transaction
-    std::uint64_t noqueue = 0;      ///< Postfix/Sendmail lines about no queued message
-    std::uint64_t noqueue_rejects = 0; ///< of those, Postfix NOQUEUE lines (pre-queue rejects)
+    std::uint64_t attributed = 0;   ///< Postfix/Sendmail/Exim lines attributed to a transaction
+    std::uint64_t noqueue = 0;      ///< Postfix/Sendmail/Exim lines about no queued message
+    std::uint64_t noqueue_rejects = 0; ///< of those, pre-queue rejects (Postfix NOQUEUE, Exim "rejected ...")
     std::uint64_t other = 0;        ///< other programs' lines
     std::uint64_t unparsed = 0;     ///< lines not understood (includes not_syslog and too_long)
     std::uint64_t not_syslog = 0;   ///< of those, lines without a syslog timestamp and host
     std::uint64_t too_long = 0;     ///< of those, lines longer than 1 MiB
     std::uint64_t empty = 0;        ///< empty lines
     std::uint64_t too_old = 0;      ///< lines older than the retention window (not indexed)
+    std::uint64_t exim_pieces = 0;  ///< Exim syslog pieces "[i/n]" joined into a later line (counted there)
+    std::uint64_t exim_mainlogs = 0; ///< inputs read as Exim main logs
     std::uint64_t bytes = 0;        ///< bytes of (decompressed) content read
     std::uint64_t skipped_bytes = 0; ///< bytes of content skipped because an earlier run read them
     std::uint64_t held_back = 0;    ///< bytes of unfinished last lines left for the next run

@@ -12,9 +12,9 @@
 namespace mxtrace {
 
 /// The mail transfer agent that wrote a line.
-enum class Mta : std::uint8_t { none, postfix, sendmail };
+enum class Mta : std::uint8_t { none, postfix, sendmail, exim };
 
-/// Name of an MTA: "postfix", "sendmail" ("" for none).
+/// Name of an MTA: "postfix", "sendmail", "exim" ("" for none).
 std::string_view mta_name(Mta m) noexcept;
 
 /// Delivery status class of one attempt, as admins name them.
@@ -66,6 +66,21 @@ enum class Shape : std::uint8_t {
     sm_reject_user,
     sm_info,
     sm_session,
+    exim_arrival,          ///< "<=": a message was received (starts the transaction)
+    exim_bounce_arrival,   ///< "<= <> R=ID": a bounce Exim made about message ID
+    exim_delivery,         ///< "=>": first delivery of a message to a recipient
+    exim_delivery_more,    ///< "->": a further recipient of the same delivery
+    exim_cutthrough,       ///< ">>": cutthrough delivery (during reception)
+    exim_suppressed,       ///< "*>": delivery suppressed (-N, or a "no delivery" condition)
+    exim_failure,          ///< "**": delivery failed permanently (bounce)
+    exim_deferral,         ///< "==": delivery deferred
+    exim_retry_not_reached,///< "==" ... "retry time not reached": deferred without an attempt
+    exim_completed,        ///< "Completed": the message left the queue
+    exim_frozen,           ///< "Frozen", "Message is frozen", "frozen by", "Unfrozen"
+    exim_smtp_error,       ///< "... SMTP error from remote mail server after ...": a reply note
+    exim_info,             ///< any other line with a message ID (ACL logwrite, DKIM, TLS notes)
+    exim_reject,           ///< "rejected RCPT/MAIL/after DATA/connection": a pre-queue reject
+    exim_session,          ///< a line about no queued message (authenticator failed, queue runs)
     count_
 };
 
@@ -99,7 +114,8 @@ struct Event {
     Status status = Status::none;
     std::string_view text;              ///< full status / reply text
     double delay = -1;                  ///< seconds from queueing to this attempt, -1 unknown
-    std::string_view child_queue_id;    ///< queue ID of a notification, or "queued as" of the next hop
+    std::string_view child_queue_id;    ///< queue ID of a notification, or "queued as" of the next hop;
+                                        ///< for an Exim bounce arrival, the ID of the message it is about
     const char* reason = nullptr;       ///< for LineClass::unparsed: why
 
     void clear() {
@@ -133,7 +149,8 @@ std::span<const ShapeSample> line_shapes();
 std::string_view shape_name(Shape s) noexcept;
 
 /// Which MTA writes lines with this syslog tag (program without pid): "postfix/...",
-/// "postfix-NAME/..." are Postfix; "sendmail", "sm-mta", "sm-msp-queue", "sm-*" are Sendmail.
+/// "postfix-NAME/..." are Postfix; "sendmail", "sm-mta", "sm-msp-queue", "sm-*" are Sendmail;
+/// "exim", "exim4" are Exim.
 Mta mta_of_program(std::string_view program) noexcept;
 
 /// Parses a Postfix line. `program` is the syslog tag ("postfix/smtpd"), `message` the text
@@ -144,6 +161,16 @@ LineClass parse_postfix(std::string_view program, std::string_view message, Even
 /// Parses a Sendmail line (sendmail/sm-mta). Format reference: sendmail's
 /// doc/op/op.me "Log levels" and the logsender()/logdelivery() code in sendmail/deliver.c.
 LineClass parse_sendmail(std::string_view program, std::string_view message, Event& ev);
+
+/// Parses an Exim line (the text after the "exim[pid]: " tag, or after a main log's time stamp and
+/// [pid]). Format reference: the Exim specification, chapter "Log files", and src/deliver.c,
+/// src/receive.c. The message ID is `Event::queue_id`; a bounce's "R=" parent ID is
+/// `Event::child_queue_id` of its exim_bounce_arrival event.
+LineClass parse_exim(std::string_view program, std::string_view message, Event& ev);
+
+/// True for an Exim message ID: "1hHB5F-0002Ui-Lq" (6-6-2) or, from Exim 4.97,
+/// "1rvHyI-000000001mA-0aKd" (6-11-4).
+bool is_exim_message_id(std::string_view s) noexcept;
 
 /// Dispatches to the parser of the line's MTA; LineClass::not_mine for other programs.
 LineClass parse_mail_line(std::string_view program, std::string_view message, Event& ev);

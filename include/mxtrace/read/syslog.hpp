@@ -40,6 +40,18 @@ public:
     /// start with a timestamp in one of the two forms followed by a host.
     bool parse(std::string_view line, SyslogLine& out);
 
+    /// Splits a line of Exim's own main log (/var/log/exim4/mainlog):
+    /// `YYYY-MM-DD HH:MM:SS[.fff] [+-hhmm] [[pid]] message` (+millisec adds the fraction,
+    /// log_timezone the offset, +pid the pid). Without an offset the time is local in the zone
+    /// given to the constructor (--tz). The line names no host: `out.host` is left empty for the
+    /// caller to fill (--host); `out.program` is "exim". False if the stamp is not there.
+    bool parse_exim_mainlog(std::string_view line, SyslogLine& out);
+
+    /// True if `line` has the shape of an Exim main log line rather than a syslog line with a
+    /// date ("2019-10-22 03:39:17 mx1 exim[29786]: ..."): the stamp is followed by "[pid] ", an
+    /// Exim message ID, or words that are not "host program[pid]:".
+    static bool is_exim_mainlog(std::string_view line) noexcept;
+
 
 private:
     bool parse_classic(std::string_view& s, SyslogLine& out);

@@ -47,6 +47,9 @@ public:
 private:
     Transaction* find_or_start(std::string_view host, const Event& ev, Micros time);
     void finish(const std::string& key);
+    /// An Exim bounce "<= <> R=PARENT": the parent message (in memory, or taken back from the
+    /// store) records the bounce's ID as its notification_queue_id. Nothing if the parent is unknown.
+    void link_bounce(std::string_view host, std::string_view parent_id, std::string_view bounce_id, Micros time);
 
     TransactionSink sink_;
     TransactionLoader loader_;

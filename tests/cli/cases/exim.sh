@@ -1,0 +1,20 @@
+# Exim, both forms (tests/cli/fixtures/exim-mainlog and exim-syslog.log hold the same events):
+# a main log is refused without --host and read with it; the syslog form joins the "[i/n]"
+# pieces; both give the same transactions (deliveries, a deferral then a delivery, a bounce and
+# the bounce message linked to its parent, a pre-queue reject).
+echo "== main log without --host"
+"$MXTRACE" index --db "$DB" --retention 0 "$FIXTURES/exim-mainlog"; echo "exit $?"
+echo "== main log with --host mx1"
+"$MXTRACE" index --db "$DB" --retention 0 --host mx1 "$FIXTURES/exim-mainlog" 2>&1; echo "exit $?"
+"$MXTRACE" search --db "$DB" > main.txt; echo "exit $?"
+cat main.txt
+echo "== bounced, deferred, mta:exim, the bounce's parent"
+"$MXTRACE" search --db "$DB" --status bounced --format csv --fields queue_id,recipient,status,dsn
+"$MXTRACE" search --db "$DB" --status deferred --format csv --fields queue_id,recipient,status,relay
+"$MXTRACE" search --db "$DB" mta:exim sasl:alice --format csv --fields queue_id,mta,sasl_username,notification_queue_id
+echo "== the main log again: nothing new"
+"$MXTRACE" index --db "$DB" --retention 0 --host mx1 "$FIXTURES/exim-mainlog" 2>&1 | grep -E '^(lines read|already read|transactions)'
+echo "== syslog form, with pieces"
+"$MXTRACE" index --db "$WORK/db2" --retention 0 -y 2024 "$FIXTURES/exim-syslog.log" 2>&1; echo "exit $?"
+"$MXTRACE" search --db "$WORK/db2" > syslog.txt
+diff main.txt syslog.txt && echo "same transactions in both forms"

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The Exim parser's fields: every flag, both message ID eras, log_selector variants.
+#include "mxtrace/mta/events.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace mxtrace;
+
+namespace {
+Event parse(std::string_view msg, LineClass expect = LineClass::event) {
+    Event ev;
+    CHECK(parse_mail_line("exim", msg, ev) == expect);
+    return ev;
+}
+} // namespace
+
+TEST_CASE("Exim message IDs of both eras") {
+    CHECK(is_exim_message_id("1hHB5F-0002Ui-Lq"));
+    CHECK(is_exim_message_id("1rvHyI-000000001mA-0aKd"));
+    CHECK(is_exim_message_id("10HmaX-000000005vi-0000"));
+    CHECK_FALSE(is_exim_message_id("1hHB5F-0002Ui-L"));
+    CHECK_FALSE(is_exim_message_id("1rvHyI-00000000-mA-0aKd"));
+    CHECK_FALSE(is_exim_message_id("4PbC4x469Jz3tBr"));
+    CHECK(mta_of_program("exim") == Mta::exim);
+    CHECK(mta_of_program("exim4") == Mta::exim);
+    CHECK(mta_name(Mta::exim) == "exim");
+}
+
+TEST_CASE("Exim arrival") {
+    auto ev = parse("1rvHyI-000000001mA-0aKd <= alice@example.org H=mail.example.org (helo.example.org) "
+                    "[192.0.2.25]:41234 I=[198.51.100.1]:25 P=esmtps A=dovecot_plain:alice S=2417 "
+                    "id=E1rvHyI@example.org T=\"Re: \\\"x\\\" y\" for bob@example.net carol@example.net");
+    CHECK(ev.shape == Shape::exim_arrival);
+    CHECK(ev.kind == EventKind::queued);
+    CHECK(ev.queue_id == "1rvHyI-000000001mA-0aKd");
+    CHECK(ev.has_sender);
+    CHECK(ev.sender == "alice@example.org");
+    CHECK(ev.client_name == "mail.example.org");
+    CHECK(ev.client_ip == "192.0.2.25");
+    CHECK(ev.sasl_username == "alice");
+    CHECK(ev.size == 2417);
+    CHECK(ev.message_id == "E1rvHyI@example.org");
+    REQUIRE(ev.recipients.size() == 2);
+    CHECK(ev.recipients[1] == "carol@example.net");
+
+    SUBCASE("HELO name only, fields in another order, +millisec stamp and [pid] inside the message") {
+        auto e2 = parse("2024-03-21 09:18:51.123 [7326] 1hHB5F-0002Ui-Lq <= x@example.net S=12 P=esmtp "
+                        "H=(helo.example.net) [2001:db8::5]:25 id=<abc@example.net>");
+        CHECK(e2.queue_id == "1hHB5F-0002Ui-Lq");
+        CHECK(e2.client_name == "");
+        CHECK(e2.client_ip == "2001:db8::5");
+        CHECK(e2.message_id == "abc@example.net");
+        CHECK(e2.size == 12);
+    }
+    SUBCASE("bounce with its parent") {
+        auto b = parse("1hHB5J-0002Uk-Nm <= <> R=1hHB5F-0002Ui-Lq U=Debian-exim P=local S=2230");
+        CHECK(b.shape == Shape::exim_bounce_arrival);
+        CHECK(b.has_sender);
+        CHECK(b.sender.empty());
+        CHECK(b.child_queue_id == "1hHB5F-0002Ui-Lq");
+    }
+}
+
+TEST_CASE("Exim deliveries, deferrals, failures") {
+    SUBCASE("remote delivery with the next hop's ID") {
+        auto ev = parse("1rvHyI-000000001mA-0aKd => bob@example.net <list@example.net> R=dnslookup T=remote_smtp "
+                        "H=mx.example.net [203.0.113.25]:25 X=TLS1.2:x:256 CV=yes K C=\"250 OK id=1rvHyK-000000001mC-1bLe\" "
+                        "QT=2s DT=1s");
+        CHECK(ev.shape == Shape::exim_delivery);
+        CHECK(ev.kind == EventKind::delivery);
+        CHECK(ev.status == Status::sent);
+        REQUIRE(ev.recipients.size() == 1);
+        CHECK(ev.recipients[0] == "bob@example.net");
+        CHECK(ev.orig_recipient == "list@example.net");
+        CHECK(ev.relay == "mx.example.net [203.0.113.25]:25");
+        CHECK(ev.text == "250 OK id=1rvHyK-000000001mC-1bLe");
+        CHECK(ev.child_queue_id == "1rvHyK-000000001mC-1bLe");
+    }
+    SUBCASE("Postfix next hop") {
+        auto ev = parse("1hHB5F-0002Ui-Lq -> c@example.net R=dnslookup T=remote_smtp H=mx.example.net [203.0.113.25] "
+                        "C=\"250 2.0.0 Ok: queued as 4PbC4z6W5Qz3tG3\"");
+        CHECK(ev.shape == Shape::exim_delivery_more);
+        CHECK(ev.dsn == "2.0.0");
+        CHECK(ev.child_queue_id == "4PbC4z6W5Qz3tG3");
+    }
+    SUBCASE("local delivery: the transport is the relay") {
+        auto ev = parse("1hHB5F-0002Ui-Lq => alice <alice@example.org> R=local_user T=mail_spool");
+        CHECK(ev.recipients[0] == "alice");
+        CHECK(ev.orig_recipient == "alice@example.org");
+        CHECK(ev.relay == "mail_spool");
+    }
+    SUBCASE("cutthrough, suppressed") {
+        CHECK(parse("1hHB5F-0002Ui-Lq >> b@example.net P=<a@example.org> R=all T=smtp H=127.0.0.1 [127.0.0.1] C=\"250 OK\"")
+                  .shape == Shape::exim_cutthrough);
+        auto s = parse("1hHB5F-0002Ui-Lq *> accept <accept@example.net> R=accept T=appendfile");
+        CHECK(s.shape == Shape::exim_suppressed);
+        CHECK(s.text == "delivery suppressed");
+    }
+    SUBCASE("failure with an SMTP reply") {
+        auto ev = parse("1hHB5F-0002Ui-Lq ** nobody@example.net R=dnslookup T=remote_smtp H=mx.example.net "
+                        "[203.0.113.25]:25 I=[198.51.100.1]:10001 : SMTP error from remote mail server after RCPT "
+                        "TO:<nobody@example.net>: 550 5.1.1 <nobody@example.net>: User unknown");
+        CHECK(ev.shape == Shape::exim_failure);
+        CHECK(ev.status == Status::bounced);
+        CHECK(ev.relay == "mx.example.net [203.0.113.25]:25");
+        CHECK(ev.dsn == "5.1.1");
+        CHECK(ev.text.starts_with("SMTP error from remote mail server after RCPT"));
+    }
+    SUBCASE("failure without a router") {
+        auto ev = parse("1hHB5F-0002Ui-Lq ** someone@bad.example : Unrouteable address");
+        CHECK(ev.text == "Unrouteable address");
+        CHECK(ev.recipients[0] == "someone@bad.example");
+    }
+    SUBCASE("pipe recipient with blanks") {
+        auto ev = parse("1hHB5F-0002Ui-Lq ** |/usr/bin/procmail -d x <pipe@example.net> R=system_aliases "
+                        "T=address_pipe : return message generated");
+        CHECK(ev.recipients[0] == "|/usr/bin/procmail -d x");
+        CHECK(ev.orig_recipient == "pipe@example.net");
+        CHECK(ev.text == "return message generated");
+    }
+    SUBCASE("deferral after a host") {
+        auto ev = parse("1hHB5F-0002Ui-Lq == bob@example.net R=dnslookup T=remote_smtp defer (-44) H=mx.example.net "
+                        "[203.0.113.25]: SMTP error from remote mail server after RCPT TO:<bob@example.net>: 451 4.7.1 "
+                        "Greylisted");
+        CHECK(ev.shape == Shape::exim_deferral);
+        CHECK(ev.status == Status::deferred);
+        CHECK(ev.relay == "mx.example.net [203.0.113.25]");
+        CHECK(ev.dsn == "4.7.1");
+        CHECK(ev.text.starts_with("SMTP error"));
+    }
+    SUBCASE("deferral without a host") {
+        auto ev = parse("1hHB5F-0002Ui-Lq == bob@example.net R=dnslookup T=remote_smtp defer (111): Connection refused");
+        CHECK(ev.text == "Connection refused");
+        CHECK(ev.relay == "remote_smtp");
+        auto r = parse("1hHB5F-0002Ui-Lq == x@example.net routing defer (-51): retry time not reached");
+        CHECK(r.shape == Shape::exim_retry_not_reached);
+        CHECK(r.text == "retry time not reached");
+    }
+}
+
+TEST_CASE("Exim lines without a queued message") {
+    auto r = parse("H=mail.example.net [192.0.2.36]:41584 F=<a@example.net> rejected RCPT <b@example.org>: relay not permitted",
+                   LineClass::noqueue);
+    CHECK(r.shape == Shape::exim_reject);
+    CHECK(r.status == Status::rejected);
+    auto d = parse("1hHB5F-0002Ui-Lq H=(x) [192.0.2.36] F=<x@example.net> rejected after DATA: spam", LineClass::noqueue);
+    CHECK(d.shape == Shape::exim_reject);
+    CHECK(d.queue_id.empty());
+    CHECK(parse("Start queue run: pid=1234", LineClass::noqueue).shape == Shape::exim_session);
+    CHECK(parse("1hHB5F-0002Ui-Lq Completed").kind == EventKind::removed);
+    CHECK(parse("1hHB5F-0002Ui-Lq Message is frozen").shape == Shape::exim_frozen);
+    CHECK(parse("1hHB5F-0002Ui-Lq", LineClass::unparsed).reason != nullptr);
+}
+
+#include "mxtrace/read/exim_pieces.hpp"
+#include "mxtrace/read/syslog.hpp"
+
+TEST_CASE("Exim syslog pieces are joined per host and pid") {
+    EximPieces p;
+    std::string_view out;
+    CHECK(p.feed("mx1", "7400", "1hHB5F-0002Ui-Lq Completed", out) == EximPieces::Result::whole);
+    CHECK(out == "1hHB5F-0002Ui-Lq Completed");
+    CHECK(p.feed("mx1", "7400", "[1/3] 1hHB5F-0002Ui-Lq <= a@example.org H=mail.exa", out) == EximPieces::Result::held);
+    // another process's line in between
+    CHECK(p.feed("mx1", "7401", "[1\\2] 1hHB5G-0002Uj-Aa ** b@example.net : SMTP error", out) == EximPieces::Result::held);
+    CHECK(p.held() == 2);
+    CHECK(p.feed("mx1", "7400", "[2/3] mple.org [192.0.2.1] P=esmtp S=12", out) == EximPieces::Result::held);
+    CHECK(p.feed("mx1", "7400", "[3/3]  id=m@example.org", out) == EximPieces::Result::joined);
+    CHECK(out == "1hHB5F-0002Ui-Lq <= a@example.org H=mail.example.org [192.0.2.1] P=esmtp S=12 id=m@example.org");
+    CHECK(p.feed("mx1", "7401", "[2/2]   SMTP<< 550 no", out) == EximPieces::Result::joined);
+    CHECK(out == "1hHB5G-0002Uj-Aa ** b@example.net : SMTP error\n  SMTP<< 550 no");
+    CHECK(p.held() == 0);
+    CHECK(p.take_dropped() == 0);
+    SUBCASE("a lost piece drops what was held") {
+        CHECK(p.feed("mx1", "9", "[1/3] x", out) == EximPieces::Result::held);
+        CHECK(p.feed("mx1", "9", "[3/3] z", out) == EximPieces::Result::held);
+        CHECK(p.take_dropped() == 2);
+        CHECK(p.held() == 0);
+    }
+    SUBCASE("pieces left at the end of an input") {
+        CHECK(p.feed("mx2", "9", "[1/2] x", out) == EximPieces::Result::held);
+        p.clear();
+        CHECK(p.take_dropped() == 1);
+    }
+    unsigned i = 0, n = 0;
+    char sep = 0;
+    std::string_view text;
+    CHECK_FALSE(EximPieces::split("[1/1] x", i, sep, n, text));
+    CHECK_FALSE(EximPieces::split("[7326] 1hHB5F-0002Ui-Lq Completed", i, sep, n, text));
+}
+
+TEST_CASE("Exim main log stamps") {
+    Zone berlin("Europe/Berlin");
+    SyslogParser sp(berlin, 0);
+    SyslogLine l;
+    REQUIRE(sp.parse_exim_mainlog("2024-03-21 09:18:51.123 [7326] 1hHB5F-0002Ui-Lq Completed", l));
+    CHECK(l.has_year);
+    CHECK(format_rfc3339(l.time) == "2024-03-21T08:18:51.123000Z");
+    CHECK(l.pid == "7326");
+    CHECK(l.program == "exim");
+    CHECK(l.host.empty());
+    CHECK(l.message == "1hHB5F-0002Ui-Lq Completed");
+    REQUIRE(sp.parse_exim_mainlog("2024-03-21 09:18:51 -0500 1hHB5F-0002Ui-Lq Completed", l));
+    CHECK(format_rfc3339(l.time) == "2024-03-21T14:18:51Z");
+    CHECK(l.pid.empty());
+    CHECK_FALSE(sp.parse_exim_mainlog("Mar 21 09:18:51 mx1 exim[1]: x", l));
+
+    CHECK(SyslogParser::is_exim_mainlog("2013-06-10 10:10:59 H=x.example (y) [192.0.2.1] sender verify fail for <a@b>"));
+    CHECK(SyslogParser::is_exim_mainlog("2013-06-10 18:33:32 [10099] H=(x) [192.0.2.1]:3755 rejected RCPT a@b"));
+    CHECK(SyslogParser::is_exim_mainlog("1999-03-02 09:44:33 10HmaX-000000005vi-0000 <= a@b U=CALLER P=local S=sss"));
+    CHECK(SyslogParser::is_exim_mainlog("1999-03-02 09:44:33 rcpt acl: macro1 is here"));
+    CHECK(SyslogParser::is_exim_mainlog("2013-06-12 03:57:58 login authenticator failed for (ylmf-pc) [192.0.2.45]: 535"));
+    CHECK_FALSE(SyslogParser::is_exim_mainlog("2019-10-22 03:39:17 mx1.fqdn.local exim[29786]: dovecot_login x"));
+    CHECK_FALSE(SyslogParser::is_exim_mainlog("2023-03-14T00:00:31.185246+01:00 helga postfix/smtpd[1]: x"));
+    CHECK_FALSE(SyslogParser::is_exim_mainlog("Jun 29 16:04:19 server exim[1234]: x"));
+}
