@@ -26,6 +26,11 @@ Runner setup_info(CLI::App& app);
 Runner setup_show(CLI::App& app);
 Runner setup_trace(CLI::App& app);
 
+/// Sets up `app` as the mxtrace command line: global options (--config, --version), the config
+/// file reading (mxtrace.conf(5)) and every subcommand, whose callback stores its runner in
+/// `run` (which must outlive `app`'s parse). Defined in main.cpp.
+void build_app(CLI::App& app, Runner& run);
+
 /// Appends a file name to `out` with control characters escaped (names come from the user's
 /// file system and are echoed to a terminal).
 void escape_path(const std::string& path, std::string& out);

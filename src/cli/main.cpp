@@ -38,7 +38,7 @@ std::string default_config() {
     return "/etc/mxtrace.conf";
 }
 
-int report(const mxtrace::Error& e) {
+[[maybe_unused]] int report(const mxtrace::Error& e) { // unused without main (MXTRACE_NO_MAIN)
     std::string safe;
     mxtrace::cli::escape_path(e.what(), safe); // messages quote file names and log text
     std::fprintf(stderr, "mxtrace: error: %s\n", safe.c_str());
@@ -48,10 +48,10 @@ int report(const mxtrace::Error& e) {
 }
 } // namespace
 
-int main(int argc, char** argv) {
-    std::setlocale(LC_ALL, "C");
-    CLI::App app{"mxtrace: reduce Postfix and Sendmail logs into e-mail transactions, index them, and search them.\n"
-                 "See mxtrace(1) and mxtrace-COMMAND(1)."};
+namespace mxtrace::cli {
+void build_app(CLI::App& app, Runner& run) {
+    app.description("mxtrace: reduce Postfix and Sendmail logs into e-mail transactions, index them, and search them.\n"
+                    "See mxtrace(1) and mxtrace-COMMAND(1).");
     app.name("mxtrace");
     app.set_help_flag("--help", "Print this help and exit");
     app.set_version_flag("--version", std::string("mxtrace ") + MXTRACE_VERSION);
@@ -61,13 +61,22 @@ int main(int argc, char** argv) {
     app.allow_config_extras(CLI::config_extras_mode::error); // a misspelt key is an error, not silence
     app.require_subcommand(1);
     app.fallthrough(false);
-    mxtrace::cli::Runner run;
     for (const auto& c : kCommands) {
         CLI::App* sub = app.add_subcommand(c.name, c.help);
         sub->set_help_flag("--help", "Print this help and exit");
         auto r = c.setup(*sub);
         sub->callback([&run, r]() { run = r; });
     }
+}
+} // namespace mxtrace::cli
+
+// The fuzz target of the config file (tests/fuzz/fuzz_config.cpp) builds this file without main.
+#ifndef MXTRACE_NO_MAIN
+int main(int argc, char** argv) {
+    std::setlocale(LC_ALL, "C");
+    CLI::App app;
+    mxtrace::cli::Runner run;
+    mxtrace::cli::build_app(app, run);
     // the first word that is not an option must name a command
     std::string names;
     for (const auto& c : kCommands) names += names.empty() ? c.name : std::string(", ") + c.name;
@@ -116,3 +125,4 @@ int main(int argc, char** argv) {
         return static_cast<int>(mxtrace::ExitCode::internal);
     }
 }
+#endif // MXTRACE_NO_MAIN
