@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Helper of make_seeds.py (not a fuzz target): prints what the seed generator needs from the code.
 //   seedtool shapes     one line per shape sample: NAME \t PROGRAM \t MESSAGE
+//   seedtool queries    the example query of every field of the query language (fields())
 //   seedtool classify   reads log lines on stdin, prints CLASS \t MTA \t PROGRAM \t LINE for each
 //                       line with an envelope, CLASS being the shape name, "noqueue:SHAPE",
-//                       "unparsed" or "not_mine"; Exim main log lines have PROGRAM "exim-mainlog"
+//                       "unparsed" or "not_mine"; Exim main log lines have PROGRAM "exim-mainlog".
+//                       Output: CLASS \t MTA \t PROGRAM \t OFFSET \t LINE, the message being
+//                       LINE from byte OFFSET on
 #include "mxtrace/mta/events.hpp"
 #include "mxtrace/read/syslog.hpp"
+#include "mxtrace/store/fields.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -20,6 +24,11 @@ int main(int argc, char** argv) {
             std::printf("%.*s\t%.*s\t%.*s\n", static_cast<int>(s.name.size()), s.name.data(),
                         static_cast<int>(s.program.size()), s.program.data(), static_cast<int>(s.message.size()),
                         s.message.data());
+        return 0;
+    }
+    if (cmd == "queries") {
+        for (const auto& f : fields())
+            std::printf("%.*s\n", static_cast<int>(f.example.size()), f.example.data());
         return 0;
     }
     if (cmd == "classify") {
@@ -42,8 +51,9 @@ int main(int argc, char** argv) {
             case LineClass::not_mine: cls = "not_mine"; break;
             }
             const std::string mta(mta_name(mta_of_program(sl.program)));
-            std::printf("%s\t%s\t%s\t%s\n", cls.c_str(), mta.empty() ? "-" : mta.c_str(),
-                        mainlog ? "exim-mainlog" : std::string(sl.program).c_str(), line.c_str());
+            std::printf("%s\t%s\t%s\t%zu\t%s\n", cls.c_str(), mta.empty() ? "-" : mta.c_str(),
+                        mainlog ? "exim-mainlog" : std::string(sl.program).c_str(),
+                        static_cast<std::size_t>(sl.message.data() - line.data()), line.c_str());
         }
         return 0;
     }
