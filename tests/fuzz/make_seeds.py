@@ -22,7 +22,10 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-PER_CLASS = 3          # lines kept per class and MTA target
+PER_CLASS = 3          # shortest lines kept per class and MTA target
+VARIANTS = 12          # plus the shortest of each of up to this many first words of the message
+REDUCER_WINDOWS = 40   # line sequences kept for the reducer
+CLOCK_WINDOWS = 20     # and for the clock (time target, mode 3)
 MAX_LINE = 600         # longer lines are not used as seeds (the fuzzer makes long ones itself)
 
 
@@ -108,7 +111,18 @@ def main():
         cls, mta, program, offset, line = row.split(b'\t', 4)
         best.setdefault((cls, mta), set()).add((len(line), line, program, int(offset)))
     for (cls, mta), found in sorted(best.items()):
-        for _, line, program, offset in sorted(found)[:PER_CLASS]:
+        found = sorted(found)
+        chosen = found[:PER_CLASS]
+        # and the shortest line of each distinct first word of the message (a class such as
+        # postfix.session holds many kinds of lines: connect, lost connection, warning: ...)
+        seen_words = set()
+        for item in found:
+            word = re.sub(rb'[0-9A-F]{6,}|\d+', b'#', item[1][item[3]:].split(b' ', 1)[0])
+            if word not in seen_words and len(seen_words) < VARIANTS:
+                seen_words.add(word)
+                if item not in chosen:
+                    chosen.append(item)
+        for _, line, program, offset in chosen:
             message = line[offset:]
             write('fuzz_syslog', line)
             if mta == b'postfix' and program.startswith(b'postfix') and b'/' in program:
@@ -127,16 +141,26 @@ def main():
               b'not a log line', b'Dec 15 14:27:18 host']:
         write('fuzz_syslog', s)
 
-    # 3. line sequences for the reducer and the clock: consecutive lines of each log (windows)
+    # 3. line sequences for the reducer and the clock: the first lines of the logs with the most
+    #    distinct mail line classes (a window of consecutive lines keeps messages together)
+    windows = []
     for path in files:
         seq = [l for l in read_lines(path) if re.match(rb'^([A-Z][a-z]{2} [ 0-9]\d |\d{4}-\d\d-\d\d)', l)]
-        for start in range(0, min(len(seq), 120), 40):
-            chunk = b'\n'.join(seq[start:start + 40])
-            if len(chunk) > 200 or start == 0:
-                write('fuzz_reducer', chunk[:4000])
-        if seq:
-            write('fuzz_time', bytes([3]) + b'\n'.join(seq[:10])[:2000])
-            write('fuzz_time', bytes([0x83]) + b'\n'.join(seq[:10])[:2000])
+        if len(seq) < 3:
+            continue
+        chunk = []
+        for l in seq:
+            if sum(len(x) + 1 for x in chunk) + len(l) > 3000:
+                break
+            chunk.append(l)
+        windows.append((len(set(l.split(b'[')[0][-12:] for l in chunk)), path, b'\n'.join(chunk)))
+    windows.sort(key=lambda w: (-w[0], w[1]))
+    for _, _, chunk in windows[:REDUCER_WINDOWS]:
+        write('fuzz_reducer', chunk)
+    for _, _, chunk in windows[:CLOCK_WINDOWS]:
+        head = b'\n'.join(chunk.split(b'\n')[:8])
+        write('fuzz_time', bytes([3]) + head)
+        write('fuzz_time', bytes([0x83]) + head)
 
     # 4. time forms: -d/-D values (0, 1), date: ranges (2), queue IDs with a time (4)
     user = [b'2023-03-14', b'2023-03-14 10:00', b'2023-03-14 10:00:59', b'2023-03-14T10:00:00Z',
