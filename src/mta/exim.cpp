@@ -11,6 +11,8 @@
 #include "mxtrace/mta/events.hpp"
 #include "mta/parse_util.hpp"
 
+#include <algorithm>
+
 namespace mxtrace {
 
 using namespace detail;
@@ -80,6 +82,9 @@ bool next_field(std::string_view& s, Field& f) {
         s = v.substr(end);
         return true;
     }
+    // a bare word; one with a '=' that starts no field ("=x", a key longer than 8) runs to the
+    // next blank: stopping at the '=' would return the same empty word forever
+    i = std::min(s.find(' '), s.size());
     f.key = {};
     f.value = s.substr(0, i);
     s.remove_prefix(i);

@@ -214,3 +214,13 @@ TEST_CASE("Exim main log stamps") {
     CHECK_FALSE(SyslogParser::is_exim_mainlog("2023-03-14T00:00:31.185246+01:00 helga postfix/smtpd[1]: x"));
     CHECK_FALSE(SyslogParser::is_exim_mainlog("Jun 29 16:04:19 server exim[1234]: x"));
 }
+
+TEST_CASE("Exim words with a '=' that starts no field end (fuzz finding: the parser looped forever)") {
+    // a word starting with '=', and one whose key is longer than 8 characters
+    auto ev = parse("1hHB5J-0002Uk-Nm <= <> R=1hHB52-0002Ui-Lq =x U=Debian-exim Received-SPF=pass S=1115");
+    CHECK(ev.queue_id == "1hHB5J-0002Uk-Nm");
+    CHECK(ev.size == 1115);
+    auto ev2 = parse("1hHB5J-0002Uk-Nm <= bob@foo.com averyverylongkey=1 == S=12 id=x@y");
+    CHECK(ev2.size == 12);
+    CHECK(ev2.message_id == "x@y");
+}
