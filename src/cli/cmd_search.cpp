@@ -25,6 +25,36 @@ struct SearchCmdArgs : SearchArgs {
 };
 } // namespace
 
+namespace {
+/// When nothing matched: a hint for each -f/-t value that looks like a bare domain
+/// ("gmail.com") or a wildcard ("*@gmail.com"), which the flags match as a whole address.
+void print_no_match_hints(const SearchArgs& a) {
+    const std::pair<const char*, const std::string*> flags[] = {{"--from", &a.f.from}, {"--to", &a.f.to}};
+    for (const auto& [flag, value] : flags) {
+        const std::string& v = *value;
+        std::string domain;
+        if (v.find('*') != std::string::npos) {
+            const auto at = v.rfind('@');
+            domain = at == std::string::npos ? std::string() : v.substr(at + 1);
+        } else if (v.find('@') == std::string::npos && v.find('.') != std::string::npos && v != "<>") {
+            domain = v;
+        } else {
+            continue;
+        }
+        std::string shown, dom;
+        escape_text(v, shown);
+        escape_text(domain, dom);
+        const std::string field = std::string_view(flag) == "--from" ? "from" : "to";
+        if (!dom.empty() && dom.find('*') == std::string::npos)
+            fmt::print(stderr, "mxtrace: hint: {} '{}' is matched as a whole address; for every address of the domain write "
+                               "{} @{} (or the query {}:*@{})\n", flag, shown, flag, dom, field, dom);
+        else
+            fmt::print(stderr, "mxtrace: hint: {} '{}' takes no wildcard; write {} @DOMAIN for a domain, or a query with "
+                               "wildcards such as {}:bob*@* (mxtrace-query(7))\n", flag, shown, flag, field);
+    }
+}
+} // namespace
+
 Runner setup_search(CLI::App& app) {
     auto a = std::make_shared<SearchCmdArgs>();
     add_db_option(app);
@@ -72,6 +102,7 @@ Runner setup_search(CLI::App& app) {
         if (matching > found.size())
             fmt::print(stderr, "mxtrace: showed the {} newest of about {} matching transactions; -r N shows more\n",
                        found.size(), matching);
+        if (found.empty()) print_no_match_hints(*a);
         return found.empty() ? static_cast<int>(ExitCode::no_match) : 0;
     };
 }

@@ -25,6 +25,9 @@ Runner setup_prune(CLI::App& app);
 Runner setup_info(CLI::App& app);
 Runner setup_show(CLI::App& app);
 Runner setup_trace(CLI::App& app);
+/// `mxtrace completions SHELL` (hidden): prints a completion script generated from the
+/// parent app's subcommands and options and the field table.
+Runner setup_completions(CLI::App& app);
 
 /// Appends a file name to `out` with control characters escaped (names come from the user's
 /// file system and are echoed to a terminal).

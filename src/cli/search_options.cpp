@@ -14,7 +14,7 @@ void add_search_options(CLI::App& app, SearchArgs& a) {
     app.add_option("-t,--to", a.f.to, "Recipient or original recipient; @DOMAIN for a whole domain")->type_name("ADDR");
     app.add_option("-i,--msgid", a.f.message_id, "Message-ID, with or without angle brackets")->type_name("ID");
     app.add_option("-h,--host", a.f.host, "Host that logged the transaction")->type_name("HOST");
-    app.add_option("-d,--since", a.since, "Transactions active at or after TIME (YYYY-MM-DD[ HH:MM[:SS]][Z|+HH:MM], or 2h, 3d, today, yesterday)")->type_name("TIME");
+    app.add_option("-d,--since", a.since, "Transactions active at or after TIME (YYYY-MM-DD[ HH:MM[:SS[.FRACTION]]][Z|+HH:MM], 'Mar 14 10:00:00', or 2h, 3d, today, yesterday)")->type_name("TIME");
     app.add_option("-D,--until", a.until, "Transactions that began at or before TIME (a date alone: the end of that day)")->type_name("TIME");
     app.add_option("-r,--max-results", a.f.max_results, "Print the N most recent transactions (default 200)")
         ->type_name("N")
