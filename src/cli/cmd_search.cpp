@@ -22,6 +22,7 @@ struct SearchCmdArgs : SearchArgs {
     std::string format = "text";
     std::optional<std::string> fields;
     RawArgs raw;
+    std::string color = "auto";
 };
 } // namespace
 
@@ -67,6 +68,7 @@ Runner setup_search(CLI::App& app) {
     app.add_option("--fields", a->fields, "With json or csv: the members or columns to print, in order (see Fields in mxtrace-search(1))")
         ->type_name("NAME,...");
     add_raw_options(app, a->raw);
+    add_color_option(app, a->color);
     return [a, &app]() -> int {
         Zone zone;
         resolve_search(app, *a, zone, now_micros());
@@ -88,10 +90,11 @@ Runner setup_search(CLI::App& app) {
             escape_text(explain, line); // Xapian's description shows term bytes (C1 controls) as they are
             fmt::print(stderr, "query: {}\n", line);
         }
+        const bool color = a->format == "text" && use_color(a->color);
         std::string out = printer.header(); // CSV: the header row, even when nothing matched
         for (const auto& t : found) {
-            if (a->raw.raw) out += printer.print(t, store.raw_lines(t.id), a->raw.verbatim);
-            else out += printer.print(t);
+            std::string block = a->raw.raw ? printer.print(t, store.raw_lines(t.id), a->raw.verbatim) : printer.print(t);
+            out += color && !a->raw.verbatim ? colorize_text(block) : block;
             if (out.size() > (1 << 16)) {
                 std::fwrite(out.data(), 1, out.size(), stdout);
                 out.clear();

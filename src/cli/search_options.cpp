@@ -7,6 +7,11 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <string_view>
+
+#include <unistd.h>
+
 namespace mxtrace::cli {
 
 void add_search_options(CLI::App& app, SearchArgs& a) {
@@ -42,6 +47,61 @@ void add_raw_options(CLI::App& app, RawArgs& r) {
                  "Print each transaction's original log lines under it, as PATH:LINE: TEXT (escaped; in JSON: a \"raw\" array)");
     app.add_flag("--verbatim", r.verbatim,
                  "Like --raw, but each line's text is written byte for byte, unescaped (for evidence files; text format only)");
+}
+
+void add_color_option(CLI::App& app, std::string& when) {
+    app.add_option("--color", when,
+                   "Colour the status words and labels of the text output: auto (on a terminal, unless NO_COLOR is set), always or never")
+        ->type_name("WHEN")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+}
+
+bool use_color(const std::string& when) {
+    if (when == "always") return true;
+    if (when == "never") return false;
+    const char* no = std::getenv("NO_COLOR");
+    return (!no || !*no) && ::isatty(STDOUT_FILENO) == 1;
+}
+
+std::string colorize_text(const std::string& block) {
+    static constexpr std::string_view kBold = "\033[1m", kReset = "\033[0m";
+    std::string out;
+    out.reserve(block.size() + 64);
+    std::size_t pos = 0;
+    while (pos < block.size()) {
+        std::size_t end = block.find('\n', pos);
+        if (end == std::string::npos) end = block.size();
+        std::string_view line(block.data() + pos, end - pos);
+        const auto colon = line.find(": ");
+        // a label: word characters then ": " at the start of the line (raw lines start with a path)
+        const bool label = colon != std::string_view::npos && colon > 0 &&
+                           line.substr(0, colon).find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string_view::npos;
+        if (label) {
+            out += kBold;
+            out.append(line.substr(0, colon + 1));
+            out += kReset;
+            line.remove_prefix(colon + 1);
+            const auto st = line.find(", status=");
+            if (st != std::string_view::npos && block.compare(pos, 4, "to: ") == 0) {
+                const std::size_t w = st + 9;
+                const std::size_t we = line.find_first_of(", (", w);
+                const std::string_view word = line.substr(w, we == std::string_view::npos ? std::string_view::npos : we - w);
+                const std::string_view sgr = word == "sent" ? "\033[32m" : word == "deferred" ? "\033[33m" : "\033[31m";
+                out.append(line.substr(0, w));
+                out += sgr;
+                out.append(word);
+                out += kReset;
+                out.append(line.substr(w + word.size()));
+            } else {
+                out.append(line);
+            }
+        } else {
+            out.append(line);
+        }
+        if (end < block.size()) out += '\n';
+        pos = end + 1;
+    }
+    return out;
 }
 
 void resolve_raw(RawArgs& r, const std::string& format) {

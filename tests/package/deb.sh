@@ -4,12 +4,16 @@
 # files there: mxtrace --version, man -w mxtrace-search (MANPATH = the unpacked man pages), the
 # completions and the systemd units. Installs its own build dependencies (scripts/deps package).
 # Usage: tests/package/deb.sh [OUTDIR]   (the .deb files are left in OUTDIR, default build/deb)
+#        tests/package/deb.sh --check-only DIR   (check the mxtrace_*.deb already built in DIR)
 set -eu
 cd "$(dirname "$0")/../.."
 src=$PWD
+check_only=0
+if [ "${1:-}" = --check-only ]; then check_only=1; shift; fi
 out=${1:-$src/build/deb}
 start=$(date +%s)
 scripts/deps package
+if [ $check_only = 0 ]; then
 rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -19,12 +23,15 @@ git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T - | tar -
 echo "deb: building the package (release build, about 5 minutes on 2 cores)"
 (cd "$out/src" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" dpkg-buildpackage -us -uc -b >"$out/build.log" 2>&1) || {
   tail -40 "$out/build.log"; echo "FAIL: dpkg-buildpackage (log: $out/build.log)"; exit 1; }
+fi
+out=$(cd "$out" && pwd)
 built=$(date +%s)
 deb=$(ls "$out"/mxtrace_*.deb)
 echo "deb: built $(basename "$deb") in $((built - start)) s; also: $(cd "$out" && ls ./*.deb | grep -v "^./$(basename "$deb")$" | tr '\n' ' ')"
 
 fail=0
 root=$out/root
+rm -rf "$root"
 dpkg -x "$deb" "$root"
 "$root/usr/bin/mxtrace" --version || { echo "FAIL: mxtrace --version"; fail=1; }
 file "$root/usr/bin/mxtrace" 2>/dev/null | grep -q 'not stripped' && { echo "FAIL: the binary is not stripped"; fail=1; }

@@ -37,3 +37,9 @@ echo "== bare domain and wildcard: a hint"
 "$MXTRACE" search --db "$DB" -t '*@bar.com'; echo "exit $?"
 "$MXTRACE" search --db "$DB" -f 'bob*'; echo "exit $?"
 "$MXTRACE" search --db "$DB" -t @bar.com -r 1 --format csv --fields queue_id; echo "exit $?"
+echo "== colour: never into a pipe by default; --color=always colours the labels and status words"
+"$MXTRACE" search --db "$DB" -h smtp -r 1 | grep -c $'\033' ; echo "exit ${PIPESTATUS[0]}"
+"$MXTRACE" search --db "$DB" -h smtp -r 1 --color=always | cat -v | grep -E '^\^\[\[1mto:' | head -1
+NO_COLOR=1 "$MXTRACE" search --db "$DB" -h smtp -r 1 --color=auto | grep -c $'\033'
+"$MXTRACE" search --db "$DB" -h smtp -r 1 --color=always --format json | grep -c $'\033'
+"$MXTRACE" search --db "$DB" --color=sometimes; echo "exit $?"
