@@ -60,7 +60,10 @@ cmp -s <("$root/usr/bin/mxtrace" completions bash) "$root/usr/share/bash-complet
   { echo "FAIL: installed bash completion differs from mxtrace completions bash"; fail=1; }
 
 echo "deb: lintian"
-lintian --fail-on error "$deb" "$out"/mxtrace_*.changes 2>&1 | tee "$out/lintian.txt" || { echo "FAIL: lintian reports errors"; fail=1; }
+lrc=0
+lintian --fail-on error "$out"/mxtrace_*.changes >"$out/lintian.txt" 2>&1 || lrc=$?
+cat "$out/lintian.txt"
+[ $lrc = 0 ] || { echo "FAIL: lintian reports errors (exit $lrc)"; fail=1; }
 echo "deb: lintian: $(grep -c '^E:' "$out/lintian.txt" || true) errors, $(grep -c '^W:' "$out/lintian.txt" || true) warnings"
 echo "deb: total $(( $(date +%s) - start )) s"
 [ $fail = 0 ] && echo "deb: package ok"
