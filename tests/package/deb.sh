@@ -52,7 +52,9 @@ grep -q '^ExecStart=/usr/bin/mxtrace index' "$root/lib/systemd/system/mxtrace-in
 dpkg-deb -I "$deb" conffiles | grep -qx /etc/mxtrace.conf || { echo "FAIL: /etc/mxtrace.conf is not a conffile"; fail=1; }
 dpkg-deb -I "$deb" postinst | grep -q 'adduser --system' || { echo "FAIL: postinst makes no system user"; fail=1; }
 # the units are not enabled on install
-dpkg-deb -I "$deb" postinst | grep -q 'deb-systemd-helper enable' && { echo "FAIL: postinst enables a unit"; fail=1; }
+# (debhelper's enabling snippet says "new installations run enable"; --no-start: no deb-systemd-invoke)
+dpkg-deb -I "$deb" postinst | grep -q 'new installations run enable\|deb-systemd-invoke' && { echo "FAIL: postinst enables or starts a unit"; fail=1; }
+dpkg-deb -I "$deb" postinst | grep -q 'deb-systemd-helper debian-installed' || { echo "FAIL: postinst does not register the units"; fail=1; }
 # the example config parses (all commented out) and the installed completions match the binary's
 MXTRACE_DB="$out/idx" "$root/usr/bin/mxtrace" --config "$root/etc/mxtrace.conf" info >/dev/null 2>"$out/info.err"
 grep -q 'config' "$out/info.err" && { echo "FAIL: the example config is rejected: $(cat "$out/info.err")"; fail=1; }
