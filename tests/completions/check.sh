@@ -74,6 +74,37 @@ for sh in bash zsh fish; do
   expect $sh "mxtrace --config f.conf search --ut" --utc
   expect $sh "mxtrace help " search index
 done
+# zsh through a pseudo-terminal (zpty): an interactive zsh with compinit and the generated script
+# lists the completions after a TAB, as a user sees them
+zpty_list() {
+  cat > "$tmp/zpty.zsh" <<'ZSH'
+zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "PS1=''; autoload -U compinit; compinit -u -D; source ${(q)1}; LISTMAX=1000"
+zpty -w z "print READY"
+zpty -r -m z line '*READY*'
+zpty -n -w z "$2"$'\t'
+sleep 1
+zpty -w z $'\C-u print DONE'
+out=
+while zpty -r -t z chunk; do out+=$chunk; [[ $out == *DONE* ]] && break; done
+print -r -- "$out" | tr -d '\r'
+zpty -d z
+ZSH
+  timeout 30 zsh -f "$tmp/zpty.zsh" "$tmp/zsh" "$1"
+}
+if command -v zsh >/dev/null; then
+  got=$(zpty_list "mxtrace search --status ")
+  for w in $statuses; do
+    grep -qw -- "$w" <<< "$got" || { echo "FAIL: zsh (zpty): 'mxtrace search --status <TAB>' does not list $w"; fail=1; }
+  done
+  got=$(zpty_list "mxtrace search --format ")
+  for w in text json csv; do
+    grep -qw -- "$w" <<< "$got" || { echo "FAIL: zsh (zpty): 'mxtrace search --format <TAB>' does not list $w"; fail=1; }
+  done
+  echo "zsh (zpty): --status and --format values listed after TAB"
+fi
+
 # every option --help lists is offered (bash)
 for c in index search show trace prune info; do
   opts=$("$MXTRACE" $c --help | grep -oE '(^| |,)--[a-z][a-z-]*' | tr -d ' ,' | sort -u)
