@@ -180,8 +180,9 @@ Micros parse_user_time(std::string_view text, bool upper, Zone& zone, Micros now
                      "2h, 30m, 3d, 1w, now, today, yesterday");
     };
     std::string_view s = text;
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    // surrounding blanks, and the CR of a CSV row pasted with $(...), are not part of the time
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
     // relative forms
     if (s == "now") return now;
     if (s == "today" || s == "yesterday") {

@@ -28,33 +28,39 @@ constexpr mxtrace::cli::Command kCommands[] = {
      mxtrace::cli::setup_info},
 };
 
-/// Levenshtein distance of a and b (bytes), for "did you mean".
+/// Edit distance of a and b (bytes): insertions, deletions, substitutions and transpositions of
+/// neighbours count 1 each (optimal string alignment), so "--form" is 1 from "--from".
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diag = row[0];
-        row[0] = i;
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i)
         for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diag = up;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
         }
-    }
-    return row[b.size()];
+    return d[a.size()][b.size()];
 }
 
-/// The candidate nearest to `word` if it is close enough to be a typo (at most 2 edits, and
-/// fewer than half its length), else "". A candidate `word` starts is also taken ("--fr" -> "--from").
+/// The candidates nearest to `word` if close enough to be a typo (at most 2 edits, and fewer
+/// than half the candidate's length), joined with " or " when several are as near; else "".
+/// A candidate that `word` (4 or more bytes) begins counts as 1.5 edits ("--fr" -> "--from"),
+/// so a true one-edit typo wins ("--form" -> "--from", not "--format").
 std::string nearest(std::string_view word, const std::vector<std::string>& candidates) {
-    std::string best;
-    std::size_t best_d = 3;
+    std::vector<std::string> best;
+    std::size_t best_d = 5; // in half edits
     for (const auto& c : candidates) {
-        std::size_t d = edit_distance(word, c);
-        if (word.size() >= 4 && c.starts_with(word)) d = std::min<std::size_t>(d, 1);
-        if (d < best_d && d * 2 < c.size()) { best = c; best_d = d; }
+        const std::size_t e = edit_distance(word, c);
+        std::size_t d = 2 * e;
+        if (word.size() >= 4 && c.starts_with(word)) d = std::min<std::size_t>(d, 3);
+        if (d > best_d || d >= c.size()) continue; // fewer edits than half its length
+        if (d < best_d) best.clear();
+        best_d = d;
+        if (std::find(best.begin(), best.end(), c) == best.end()) best.push_back(c);
     }
-    return best;
+    std::string out;
+    for (const auto& b : best) out += (out.empty() ? "" : " or ") + b;
+    return out;
 }
 
 /// Every long and short name of app's options ("--from", "-f").
@@ -176,7 +182,7 @@ int main(int argc, char** argv) {
         }
         for (const auto& c : kCommands)
             if (std::string_view(argv[2]) == c.name) {
-                std::fputs(app.get_subcommand(c.name)->help().c_str(), stdout);
+                std::fputs(app.get_subcommand(c.name)->help("mxtrace").c_str(), stdout);
                 return 0;
             }
         const std::string near = nearest(argv[2], command_names);
@@ -212,7 +218,7 @@ int main(int argc, char** argv) {
         for (int j = i + 1; j < argc; ++j)
             if (std::string_view(argv[j]) == "-h" && (j + 1 == argc || argv[j + 1][0] == '-') &&
                 find_option(app, *sub, "-h") != nullptr) {
-                std::fputs(sub->help().c_str(), stdout);
+                std::fputs(sub->help("mxtrace").c_str(), stdout);
                 return 0;
             }
         if (int rc = check_options(app, *sub, i + 1, argc, argv); rc >= 0) return rc;

@@ -81,12 +81,22 @@ std::string colorize_text(const std::string& block) {
             out.append(line.substr(0, colon + 1));
             out += kReset;
             line.remove_prefix(colon + 1);
-            const auto st = line.find(", status=");
-            if (st != std::string_view::npos && block.compare(pos, 4, "to: ") == 0) {
-                const std::size_t w = st + 9;
+            // the status word: after ", status=" on a to: line, first on the status: line
+            const bool to_line = block.compare(pos, 4, "to: ") == 0;
+            const bool status_line = block.compare(pos, 8, "status: ") == 0;
+            const auto st = to_line ? line.find(", status=") : std::string_view::npos;
+            std::string_view word, sgr;
+            std::size_t w = 0;
+            if (st != std::string_view::npos || status_line) {
+                w = status_line ? 1 : st + 9;
                 const std::size_t we = line.find_first_of(", (", w);
-                const std::string_view word = line.substr(w, we == std::string_view::npos ? std::string_view::npos : we - w);
-                const std::string_view sgr = word == "sent" ? "\033[32m" : word == "deferred" ? "\033[33m" : "\033[31m";
+                word = line.substr(w, we == std::string_view::npos ? std::string_view::npos : we - w);
+                sgr = word == "sent"                                                 ? "\033[32m"
+                      : word == "deferred"                                           ? "\033[33m"
+                      : word == "bounced" || word == "expired" || word == "rejected" ? "\033[31m"
+                                                                                     : "";
+            }
+            if (!sgr.empty()) {
                 out.append(line.substr(0, w));
                 out += sgr;
                 out.append(word);

@@ -39,7 +39,7 @@ void add_color_option(CLI::App& app, std::string& when);
 bool use_color(const std::string& when);
 
 /// Colours a text-format block (format_text()): the labels ("transaction:", "to:", ...) bold,
-/// and each attempt's status word by class (sent green, deferred yellow, bounced/expired/rejected
+/// and each attempt's and the summary's status word by class (sent green, deferred yellow, bounced/expired/rejected
 /// red), with ANSI SGR sequences. The block's log content is already escaped, so the only
 /// escape sequences in the result are these.
 std::string colorize_text(const std::string& block);

@@ -86,8 +86,11 @@ zpty -r -m z line '*READY*'
 zpty -n -w z "$2"$'\t'
 sleep 1
 zpty -w z $'\C-u print DONE'
+# read until the shell echoes DONE (it handles the TAB first); poll, the machine may be slow
 out=
-while zpty -r -t z chunk; do out+=$chunk; [[ $out == *DONE* ]] && break; done
+for i in {1..200}; do
+  if zpty -r -t z chunk; then out+=$chunk; [[ $out == *DONE* ]] && break; else sleep 0.1; fi
+done
 print -r -- "$out" | tr -d '\r'
 zpty -d z
 ZSH

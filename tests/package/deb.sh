@@ -2,7 +2,8 @@
 # CI step: builds the Debian package once (DEB_BUILD_OPTIONS=nocheck: the suite has run already),
 # runs lintian on it, unpacks it with dpkg -x into a temporary directory and checks the installed
 # files there: mxtrace --version, man -w mxtrace-search (MANPATH = the unpacked man pages), the
-# completions and the systemd units. Installs its own build dependencies (scripts/deps package).
+# completions and the systemd units; runs the maintainer scripts (tests/package/postinst.sh: system
+# user, /var/lib/mxtrace). Installs its own build dependencies (scripts/deps package).
 # Usage: tests/package/deb.sh [OUTDIR]   (the .deb files are left in OUTDIR, default build/deb)
 #        tests/package/deb.sh --check-only DIR   (check the mxtrace_*.deb already built in DIR)
 set -eu
@@ -60,6 +61,11 @@ MXTRACE_DB="$out/idx" "$root/usr/bin/mxtrace" --config "$root/etc/mxtrace.conf" 
 grep -q 'config' "$out/info.err" && { echo "FAIL: the example config is rejected: $(cat "$out/info.err")"; fail=1; }
 cmp -s <("$root/usr/bin/mxtrace" completions bash) "$root/usr/share/bash-completion/completions/mxtrace" ||
   { echo "FAIL: installed bash completion differs from mxtrace completions bash"; fail=1; }
+
+# the maintainer scripts, run as on a fresh system in a private mount namespace (needs root)
+prc=0
+tests/package/postinst.sh "$root" "$deb" || prc=$?
+[ $prc = 0 ] || [ $prc = 77 ] || fail=1
 
 echo "deb: lintian"
 lrc=0

@@ -76,6 +76,9 @@ TEST_CASE("times mxtrace prints, and the syslog form, are accepted back") {
     CHECK(parse_user_time("2023-03-14 11:00:00.25+01:00", false, utc) == t + 250000);
     CHECK(parse_user_time("2023-03-14T10:00:00.123456789Z", false, utc) == t + 123456);
     CHECK(parse_user_time(format_time(t, &utc), false, utc) == t);
+    // a CSV cell pasted with $(...) keeps its CR; blanks around are not part of the time
+    CHECK(parse_user_time("2023-03-14T10:00:00Z\r", false, utc) == t);
+    CHECK(parse_user_time(" 2023-03-14 10:00:00 ", false, utc) == t);
     // syslog: this year, or the year before when that would be more than a day ahead of now
     const Micros now = seconds_from_civil(2023, 6, 1, 0, 0, 0) * kMicrosPerSecond;
     CHECK(parse_user_time("Mar 14 10:00:00", false, utc, now) == t);
