@@ -21,7 +21,7 @@ out=$(cd "$out" && pwd)
 # build from a copy of the tracked files, so the source tree gets no obj-*/ or debian/mxtrace/
 mkdir "$out/src"
 git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T - | tar -xf - -C "$out/src"
-echo "deb: building the package (release build, about 5 minutes on 2 cores)"
+echo "deb: building the package (release build: about 290 s of CPU, some 2.5 minutes on 2 idle cores)"
 (cd "$out/src" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" dpkg-buildpackage -us -uc -b >"$out/build.log" 2>&1) || {
   tail -40 "$out/build.log"; echo "FAIL: dpkg-buildpackage (log: $out/build.log)"; exit 1; }
 fi
@@ -57,7 +57,7 @@ dpkg-deb -I "$deb" postinst | grep -q 'adduser --system' || { echo "FAIL: postin
 dpkg-deb -I "$deb" postinst | grep -q 'new installations run enable\|deb-systemd-invoke' && { echo "FAIL: postinst enables or starts a unit"; fail=1; }
 dpkg-deb -I "$deb" postinst | grep -q 'deb-systemd-helper debian-installed' || { echo "FAIL: postinst does not register the units"; fail=1; }
 # the example config parses (all commented out) and the installed completions match the binary's
-MXTRACE_DB="$out/idx" "$root/usr/bin/mxtrace" --config "$root/etc/mxtrace.conf" info >/dev/null 2>"$out/info.err"
+MXTRACE_DB="$out/idx" "$root/usr/bin/mxtrace" --config "$root/etc/mxtrace.conf" info >/dev/null 2>"$out/info.err" || true  # exit 4: no index there
 grep -q 'config' "$out/info.err" && { echo "FAIL: the example config is rejected: $(cat "$out/info.err")"; fail=1; }
 cmp -s <("$root/usr/bin/mxtrace" completions bash) "$root/usr/share/bash-completion/completions/mxtrace" ||
   { echo "FAIL: installed bash completion differs from mxtrace completions bash"; fail=1; }
