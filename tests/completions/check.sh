@@ -84,24 +84,28 @@ zpty -w z "PS1=''; autoload -U compinit; compinit -u -D; source ${(q)1}; LISTMAX
 zpty -w z "print READY"
 zpty -r -m z line '*READY*'
 zpty -n -w z "$2"$'\t'
-sleep 1
-zpty -w z $'\C-u print DONE'
-# read until the shell echoes DONE (it handles the TAB first); poll, the machine may be slow
+# wait (up to 30 s: the machine may be slow) for the listing to show $3, before typing more:
+# zsh leaves the listing out when keys are already waiting
 out=
-for i in {1..200}; do
+for i in {1..300}; do
+  if zpty -r -t z chunk; then out+=$chunk; [[ $out == *"$3"* ]] && break; else sleep 0.1; fi
+done
+zpty -w z $'\C-u print DONE'
+for i in {1..100}; do
   if zpty -r -t z chunk; then out+=$chunk; [[ $out == *DONE* ]] && break; else sleep 0.1; fi
 done
-print -r -- "$out" | tr -d '\r'
+# without the terminal's escape sequences ("\e[Jbounced" is no word "bounced" for grep -w)
+print -r -- "$out" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]/ /g'
 zpty -d z
 ZSH
-  timeout 30 zsh -f "$tmp/zpty.zsh" "$tmp/zsh" "$1"
+  timeout 60 zsh -f "$tmp/zpty.zsh" "$tmp/zsh" "$1" "$2"
 }
 if command -v zsh >/dev/null; then
-  got=$(zpty_list "mxtrace search --status ")
+  got=$(zpty_list "mxtrace search --status " sent)
   for w in $statuses; do
-    grep -qw -- "$w" <<< "$got" || { echo "FAIL: zsh (zpty): 'mxtrace search --status <TAB>' does not list $w"; fail=1; }
+    grep -qw -- "$w" <<< "$got" || { echo "FAIL: zsh (zpty): 'mxtrace search --status <TAB>' does not list $w; got: $(cat -v <<< "$got" | tail -3)"; fail=1; }
   done
-  got=$(zpty_list "mxtrace search --format ")
+  got=$(zpty_list "mxtrace search --format " text)
   for w in text json csv; do
     grep -qw -- "$w" <<< "$got" || { echo "FAIL: zsh (zpty): 'mxtrace search --format <TAB>' does not list $w"; fail=1; }
   done
