@@ -174,13 +174,15 @@ bool take_char(std::string_view& s, char c) {
 Micros parse_user_time(std::string_view text, bool upper, Zone& zone, Micros now) {
     auto bad = [&]() {
         return Error(ExitCode::usage, fmt::format("cannot read time '{}'", text),
-                     "accepted forms: YYYY-MM-DD, 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD HH:MM:SS', optionally "
-                     "followed by Z or +HH:MM (RFC 3339), times without an offset being local; or relative: "
+                     "accepted forms: YYYY-MM-DD, 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD HH:MM:SS[.FRACTION]', optionally "
+                     "followed by Z or +HH:MM (RFC 3339, T or space), times without an offset being local; "
+                     "the syslog form 'Mar 14 10:00:00' (local, this year); or relative: "
                      "2h, 30m, 3d, 1w, now, today, yesterday");
     };
     std::string_view s = text;
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    // surrounding blanks, and the CR of a CSV row pasted with $(...), are not part of the time
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
     // relative forms
     if (s == "now") return now;
     if (s == "today" || s == "yesterday") {
@@ -207,27 +209,61 @@ Micros parse_user_time(std::string_view text, bool upper, Zone& zone, Micros now
         return now - n * unit * kMicrosPerSecond;
     }
     unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-    if (!take_digits(s, 4, y) || !take_char(s, '-') || !take_digits(s, 2, mo) || !take_char(s, '-') ||
-        !take_digits(s, 2, d))
+    bool classic = false; // "Mar 14 10:00:00": the syslog form, year-less
+    if (s.size() >= 4 && std::isalpha(static_cast<unsigned char>(s[0])) && s[3] == ' ') {
+        static constexpr std::string_view kMonths = "janfebmaraprmayjunjulaugsepoctnovdec";
+        std::string m3;
+        for (char c : s.substr(0, 3)) m3 += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const auto at = kMonths.find(m3);
+        if (at == std::string_view::npos || at % 3 != 0) throw bad();
+        mo = static_cast<unsigned>(at / 3 + 1);
+        s.remove_prefix(4);
+        if (!s.empty() && s[0] == ' ') s.remove_prefix(1); // "Mar  4"
+        if (!take_digits(s, 2, d) && !take_digits(s, 1, d)) throw bad();
+        // the year: this year in the zone, or last year if that would be more than a day ahead
+        const std::int64_t secs = floor_div(now, kMicrosPerSecond);
+        y = static_cast<unsigned>(civil_from_seconds(secs + zone.offset_at(secs)).y);
+        classic = true;
+    } else if (!take_digits(s, 4, y) || !take_char(s, '-') || !take_digits(s, 2, mo) || !take_char(s, '-') ||
+               !take_digits(s, 2, d)) {
         throw bad();
+    }
     if (mo < 1 || mo > 12 || d < 1 || d > 31) throw bad();
     // reject e.g. Feb 30: the date must survive a round trip
     {
         const Civil c = civil_from_seconds(seconds_from_civil(static_cast<int>(y), mo, d, 0, 0, 0));
         if (c.m != mo || c.d != d) throw bad();
     }
-    std::int64_t span = 86400; // the part of time the text leaves open, for upper bounds
-    if (!s.empty() && (s[0] == ' ' || s[0] == 'T')) {
+    Micros span = 86400 * kMicrosPerSecond; // the part of time the text leaves open, for upper bounds
+    Micros fraction = 0;                     // ".579644": as mxtrace prints in JSON and info
+    if (!s.empty() && (s[0] == ' ' || s[0] == 'T' || s[0] == 't')) {
         s.remove_prefix(1);
         if (!take_digits(s, 2, h) || !take_char(s, ':') || !take_digits(s, 2, mi)) throw bad();
-        span = 60;
+        span = 60 * kMicrosPerSecond;
         if (take_char(s, ':')) {
             if (!take_digits(s, 2, sec)) throw bad();
-            span = 1;
+            span = kMicrosPerSecond;
+            if (take_char(s, '.') || take_char(s, ',')) {
+                std::size_t n = 0;
+                Micros scale = kMicrosPerSecond;
+                while (!s.empty() && s[0] >= '0' && s[0] <= '9') {
+                    if (n < 6) { scale /= 10; fraction += scale * (s[0] - '0'); span = scale; }
+                    s.remove_prefix(1);
+                    ++n;
+                }
+                if (n == 0) throw bad();
+            }
         }
         if (h > 23 || mi > 59 || sec > 60) throw bad();
+    } else if (classic) {
+        throw bad(); // a syslog date has a time
     }
     std::int64_t base = seconds_from_civil(static_cast<int>(y), mo, d, h, mi, sec);
+    if (classic && !s.empty()) throw bad();
+    if (classic && zone.local_to_utc(base) * kMicrosPerSecond > now + 86400 * kMicrosPerSecond) {
+        --y; // December's lines read in January
+        base = seconds_from_civil(static_cast<int>(y), mo, d, h, mi, sec);
+    }
     std::int64_t utc;
     if (s.empty()) {
         utc = zone.local_to_utc(base);
@@ -243,8 +279,8 @@ Micros parse_user_time(std::string_view text, bool upper, Zone& zone, Micros now
         if (!take_digits(s, 2, om) || !s.empty() || oh > 23 || om > 59) throw bad();
         utc = base - sign * static_cast<std::int64_t>(oh * 3600 + om * 60);
     }
-    Micros t = utc * kMicrosPerSecond;
-    if (upper) t += span * kMicrosPerSecond - 1;
+    Micros t = utc * kMicrosPerSecond + fraction;
+    if (upper) t += span - 1;
     return t;
 }
 

@@ -22,7 +22,38 @@ struct SearchCmdArgs : SearchArgs {
     std::string format = "text";
     std::optional<std::string> fields;
     RawArgs raw;
+    std::string color = "auto";
 };
+} // namespace
+
+namespace {
+/// When nothing matched: a hint for each -f/-t value that looks like a bare domain
+/// ("gmail.com") or a wildcard ("*@gmail.com"), which the flags match as a whole address.
+void print_no_match_hints(const SearchArgs& a) {
+    const std::pair<const char*, const std::string*> flags[] = {{"--from", &a.f.from}, {"--to", &a.f.to}};
+    for (const auto& [flag, value] : flags) {
+        const std::string& v = *value;
+        std::string domain;
+        if (v.find('*') != std::string::npos) {
+            const auto at = v.rfind('@');
+            domain = at == std::string::npos ? std::string() : v.substr(at + 1);
+        } else if (v.find('@') == std::string::npos && v.find('.') != std::string::npos && v != "<>") {
+            domain = v;
+        } else {
+            continue;
+        }
+        std::string shown, dom;
+        escape_text(v, shown);
+        escape_text(domain, dom);
+        const std::string field = std::string_view(flag) == "--from" ? "from" : "to";
+        if (!dom.empty() && dom.find('*') == std::string::npos)
+            fmt::print(stderr, "mxtrace: hint: {} '{}' is matched as a whole address; for every address of the domain write "
+                               "{} @{} (or the query {}:*@{})\n", flag, shown, flag, dom, field, dom);
+        else
+            fmt::print(stderr, "mxtrace: hint: {} '{}' takes no wildcard; write {} @DOMAIN for a domain, or a query with "
+                               "wildcards such as {}:bob*@* (mxtrace-query(7))\n", flag, shown, flag, field);
+    }
+}
 } // namespace
 
 Runner setup_search(CLI::App& app) {
@@ -37,6 +68,7 @@ Runner setup_search(CLI::App& app) {
     app.add_option("--fields", a->fields, "With json or csv: the members or columns to print, in order (see Fields in mxtrace-search(1))")
         ->type_name("NAME,...");
     add_raw_options(app, a->raw);
+    add_color_option(app, a->color);
     return [a, &app]() -> int {
         Zone zone;
         resolve_search(app, *a, zone, now_micros());
@@ -58,10 +90,11 @@ Runner setup_search(CLI::App& app) {
             escape_text(explain, line); // Xapian's description shows term bytes (C1 controls) as they are
             fmt::print(stderr, "query: {}\n", line);
         }
+        const bool color = a->format == "text" && use_color(a->color);
         std::string out = printer.header(); // CSV: the header row, even when nothing matched
         for (const auto& t : found) {
-            if (a->raw.raw) out += printer.print(t, store.raw_lines(t.id), a->raw.verbatim);
-            else out += printer.print(t);
+            std::string block = a->raw.raw ? printer.print(t, store.raw_lines(t.id), a->raw.verbatim) : printer.print(t);
+            out += color && !a->raw.verbatim ? colorize_text(block) : block;
             if (out.size() > (1 << 16)) {
                 std::fwrite(out.data(), 1, out.size(), stdout);
                 out.clear();
@@ -72,6 +105,7 @@ Runner setup_search(CLI::App& app) {
         if (matching > found.size())
             fmt::print(stderr, "mxtrace: showed the {} newest of about {} matching transactions; -r N shows more\n",
                        found.size(), matching);
+        if (found.empty()) print_no_match_hints(*a);
         return found.empty() ? static_cast<int>(ExitCode::no_match) : 0;
     };
 }

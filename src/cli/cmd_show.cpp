@@ -21,6 +21,7 @@ struct ShowArgs {
     std::string format = "text";
     bool utc = false;
     bool verbatim = false;
+    std::string color = "auto";
 };
 } // namespace
 
@@ -36,6 +37,7 @@ Runner setup_show(CLI::App& app) {
     app.add_flag("--utc", a->utc, "Print times in UTC instead of local time");
     app.add_flag("--verbatim", a->verbatim,
                  "Write each line's text byte for byte, unescaped (for evidence files; text format only)");
+    add_color_option(app, a->color);
     return [a]() -> int {
         RawArgs raw{true, a->verbatim};
         resolve_raw(raw, a->format);
@@ -54,10 +56,13 @@ Runner setup_show(CLI::App& app) {
         Zone zone;
         Store store(index_dir(), Store::Mode::read);
         const auto found = store.search(f);
+        const bool color = a->format == "text" && !a->verbatim && use_color(a->color);
         std::string out;
         for (const auto& t : found) {
             const auto lines = store.raw_lines(t.id);
-            out += a->format == "json" ? format_json(t, lines) : format_text(t, a->utc ? nullptr : &zone, lines, a->verbatim);
+            if (a->format == "json") out += format_json(t, lines);
+            else if (color) out += colorize_text(format_text(t, a->utc ? nullptr : &zone, lines, false));
+            else out += format_text(t, a->utc ? nullptr : &zone, lines, a->verbatim);
         }
         std::fwrite(out.data(), 1, out.size(), stdout);
         std::fflush(stdout);

@@ -25,6 +25,9 @@ Runner setup_prune(CLI::App& app);
 Runner setup_info(CLI::App& app);
 Runner setup_show(CLI::App& app);
 Runner setup_trace(CLI::App& app);
+/// `mxtrace completions SHELL` (hidden): prints a completion script generated from the
+/// parent app's subcommands and options and the field table.
+Runner setup_completions(CLI::App& app);
 
 /// Sets up `app` as the mxtrace command line: global options (--config, --version), the config
 /// file reading (mxtrace.conf(5)) and every subcommand, whose callback stores its runner in

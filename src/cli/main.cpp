@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <cstdio>
 #include <exception>
+#include <algorithm>
+#include <vector>
 
 namespace {
 constexpr mxtrace::cli::Command kCommands[] = {
@@ -25,6 +27,97 @@ constexpr mxtrace::cli::Command kCommands[] = {
     {"info", "Show the index: location, counts, time span, size, and the inputs read with their checkpoints",
      mxtrace::cli::setup_info},
 };
+
+/// Edit distance of a and b (bytes): insertions, deletions, substitutions and transpositions of
+/// neighbours count 1 each (optimal string alignment), so "--form" is 1 from "--from".
+[[maybe_unused]] std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i)
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    return d[a.size()][b.size()];
+}
+
+/// The candidates nearest to `word` if close enough to be a typo (at most 2 edits, and fewer
+/// than half the candidate's length), joined with " or " when several are as near; else "".
+/// A candidate that `word` (4 or more bytes) begins counts as 1.5 edits ("--fr" -> "--from"),
+/// so a true one-edit typo wins ("--form" -> "--from", not "--format").
+[[maybe_unused]] std::string nearest(std::string_view word, const std::vector<std::string>& candidates) {
+    std::vector<std::string> best;
+    std::size_t best_d = 5; // in half edits
+    for (const auto& c : candidates) {
+        const std::size_t e = edit_distance(word, c);
+        std::size_t d = 2 * e;
+        if (word.size() >= 4 && c.starts_with(word)) d = std::min<std::size_t>(d, 3);
+        if (d > best_d || d >= c.size()) continue; // fewer edits than half its length
+        if (d < best_d) best.clear();
+        best_d = d;
+        if (std::find(best.begin(), best.end(), c) == best.end()) best.push_back(c);
+    }
+    std::string out;
+    for (const auto& b : best) out += (out.empty() ? "" : " or ") + b;
+    return out;
+}
+
+/// Every long and short name of app's options ("--from", "-f").
+[[maybe_unused]] std::vector<std::string> option_names(const CLI::App& app) {
+    std::vector<std::string> out;
+    for (const CLI::Option* o : app.get_options()) {
+        for (const auto& l : o->get_lnames()) out.push_back("--" + l);
+        for (const auto& s : o->get_snames()) out.push_back("-" + s);
+    }
+    return out;
+}
+
+/// The option of `sub` (or of the main app) that `name` ("--from", "-f") names, or nullptr.
+[[maybe_unused]] const CLI::Option* find_option(const CLI::App& root, const CLI::App& sub, const std::string& name) {
+    for (const CLI::App* a : {&sub, &root})
+        for (const CLI::Option* o : a->get_options()) {
+            for (const auto& l : o->get_lnames())
+                if (name == "--" + l) return o;
+            for (const auto& s : o->get_snames())
+                if (name == "-" + s) return o;
+        }
+    return nullptr;
+}
+
+[[maybe_unused]] int usage_error(const std::string& what, const std::string& hint) {
+    std::string safe;
+    mxtrace::cli::escape_path(what, safe);
+    std::fprintf(stderr, "mxtrace: error: %s\nmxtrace: hint: %s\n", safe.c_str(), hint.c_str());
+    return static_cast<int>(mxtrace::ExitCode::usage);
+}
+
+/// Checks the options given to subcommand `sub` (argv[from..]) before CLI11 parses them, so a
+/// mistyped option gets "did you mean". Returns an exit code, or -1 if all are known.
+[[maybe_unused]] int check_options(const CLI::App& root, const CLI::App& sub, int from, int argc, char** argv) {
+    for (int i = from; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--") break;
+        if (a.size() < 2 || a[0] != '-' || (a[1] != '-' && a.size() != 2)) continue; // values, -rN forms
+        if (a[1] >= '0' && a[1] <= '9') continue;                                       // a negative number
+        const auto eq = a.find('=');
+        const std::string name = a.substr(0, eq);
+        if (const CLI::Option* o = find_option(root, sub, name)) {
+            if (o->get_items_expected_max() > 0 && eq == std::string::npos) ++i; // skip its value
+            continue;
+        }
+        std::vector<std::string> names = option_names(sub);
+        for (auto& n : option_names(root)) names.push_back(n);
+        std::string safe;
+        mxtrace::cli::escape_path(name, safe);
+        const std::string near = nearest(name, names);
+        return usage_error(fmt::format("{} has no option {}", sub.get_name(), name),
+                           near.empty() ? fmt::format("see mxtrace {} --help", sub.get_name())
+                                        : fmt::format("did you mean {}? (mxtrace {} --help lists the options)", near,
+                                                      sub.get_name()));
+    }
+    return -1;
+}
 
 /// The config file read by default: $XDG_CONFIG_HOME/mxtrace/config (~/.config/mxtrace/config)
 /// if it exists, else /etc/mxtrace.conf. Format: CLI11's (TOML-like), one [section] per subcommand.
@@ -38,7 +131,7 @@ std::string default_config() {
     return "/etc/mxtrace.conf";
 }
 
-[[maybe_unused]] int report(const mxtrace::Error& e) { // unused without main (MXTRACE_NO_MAIN)
+[[maybe_unused]] int report(const mxtrace::Error& e) {
     std::string safe;
     mxtrace::cli::escape_path(e.what(), safe); // messages quote file names and log text
     std::fprintf(stderr, "mxtrace: error: %s\n", safe.c_str());
@@ -50,7 +143,7 @@ std::string default_config() {
 
 namespace mxtrace::cli {
 void build_app(CLI::App& app, Runner& run) {
-    app.description("mxtrace: reduce Postfix and Sendmail logs into e-mail transactions, index them, and search them.\n"
+    app.description("mxtrace: reduce Postfix, Sendmail and Exim logs into e-mail transactions, index them, and search them.\n"
                     "See mxtrace(1) and mxtrace-COMMAND(1).");
     app.name("mxtrace");
     app.set_help_flag("--help", "Print this help and exit");
@@ -67,6 +160,13 @@ void build_app(CLI::App& app, Runner& run) {
         auto r = c.setup(*sub);
         sub->callback([&run, r]() { run = r; });
     }
+    {
+        CLI::App* sub = app.add_subcommand("completions", "Print a shell completion script (bash, zsh or fish)");
+        sub->group(""); // hidden: for packagers (mxtrace(1))
+        sub->set_help_flag("--help", "Print this help and exit");
+        auto r = mxtrace::cli::setup_completions(*sub);
+        sub->callback([&run, r]() { run = r; });
+    }
 }
 } // namespace mxtrace::cli
 
@@ -77,6 +177,32 @@ int main(int argc, char** argv) {
     CLI::App app;
     mxtrace::cli::Runner run;
     mxtrace::cli::build_app(app, run);
+    std::vector<std::string> command_names;
+    for (const auto& c : kCommands) command_names.emplace_back(c.name);
+    command_names.emplace_back("help");
+    if (argc == 1) { // mxtrace alone: the usage, as an error
+        std::fprintf(stderr, "%s", app.help().c_str());
+        return static_cast<int>(mxtrace::ExitCode::usage);
+    }
+    if (std::string_view(argv[1]) == "help") { // mxtrace help [COMMAND]
+        if (argc == 2) {
+            std::fputs(app.help().c_str(), stdout);
+            return 0;
+        }
+        for (const auto& c : kCommands)
+            if (std::string_view(argv[2]) == c.name) {
+                std::fputs(app.get_subcommand(c.name)->help("mxtrace").c_str(), stdout);
+                return 0;
+            }
+        const std::string near = nearest(argv[2], command_names);
+        return usage_error(fmt::format("unknown command '{}'", argv[2]),
+                           near.empty() ? "the commands are " + [&] {
+                               std::string n;
+                               for (const auto& c : kCommands) n += n.empty() ? c.name : std::string(", ") + c.name;
+                               return n;
+                           }()
+                                        : fmt::format("did you mean {}?", near));
+    }
     // the first word that is not an option must name a command
     std::string names;
     for (const auto& c : kCommands) names += names.empty() ? c.name : std::string(", ") + c.name;
@@ -84,15 +210,27 @@ int main(int argc, char** argv) {
         std::string_view a = argv[i];
         if (a == "--config") { ++i; continue; }
         if (a.starts_with("-")) continue;
-        bool known = false;
+        bool known = a == "completions";
         for (const auto& c : kCommands) known = known || a == c.name;
         if (!known) {
             std::string safe;
             mxtrace::cli::escape_path(std::string(a), safe);
-            std::fprintf(stderr, "mxtrace: error: unknown command '%s'\nmxtrace: hint: the commands are %s; see mxtrace --help\n",
-                         safe.c_str(), names.c_str());
+            const std::string near = nearest(a, command_names);
+            std::fprintf(stderr, "mxtrace: error: unknown command '%s'\nmxtrace: hint: %s\n", safe.c_str(),
+                         near.empty() ? fmt::format("the commands are {}; see mxtrace --help", names).c_str()
+                                      : fmt::format("did you mean {}? (mxtrace --help lists the commands)", near).c_str());
             return static_cast<int>(mxtrace::ExitCode::usage);
         }
+        const CLI::App* sub = app.get_subcommand(std::string(a));
+        // -h is --host for search and trace (kept from the original tool); alone, or before
+        // another option, it has no host to take and means help
+        for (int j = i + 1; j < argc; ++j)
+            if (std::string_view(argv[j]) == "-h" && (j + 1 == argc || argv[j + 1][0] == '-') &&
+                find_option(app, *sub, "-h") != nullptr) {
+                std::fputs(sub->help("mxtrace").c_str(), stdout);
+                return 0;
+            }
+        if (int rc = check_options(app, *sub, i + 1, argc, argv); rc >= 0) return rc;
         break;
     }
     try {

@@ -7,6 +7,11 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <string_view>
+
+#include <unistd.h>
+
 namespace mxtrace::cli {
 
 void add_search_options(CLI::App& app, SearchArgs& a) {
@@ -14,7 +19,7 @@ void add_search_options(CLI::App& app, SearchArgs& a) {
     app.add_option("-t,--to", a.f.to, "Recipient or original recipient; @DOMAIN for a whole domain")->type_name("ADDR");
     app.add_option("-i,--msgid", a.f.message_id, "Message-ID, with or without angle brackets")->type_name("ID");
     app.add_option("-h,--host", a.f.host, "Host that logged the transaction")->type_name("HOST");
-    app.add_option("-d,--since", a.since, "Transactions active at or after TIME (YYYY-MM-DD[ HH:MM[:SS]][Z|+HH:MM], or 2h, 3d, today, yesterday)")->type_name("TIME");
+    app.add_option("-d,--since", a.since, "Transactions active at or after TIME (YYYY-MM-DD[ HH:MM[:SS[.FRACTION]]][Z|+HH:MM], 'Mar 14 10:00:00', or 2h, 3d, today, yesterday)")->type_name("TIME");
     app.add_option("-D,--until", a.until, "Transactions that began at or before TIME (a date alone: the end of that day)")->type_name("TIME");
     app.add_option("-r,--max-results", a.f.max_results, "Print the N most recent transactions (default 200)")
         ->type_name("N")
@@ -42,6 +47,71 @@ void add_raw_options(CLI::App& app, RawArgs& r) {
                  "Print each transaction's original log lines under it, as PATH:LINE: TEXT (escaped; in JSON: a \"raw\" array)");
     app.add_flag("--verbatim", r.verbatim,
                  "Like --raw, but each line's text is written byte for byte, unescaped (for evidence files; text format only)");
+}
+
+void add_color_option(CLI::App& app, std::string& when) {
+    app.add_option("--color", when,
+                   "Colour the status words and labels of the text output: auto (on a terminal, unless NO_COLOR is set), always or never")
+        ->type_name("WHEN")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+}
+
+bool use_color(const std::string& when) {
+    if (when == "always") return true;
+    if (when == "never") return false;
+    const char* no = std::getenv("NO_COLOR");
+    return (!no || !*no) && ::isatty(STDOUT_FILENO) == 1;
+}
+
+std::string colorize_text(const std::string& block) {
+    static constexpr std::string_view kBold = "\033[1m", kReset = "\033[0m";
+    std::string out;
+    out.reserve(block.size() + 64);
+    std::size_t pos = 0;
+    while (pos < block.size()) {
+        std::size_t end = block.find('\n', pos);
+        if (end == std::string::npos) end = block.size();
+        std::string_view line(block.data() + pos, end - pos);
+        const auto colon = line.find(": ");
+        // a label: word characters then ": " at the start of the line (raw lines start with a path)
+        const bool label = colon != std::string_view::npos && colon > 0 &&
+                           line.substr(0, colon).find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string_view::npos;
+        if (label) {
+            out += kBold;
+            out.append(line.substr(0, colon + 1));
+            out += kReset;
+            line.remove_prefix(colon + 1);
+            // the status word: after ", status=" on a to: line, first on the status: line
+            const bool to_line = block.compare(pos, 4, "to: ") == 0;
+            const bool status_line = block.compare(pos, 8, "status: ") == 0;
+            const auto st = to_line ? line.find(", status=") : std::string_view::npos;
+            std::string_view word, sgr;
+            std::size_t w = 0;
+            if (st != std::string_view::npos || status_line) {
+                w = status_line ? 1 : st + 9;
+                const std::size_t we = line.find_first_of(", (", w);
+                word = line.substr(w, we == std::string_view::npos ? std::string_view::npos : we - w);
+                sgr = word == "sent"                                                 ? "\033[32m"
+                      : word == "deferred"                                           ? "\033[33m"
+                      : word == "bounced" || word == "expired" || word == "rejected" ? "\033[31m"
+                                                                                     : "";
+            }
+            if (!sgr.empty()) {
+                out.append(line.substr(0, w));
+                out += sgr;
+                out.append(word);
+                out += kReset;
+                out.append(line.substr(w + word.size()));
+            } else {
+                out.append(line);
+            }
+        } else {
+            out.append(line);
+        }
+        if (end < block.size()) out += '\n';
+        pos = end + 1;
+    }
+    return out;
 }
 
 void resolve_raw(RawArgs& r, const std::string& format) {

@@ -31,6 +31,19 @@ struct RawArgs {
     bool verbatim = false;  ///< --verbatim: the same, the lines' text byte for byte (implies raw)
 };
 
+/// Adds --color WHEN (auto, always, never; default auto) to `app`, bound to `when`.
+void add_color_option(CLI::App& app, std::string& when);
+
+/// Whether text output gets colour: `when` "always" yes, "never" no; "auto" (the default) only
+/// when standard output is a terminal and $NO_COLOR is unset or empty (https://no-color.org).
+bool use_color(const std::string& when);
+
+/// Colours a text-format block (format_text()): the labels ("transaction:", "to:", ...) bold,
+/// and each attempt's and the summary's status word by class (sent green, deferred yellow, bounced/expired/rejected
+/// red), with ANSI SGR sequences. The block's log content is already escaped, so the only
+/// escape sequences in the result are these.
+std::string colorize_text(const std::string& block);
+
 /// Adds --raw and --verbatim to `app`, bound to `r`.
 void add_raw_options(CLI::App& app, RawArgs& r);
 

@@ -126,6 +126,11 @@ std::string format_text(const Transaction& t, Zone* zone) {
             o += ", dsn=";
             escape_text(a.dsn, o);
         }
+        if (a.delay >= 0) o += fmt::format(", delay={}", a.delay);
+        if (!a.queued_as.empty()) {
+            o += ", queued_as=";
+            escape_text(a.queued_as, o);
+        }
         o += ", date=";
         o += format_time(a.time, zone);
         if (!a.text.empty()) {
@@ -135,6 +140,22 @@ std::string format_text(const Transaction& t, Zone* zone) {
         }
         o += '\n';
     }
+    // the transaction's own fields that the lines above leave out (JSON has them all)
+    o += "status: ";
+    const std::string_view summary = status_name(t.summary_status());
+    o.append(summary.empty() ? std::string_view("(no attempt)") : summary);
+    o += t.complete ? ", complete=true" : ", complete=false";
+    if (t.size >= 0) o += fmt::format(", size={}", t.size);
+    if (t.nrcpt >= 0) o += fmt::format(", nrcpt={}", t.nrcpt);
+    o += ", last_time=";
+    o += format_time(t.last_time, zone);
+    if (!t.notification_queue_id.empty()) {
+        o += ", notification_queue_id=";
+        escape_text(t.notification_queue_id, o);
+    }
+    o += ", mta=";
+    o.append(mta_name(t.mta));
+    o += fmt::format(", id={}\n", t.id);
     line("host: ", t.host);
     o += '\n';
     return o;

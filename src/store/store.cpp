@@ -592,6 +592,11 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
                 throw Error(ExitCode::usage, fmt::format("{} exists and is not a directory", m.dir.string()),
                             "give the index a directory of its own with --db DIR");
             }
+            // A shared (system) index: an existing directory the admin made group-readable
+            // (0750, e.g. /var/lib/mxtrace of the Debian package) gets group-readable files
+            // (0640); a personal index stays private (0700/0600). ARCHITECTURE.md "Permissions".
+            struct stat st {};
+            if (::stat(m.dir.c_str(), &st) == 0 && (st.st_mode & S_IRGRP) && (st.st_mode & S_IXGRP)) ::umask(027);
             try {
                 m.wdb = std::make_unique<Xapian::WritableDatabase>(
                     xapian_path.string(), Xapian::DB_CREATE_OR_OPEN | (wait ? Xapian::DB_RETRY_LOCK : 0));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mxtrace/store/fields.hpp"
 #include "mxtrace/output/output.hpp"
+#include "mxtrace/output/columns.hpp"
 
 #include <doctest/doctest.h>
 
@@ -61,8 +62,9 @@ TEST_CASE("transaction block and JSON") {
           "from: bob@foo.com\n"
           "msgid: m1@foo.com\n"
           "date: 2011-12-15 14:27:18\n"
-          "to: recipient=alice@bar.com, relay=smtp.bar.com. [198.51.100.25], status=sent, dsn=2.0.0, date=2011-12-15 "
+          "to: recipient=alice@bar.com, relay=smtp.bar.com. [198.51.100.25], status=sent, dsn=2.0.0, delay=2, date=2011-12-15 "
           "14:27:20 (Sent (pBFERKa1001234 Message accepted \\x1b[2J for delivery))\n"
+          "status: sent, complete=true, size=2417, nrcpt=1, last_time=2011-12-15 14:27:20, mta=sendmail, id=7\n"
           "host: smtp\n\n");
     CHECK(format_json(t) ==
           "{\"id\":7,\"host\":\"smtp\",\"mta\":\"sendmail\",\"queue_id\":\"pBFERI8l019936\",\"first_time\":\"2011-12-15T14:27:18Z\","
@@ -75,6 +77,64 @@ TEST_CASE("transaction block and JSON") {
     CHECK(format_text(t, nullptr).find("from: <>\n") != std::string::npos);
     t.sender.reset();
     CHECK(format_json(t).find("\"sender\":null") != std::string::npos);
+}
+
+TEST_CASE("the text block shows every field JSON has") {
+    // A transaction with a distinct value in every field, so each column's value can be looked
+    // for in the text block. A new column (columns.cpp) fails here until the sample fills it and
+    // format_text() prints it.
+    Transaction t;
+    t.id = 4242;
+    t.host = "hostvalue";
+    t.mta = Mta::exim;
+    t.queue_id = "1qZ9xQ-0001Ab-Cd";
+    t.first_time = 1678788000 * kMicrosPerSecond + 579644;   // 2023-03-14 10:00:00.579644 UTC
+    t.last_time = 1678791723 * kMicrosPerSecond;             // 2023-03-14 11:02:03 UTC
+    t.sender = "sendervalue@example.org";
+    t.client_name = "clientname.example.org";
+    t.client_ip = "192.0.2.77";
+    t.sasl_username = "saslvalue";
+    t.message_id = "msgidvalue@example.org";
+    t.size = 987654;
+    t.nrcpt = 31;
+    t.complete = true;
+    t.notification_queue_id = "1qZ9xR-0001Ab-Ef";
+    Attempt a;
+    a.time = 1678790096 * kMicrosPerSecond; // 2023-03-14 10:34:56 UTC
+    a.recipient = "recipientvalue@example.net";
+    a.orig_recipient = "origvalue@example.net";
+    a.relay = "relayvalue.example.net[198.51.100.9]";
+    a.status = Status::bounced;
+    a.dsn = "5.7.1";
+    a.delay = 12.5;
+    a.text = "textvalue said no";
+    a.queued_as = "queuedasvalue";
+    t.attempts.push_back(a);
+    Zone utc("UTC");
+    const std::string block = format_text(t, &utc);
+    CAPTURE(block);
+    for (const Column& c : columns()) {
+        CAPTURE(c.name);
+        const Cell cell = c.get(t, &t.attempts[0]);
+        REQUIRE_MESSAGE(cell.kind != Cell::null, "the sample leaves this field unset");
+        std::string want = cell.text;
+        REQUIRE(!want.empty());
+        // times: the text block writes them "YYYY-MM-DD HH:MM:SS" in the zone, JSON in RFC 3339
+        if (c.name == "first_time") want = format_time(t.first_time, &utc);
+        if (c.name == "last_time") want = format_time(t.last_time, &utc);
+        if (c.name == "time") want = format_time(a.time, &utc);
+        // each value appears once, where it belongs: "name=value" or "label: value"
+        CHECK_MESSAGE(block.find(want) != std::string::npos, "the text block does not show " << c.name << " = " << want);
+    }
+    // the names of the new key=value pairs are JSON's
+    for (const char* k : {", delay=12.5,", ", queued_as=queuedasvalue,", "status: bounced, complete=true, size=987654, nrcpt=31,",
+                          ", last_time=2023-03-14 11:02:03, notification_queue_id=1qZ9xR-0001Ab-Ef, mta=exim, id=4242\n"})
+        CHECK(block.find(k) != std::string::npos);
+    // unknown size and nrcpt are left out, as JSON's null
+    t.size = -1;
+    t.nrcpt = -1;
+    t.attempts.clear();
+    CHECK(format_text(t, &utc).find("status: (no attempt), complete=true, last_time=") != std::string::npos);
 }
 
 TEST_CASE("FNV-1a 64 test vectors") {

@@ -65,6 +65,34 @@ TEST_CASE("times given on the command line") {
     }
 }
 
+TEST_CASE("times mxtrace prints, and the syslog form, are accepted back") {
+    Zone utc("UTC");
+    const Micros t = 1678788000 * kMicrosPerSecond; // 2023-03-14 10:00:00 UTC
+    // JSON and CSV print RFC 3339 with microseconds; the text output and info "YYYY-MM-DD HH:MM:SS"
+    CHECK(parse_user_time(format_rfc3339(t + 579644), false, utc) == t + 579644);
+    CHECK(parse_user_time("2023-03-14T10:00:00.579644Z", true, utc) == t + 579644);
+    CHECK(parse_user_time("2023-03-14T10:00:00.5Z", false, utc) == t + 500000);
+    CHECK(parse_user_time("2023-03-14T10:00:00.5Z", true, utc) == t + 600000 - 1);
+    CHECK(parse_user_time("2023-03-14 11:00:00.25+01:00", false, utc) == t + 250000);
+    CHECK(parse_user_time("2023-03-14T10:00:00.123456789Z", false, utc) == t + 123456);
+    CHECK(parse_user_time(format_time(t, &utc), false, utc) == t);
+    // a CSV cell pasted with $(...) keeps its CR; blanks around are not part of the time
+    CHECK(parse_user_time("2023-03-14T10:00:00Z\r", false, utc) == t);
+    CHECK(parse_user_time(" 2023-03-14 10:00:00 ", false, utc) == t);
+    // syslog: this year, or the year before when that would be more than a day ahead of now
+    const Micros now = seconds_from_civil(2023, 6, 1, 0, 0, 0) * kMicrosPerSecond;
+    CHECK(parse_user_time("Mar 14 10:00:00", false, utc, now) == t);
+    CHECK(parse_user_time("mar 14 10:00:00", true, utc, now) == t + kMicrosPerSecond - 1);
+    CHECK(parse_user_time("Mar  4 10:00:00", false, utc, now) == t - 10 * 86400 * kMicrosPerSecond);
+    CHECK(parse_user_time("Dec 31 23:00:00", false, utc, now) == seconds_from_civil(2022, 12, 31, 23, 0, 0) * kMicrosPerSecond);
+    Zone berlin("Europe/Berlin");
+    CHECK(parse_user_time("Mar 14 11:00:00", false, berlin, now) == t);
+    for (const char* bad : {"Mar 14", "Foo 14 10:00:00", "Mar 14 10:00:00Z", "2023-03-14T10:00:00.Z", "Mar 32 10:00:00"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_AS(parse_user_time(bad, false, utc, now), Error);
+    }
+}
+
 TEST_CASE("zones: DST gap and overlap are read deterministically") {
     Zone berlin("Europe/Berlin");
     // 2011-03-27 02:30 local does not exist: read with the offset before the gap (+01:00)

@@ -74,8 +74,12 @@ int year_of(Micros t, std::int64_t offset_seconds = 0);
 std::string format_rfc3339(Micros t);
 
 /// Parses a time given on the command line for -d/--since and -D/--until.
-/// Accepted: "YYYY-MM-DD", "YYYY-MM-DD HH:MM", "YYYY-MM-DD HH:MM:SS" (also with 'T'),
+/// Accepted: "YYYY-MM-DD", "YYYY-MM-DD HH:MM", "YYYY-MM-DD HH:MM:SS[.FRACTION]" (also with 'T'),
 /// each optionally followed by "Z" or an offset "+HH:MM"; without one the time is local in `zone`.
+/// So every time mxtrace prints is accepted back: JSON's "2023-03-14T10:00:00.579644Z", the text
+/// output's and info's "2023-03-14 10:00:00". The syslog form "Mar 14 10:00:00" ("Mar  4 ...")
+/// is local in `zone`, in the year of `now` (the year before if that is more than a day ahead).
+/// Blanks around the text and a trailing CR (a CSV cell) are ignored.
 /// With `upper` set, a date alone means the end of that day (23:59:59.999999), and a time
 /// without seconds the end of that minute. Relative forms count back from `now`: "N" followed by
 /// s, m, h, d or w ("2h", "3d"), "now", "today" and "yesterday" (local days; as an upper bound,

@@ -24,7 +24,9 @@ void escape_text(std::string_view s, std::string& out);
 void escape_json(std::string_view s, std::string& out);
 
 /// The transaction block of the classic search script:
-/// transaction:, client:, from:, msgid:, date:, one to: line per attempt, host:, then a blank line.
+/// transaction:, client:, from:, msgid:, date:, one to: line per attempt, then status: (the
+/// summary status and the transaction's other fields, so the block shows every field JSON has:
+/// complete, size, nrcpt, last_time, notification_queue_id, mta, id), host:, then a blank line.
 /// Times are shown in `zone` (UTC when null) as "YYYY-MM-DD HH:MM:SS".
 std::string format_text(const Transaction& t, Zone* zone);
 
