@@ -240,9 +240,17 @@ CheckReport check_index(const fs::path& dir, bool full) {
                     auto t = detail::read_transaction(get, att, id);
                     if (!t) continue;
                     ++r.compared;
-                    std::string d = document_difference(xdb->get_document(static_cast<Xapian::docid>(id)),
-                                                        detail::make_document(*t));
+                    const Xapian::Document expected = detail::make_document(*t);
+                    std::string d = document_difference(xdb->get_document(static_cast<Xapian::docid>(id)), expected);
                     if (!d.empty()) P.add("documents that differ from their record", fmt::format("{}: the Xapian document {}", record_name(*t), d));
+                    // what a search reads: the posting list of each of its terms must name the document
+                    for (auto it = expected.termlist_begin(); it != expected.termlist_end(); ++it) {
+                        auto pl = xdb->postlist_begin(*it);
+                        pl.skip_to(static_cast<Xapian::docid>(id));
+                        if (pl == xdb->postlist_end(*it) || *pl != static_cast<Xapian::docid>(id))
+                            P.add("posting lists that miss a document",
+                                  fmt::format("{}: the posting list of term {} does not list it", record_name(*t), esc(*it)));
+                    }
                 } catch (const Xapian::Error& e) {
                     P.add("unreadable Xapian documents", fmt::format("Xapian document {}: {}", id, esc(e.get_description())));
                 } catch (const Error& e) {
@@ -284,26 +292,19 @@ struct Salvager {
     std::map<std::string, std::uint64_t> reasons;
     std::uint64_t statements = 0, budget = 200000;
 
+    /// One INSERT ... SELECT in its own (automatic) transaction: a statement that fails midway
+    /// leaves nothing behind.
     bool copy(std::int64_t lo, std::int64_t hi) {
         ++statements;
-        sql::Stmt st(db, fmt::format("INSERT INTO main.{0} SELECT * FROM old.{0} WHERE {1} BETWEEN ? AND ?", table, key).c_str());
-        st.bind(lo).bind(hi);
-        int rc = SQLITE_OK;
-        // step by hand: a failure here is expected, not an error to throw
-        db.exec("SAVEPOINT s");
         try {
+            sql::Stmt st(db, fmt::format("INSERT INTO main.{0} SELECT * FROM old.{0} WHERE {1} BETWEEN ? AND ?", table, key).c_str());
+            st.bind(lo).bind(hi);
             st.run();
+            return true;
         } catch (const Error& e) {
-            rc = 1;
             if (lo == hi) ++reasons[e.what()];
-        }
-        if (rc) {
-            db.exec("ROLLBACK TO s");
-            db.exec("RELEASE s");
             return false;
         }
-        db.exec("RELEASE s");
-        return true;
     }
 
     void run(std::int64_t lo, std::int64_t hi) {
@@ -464,9 +465,13 @@ RepairReport repair_index(const fs::path& dir, const std::function<void(std::str
         db.exec("PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
         {
             sql::Stmt at(db, "ATTACH DATABASE ? AS old");
-            at.bind(fmt::format("file:{}?mode=ro", sqlite_path.string())).run();
+            std::string uri = "file:";
+            for (char c : sqlite_path.string()) {
+                if (c == '%' || c == '?' || c == '#') uri += fmt::format("%{:02x}", static_cast<unsigned char>(c));
+                else uri += c;
+            }
+            at.bind(uri + "?mode=ro").run();
         }
-        db.exec("BEGIN");
         struct Table {
             const char* name;
             const char* key;
@@ -474,9 +479,8 @@ RepairReport repair_index(const fs::path& dir, const std::function<void(std::str
         };
         // meta is copied whole (the new file already has the schema version)
         try {
-            db.exec("SAVEPOINT m; INSERT OR REPLACE INTO main.meta SELECT * FROM old.meta WHERE key != 'schema_version'; RELEASE m;");
+            db.exec("INSERT OR REPLACE INTO main.meta SELECT * FROM old.meta WHERE key != 'schema_version'");
         } catch (const Error&) {
-            db.exec("ROLLBACK TO m; RELEASE m;");
             rep.lost.push_back("table meta could not be read (its only row that matters, the schema version, is set anew)");
         }
         for (const Table& tb : {Table{"input", "id", "input checkpoints"}, Table{"txn", "id", "transaction records"},
@@ -539,7 +543,6 @@ RepairReport repair_index(const fs::path& dir, const std::function<void(std::str
                 rep.lost.push_back(fmt::format("the raw lines of {} record{} did not decode: dropped (the records stay)",
                                                bad_raw.size(), bad_raw.size() == 1 ? "" : "s"));
         }
-        db.exec("COMMIT");
         db.exec("DETACH DATABASE old");
         progress("rebuilding the Xapian index from the copied records ...");
         rep.documents = build_xapian(db, work / "xapian", rep, progress);
