@@ -67,11 +67,14 @@ ssize_t write(int fd, const void* buf, size_t n) {
     counted(fd, "write");
     return ::syscall(SYS_write, fd, buf, n);
 }
-ssize_t pwrite(int fd, const void* buf, size_t n, off_t off) {
+// pwrite and pwrite64 by their link names: with _FILE_OFFSET_BITS=64 the headers rename pwrite
+ssize_t mxtrace_hook_pwrite(int fd, const void* buf, size_t n, long off) __asm__("pwrite");
+ssize_t mxtrace_hook_pwrite64(int fd, const void* buf, size_t n, long long off) __asm__("pwrite64");
+ssize_t mxtrace_hook_pwrite(int fd, const void* buf, size_t n, long off) {
     counted(fd, "pwrite");
     return ::syscall(SYS_pwrite64, fd, buf, n, off);
 }
-ssize_t pwrite64(int fd, const void* buf, size_t n, off64_t off) {
+ssize_t mxtrace_hook_pwrite64(int fd, const void* buf, size_t n, long long off) {
     counted(fd, "pwrite");
     return ::syscall(SYS_pwrite64, fd, buf, n, off);
 }

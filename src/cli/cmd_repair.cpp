@@ -31,6 +31,13 @@ Runner setup_repair(CLI::App& app) {
             escape_path(k, p);
             fmt::print("kept: {}\n", p);
         }
+        for (const auto& d : r.doubtful) {
+            std::string e;
+            escape_text(d, e);
+            fmt::print("doubtful: {}\n", e);
+        }
+        if (!r.doubtful.empty())
+            fmt::print("doubtful records may hold damaged text: index their logs again with mxtrace index --full FILE...\n");
         if (r.lost.empty()) fmt::print("nothing was lost\n");
         for (const auto& l : r.lost) {
             std::string e;

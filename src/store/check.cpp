@@ -165,7 +165,8 @@ CheckReport check_index(const fs::path& dir, bool full) {
             while (pend.step()) pending.insert(pend.i64(0));
             sqlite_ok = true;
         } catch (const Error& e) {
-            P.add("SQLite", fmt::format("SQLite: {}", esc(e.what())));
+            std::string_view w = e.what();
+            P.add("SQLite", w.starts_with("SQLite") ? esc(w) : "SQLite: " + esc(w));
         }
     }
 
@@ -339,7 +340,16 @@ std::optional<std::int64_t> query_i64(sql::Db& db, const std::string& q) {
 }
 
 /// Rebuilds a Xapian index at `xpath` (which must not exist) from the records of `db`.
-std::uint64_t build_xapian(sql::Db& db, const fs::path& xpath, RepairReport& rep, const std::function<void(std::string_view)>& progress) {
+/// Each record is also compared with its document in the old Xapian index at `old_xpath`, if that
+/// opens: a record that disagrees with it goes to rep.doubtful (one of the two is damaged).
+std::uint64_t build_xapian(sql::Db& db, const fs::path& xpath, const fs::path& old_xpath, RepairReport& rep,
+                           const std::function<void(std::string_view)>& progress) {
+    std::optional<Xapian::Database> old;
+    try {
+        old.emplace(old_xpath.string());
+    } catch (const Xapian::Error&) {
+    }
+    std::uint64_t doubtful = 0;
     Xapian::WritableDatabase w(xpath.string(), Xapian::DB_CREATE);
     w.set_metadata("mxtrace_schema", std::to_string(kSchemaVersion));
     sql::Stmt ids(db, "SELECT id FROM txn ORDER BY id");
@@ -351,7 +361,17 @@ std::uint64_t build_xapian(sql::Db& db, const fs::path& xpath, RepairReport& rep
     for (auto id : all) {
         auto t = detail::read_transaction(get, att, id);
         if (!t) continue;
-        w.replace_document(static_cast<Xapian::docid>(id), detail::make_document(*t));
+        Xapian::Document doc = detail::make_document(*t);
+        if (old) {
+            try {
+                std::string d = document_difference(old->get_document(static_cast<Xapian::docid>(id)), doc);
+                if (!d.empty() && ++doubtful <= 20)
+                    rep.doubtful.push_back(fmt::format("{}: the old Xapian document {}", record_name(*t), d));
+            } catch (const Xapian::Error&) {
+                // no old document (a record not yet indexed) or an unreadable one: nothing to compare
+            }
+        }
+        w.replace_document(static_cast<Xapian::docid>(id), doc);
         if (++n % 20000 == 0) {
             w.commit();
             progress(fmt::format("  {} documents written", n));
@@ -359,6 +379,7 @@ std::uint64_t build_xapian(sql::Db& db, const fs::path& xpath, RepairReport& rep
     }
     w.commit();
     w.close();
+    if (doubtful > 20) rep.doubtful.push_back(fmt::format("... and {} more records that disagree with their old Xapian document", doubtful - 20));
     rep.records = all.size();
     return n;
 }
@@ -447,7 +468,7 @@ RepairReport repair_index(const fs::path& dir, const std::function<void(std::str
         progress("SQLite is sound: rebuilding the Xapian index from its records ...");
         sql::Db db(sqlite_path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
         db.exec("PRAGMA busy_timeout=10000;");
-        rep.documents = build_xapian(db, work / "xapian", rep, progress);
+        rep.documents = build_xapian(db, work / "xapian", xapian_path, rep, progress);
         lock.reset();
         rename_kept(xapian_path, stamp, rep);
         fs::rename(work / "xapian", xapian_path);
@@ -463,6 +484,9 @@ RepairReport repair_index(const fs::path& dir, const std::function<void(std::str
     {
         sql::Db db((work / "mxtrace.sqlite").string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI);
         db.exec("PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        // a damaged schema entry (an index's SQL) must not stop the reading of the tables: with
+        // writable_schema, SQLite skips what it cannot parse (as the shell's .recover does)
+        db.exec("PRAGMA writable_schema=ON");
         {
             sql::Stmt at(db, "ATTACH DATABASE ? AS old");
             std::string uri = "file:";
@@ -545,7 +569,7 @@ RepairReport repair_index(const fs::path& dir, const std::function<void(std::str
         }
         db.exec("DETACH DATABASE old");
         progress("rebuilding the Xapian index from the copied records ...");
-        rep.documents = build_xapian(db, work / "xapian", rep, progress);
+        rep.documents = build_xapian(db, work / "xapian", xapian_path, rep, progress);
         db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
     lock.reset();

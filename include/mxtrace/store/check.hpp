@@ -40,13 +40,18 @@ struct RepairReport {
     std::uint64_t documents = 0;         ///< Xapian documents written
     std::vector<std::string> lost;       ///< what could not be kept, one line each (rowid ranges, counts)
     std::vector<std::string> kept;       ///< the old files and directories, renamed (never deleted)
+    /// Records that disagree with their document in the old Xapian index (compared when it
+    /// opens): SQLite keeps no checksums, so such a record may hold flipped bits (or the old
+    /// document may be the damaged one). One line each, at most 20, then a count.
+    std::vector<std::string> doubtful;
 };
 
 /// Repairs the index in `dir`. If SQLite passes `PRAGMA integrity_check` and every raw-line blob
 /// decodes, only the Xapian index is rebuilt from the records. Otherwise every table is copied
 /// into a new SQLite file by rowid ranges (a range that fails is halved down to single rows,
 /// which are skipped and reported), orphaned rows and undecodable raw lines are dropped, and
-/// Xapian is rebuilt from the copy. The replaced files get the suffix `.before-repair-TIMESTAMP`
+/// Xapian is rebuilt from the copy. Each record is compared with its old Xapian document where
+/// that can be read (RepairReport::doubtful). The replaced files get the suffix `.before-repair-TIMESTAMP`
 /// (UTC, YYYYMMDDTHHMMSSZ) beside the new ones. `progress` receives one line per step.
 /// @throws Error(locked) if `mxtrace index` is running on it; Error(bad_index) if there is no
 ///         SQLite file to repair from.
