@@ -42,7 +42,7 @@ echo "points: creation $(pick a.kinds creation 10 | wc -l), inside a Xapian comm
 n=0 bad=0 killed=0
 for p in $points_a; do
   rm -rf run
-  MXTRACE_CRASH_AT_WRITE=$p "$MXTRACE" "${A[@]}" --db run 2>/dev/null; rc=$?
+  rc=$( (MXTRACE_CRASH_AT_WRITE=$p "$MXTRACE" "${A[@]}" --db run; echo $?) 2>/dev/null)
   [ $rc = 137 ] && killed=$((killed + 1))
   "$MXTRACE" "${A[@]}" --db run 2> rerun.err; rc2=$?
   n=$((n + 1))
@@ -52,7 +52,7 @@ for p in $points_a; do
 done
 for p in $points_b; do
   rm -rf run; cp -a refA run
-  MXTRACE_CRASH_AT_WRITE=$p "$MXTRACE" "${B[@]}" --db run 2>/dev/null; rc=$?
+  rc=$( (MXTRACE_CRASH_AT_WRITE=$p "$MXTRACE" "${B[@]}" --db run; echo $?) 2>/dev/null)
   [ $rc = 137 ] && killed=$((killed + 1))
   "$MXTRACE" "${B[@]}" --db run 2> rerun.err; rc2=$?
   n=$((n + 1))
