@@ -72,7 +72,7 @@ std::string document_difference(const Xapian::Document& stored, const Xapian::Do
     if (!missing.empty()) out += fmt::format("lacks term{} {}", missing.size() == 1 ? "" : "s", list(missing));
     if (!extra.empty()) out += fmt::format("{}has term{} the record does not imply: {}", out.empty() ? "" : "; ",
                                            extra.size() == 1 ? "" : "s", list(extra));
-    if (values_of(stored) != values_of(expected)) out += fmt::format("{}its time or address values differ", out.empty() ? "" : "; ");
+    if (values_of(stored) != values_of(expected)) out += fmt::format("{}has other time or address values than the record implies", out.empty() ? "" : "; ");
     return out;
 }
 

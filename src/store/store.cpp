@@ -638,6 +638,9 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
             m.check_schema_xapian();
             m.prepare_read();
         }
+    } catch (const Xapian::DatabaseCorruptError& e) {
+        throw Error(ExitCode::damaged, fmt::format("index {}: {}", m.dir.string(), e.get_description()),
+                    "the index is damaged: run mxtrace check, then mxtrace repair");
     } catch (const Xapian::Error& e) {
         throw Error(ExitCode::bad_index, fmt::format("index {}: {}", m.dir.string(), e.get_description()),
                     "the index may be damaged: run mxtrace check, then mxtrace repair");
@@ -1059,6 +1062,9 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
         } catch (const Xapian::DatabaseModifiedError&) {
             if (tries >= 5) throw Error(ExitCode::internal, "the index kept changing during the search", "run it again");
             m.reader().reopen();
+        } catch (const Xapian::DatabaseCorruptError& e) {
+            throw Error(ExitCode::damaged, fmt::format("searching {}: {}", m.dir.string(), e.get_description()),
+                        "the index is damaged: run mxtrace check, then mxtrace repair");
         } catch (const Xapian::Error& e) {
             throw Error(ExitCode::bad_index, fmt::format("searching {}: {}", m.dir.string(), e.get_description()),
                         "the index may be damaged: run mxtrace check, then mxtrace repair");
