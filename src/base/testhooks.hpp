@@ -7,7 +7,11 @@ namespace mxtrace::detail {
 /// For the crash tests: with MXTRACE_CRASH_AT=NAME:N in the environment, the N-th time the
 /// point NAME is passed the process kills itself with SIGKILL (no cleanup at all, as kill -9).
 /// Points: "line" (after each input line is applied), "after-sqlite" and "after-xapian" (in
-/// Store::commit, between the SQLite commit and the Xapian commit, and after both).
+/// Store::commit, between the SQLite commit and the Xapian commit, and after both), "prune-sqlite"
+/// "prune-xapian" and "prune-done" (in Store::prune: before its SQLite deletions, before its Xapian
+/// ones, after both).
+/// With MXTRACE_WRITE_LOG=FILE every point passed is also logged there as "mark NAME", between
+/// the lines of the write hook (src/base/write_hook.cpp, MXTRACE_CRASH_AT_WRITE).
 void crash_point(const char* name);
 
 } // namespace mxtrace::detail

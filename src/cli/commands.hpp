@@ -25,6 +25,9 @@ Runner setup_prune(CLI::App& app);
 Runner setup_info(CLI::App& app);
 Runner setup_show(CLI::App& app);
 Runner setup_trace(CLI::App& app);
+Runner setup_check(CLI::App& app);
+Runner setup_repair(CLI::App& app);
+
 /// `mxtrace completions SHELL` (hidden): prints a completion script generated from the
 /// parent app's subcommands and options and the field table.
 Runner setup_completions(CLI::App& app);

@@ -26,6 +26,8 @@ constexpr mxtrace::cli::Command kCommands[] = {
     {"prune", "Remove transactions older than the retention window", mxtrace::cli::setup_prune},
     {"info", "Show the index: location, counts, time span, size, and the inputs read with their checkpoints",
      mxtrace::cli::setup_info},
+    {"check", "Verify the index: SQLite, Xapian, and that both hold the same transactions", mxtrace::cli::setup_check},
+    {"repair", "Repair a damaged index: rebuild Xapian from SQLite, salvage a damaged SQLite file", mxtrace::cli::setup_repair},
 };
 
 /// Edit distance of a and b (bytes): insertions, deletions, substitutions and transpositions of

@@ -364,7 +364,18 @@ void Indexer::add_input(const std::string& path) {
                                     shown, [&](const std::string& w) { warn(w, ""); });
         };
         ClockState cs = cp.clock;
-        if (resume == 0 || cs.source == YearSource::none) cs = infer(*in);
+        if (resume == 0) {
+            cs = infer(*in);
+        } else if (cs.source == YearSource::none) {
+            // no classic line read yet: infer again (a -y flag or an mtime may say more now), but a
+            // run that learns nothing keeps what the lines read so far taught (the latest instant,
+            // the year of RFC 3339 lines), so resuming changes nothing (tests/cli/cases/crash-writes.sh)
+            ClockState inferred = infer(*in);
+            if (inferred.source != YearSource::none) {
+                inferred.prev = std::max(inferred.prev, cs.prev);
+                cs = std::move(inferred);
+            }
+        }
         m.clock.emplace(m.zone, cs, m.now);
         m.cp_now = &cp;
         m.classic_lines = 0;

@@ -45,8 +45,9 @@ constexpr std::string_view kRawDict =
     "(in reply to RCPT TO command) postfix/qmgr[: removed";
 
 Error damaged(std::string_view what) {
-    return Error(ExitCode::bad_index, "the stored raw lines of a transaction are damaged (" + std::string(what) + ")",
-                 "rebuild the index: remove it and run mxtrace index again");
+    return Error(ExitCode::damaged, "the stored raw lines of a transaction are damaged (" + std::string(what) + ")",
+                 "run mxtrace check --full to see what is damaged, then mxtrace repair (it drops lines that cannot be "
+                 "read; mxtrace index --full FILE... reads them again)");
 }
 
 void put_varint(std::string& out, std::uint64_t v) {

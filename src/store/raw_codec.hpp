@@ -36,7 +36,7 @@ public:
     std::string encode(const std::vector<RawLine>& lines, std::uint64_t& size);
 
     /// Appends the lines of `blob` (format 1 or 2; `size` = its record bytes as stored in
-    /// txn_raw.size) to `out`, in stored order. @throws Error(bad_index) naming the damage if the
+    /// txn_raw.size) to `out`, in stored order. @throws Error(damaged) naming the damage if the
     /// blob is damaged or of an unknown format.
     void decode(std::string_view blob, std::uint64_t size, std::vector<RawLine>& out);
 
@@ -45,7 +45,7 @@ public:
     /// range of its input), appends `fresh` as a new segment: `out` receives the new blob and
     /// `added` the record bytes of the new segment; returns true. Otherwise (or when the blob
     /// already has kMaxSegments segments) returns false and the caller merges and rewrites.
-    /// @throws Error(bad_index) if the blob's header is damaged.
+    /// @throws Error(damaged) if the blob's header is damaged.
     bool try_append(std::string_view blob, const std::vector<RawLine>& fresh, std::string& out, std::uint64_t& added);
 
     /// Blob in the old format 1 (zlib, level 1, preset dictionary), as mxtrace wrote it before

@@ -13,14 +13,17 @@
 
 namespace mxtrace::sql {
 
-/// The exit code for a failed SQLite call: a damaged or foreign file is a bad index.
+/// The exit code for a failed SQLite call: a damaged file is a damaged index, one that cannot be
+/// opened a bad index.
 inline ExitCode code_of(sqlite3* db) {
     const int e = sqlite3_errcode(db) & 0xff;
-    return e == SQLITE_CORRUPT || e == SQLITE_NOTADB || e == SQLITE_CANTOPEN ? ExitCode::bad_index : ExitCode::internal;
+    if (e == SQLITE_CORRUPT || e == SQLITE_NOTADB) return ExitCode::damaged;
+    return e == SQLITE_CANTOPEN ? ExitCode::bad_index : ExitCode::internal;
 }
 inline const char* hint_of(sqlite3* db) {
-    return code_of(db) == ExitCode::bad_index ? "the index is damaged: remove the index directory and run mxtrace index again"
-                                              : "";
+    return code_of(db) == ExitCode::damaged
+               ? "the index is damaged: run mxtrace check to see what, then mxtrace repair (it keeps the damaged files)"
+               : "";
 }
 
 class Db {
@@ -62,7 +65,7 @@ public:
     Stmt(const Db& db, const char* sql) : db_(db.get()) {
         if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &st_, nullptr) != SQLITE_OK)
             throw Error(ExitCode::bad_index, fmt::format("SQLite: {} (preparing: {:.60})", sqlite3_errmsg(db_), sql),
-                        "the index may be damaged or of another version; rebuild it with mxtrace index --db DIR");
+                        "the index may be damaged or of another version: run mxtrace check, then mxtrace repair");
     }
     ~Stmt() { sqlite3_finalize(st_); }
     Stmt(Stmt&& o) noexcept : db_(o.db_), st_(o.st_) { o.st_ = nullptr; }

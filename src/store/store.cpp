@@ -10,6 +10,7 @@
 #include "mxtrace/reduce/links.hpp"
 #include "store/raw_codec.hpp"
 #include "store/sqlite_util.hpp"
+#include "store/document.hpp"
 #include "base/testhooks.hpp"
 
 #include <fmt/format.h>
@@ -40,7 +41,7 @@ fs::path default_index_dir() {
 
 namespace {
 
-constexpr const char* kSchemaSql = R"SQL(
+const char* const kSchemaSqlText = R"SQL(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS txn(
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -116,7 +117,7 @@ CREATE INDEX IF NOT EXISTS hop_relay_name ON hop(relay_name) WHERE kind = 'relay
 CREATE INDEX IF NOT EXISTS hop_relay_addr ON hop(relay_addr) WHERE kind = 'relay';
 )SQL";
 
-constexpr const char* kTxnCols =
+const char* const kTxnColsText =
     "id, host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, message_id, size, nrcpt, "
     "complete, notification_queue_id, headless, sasl_username";
 
@@ -153,6 +154,14 @@ const Prefixes& prefixes() {
     static const Prefixes p;
     return p;
 }
+
+} // namespace
+
+namespace detail {
+const char* const kSchemaSql = kSchemaSqlText;
+const char* const kTxnColumns = kTxnColsText;
+const char* const kAttemptsSql = "SELECT time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as "
+                                 "FROM attempt WHERE txn_id = ? ORDER BY seq";
 
 Xapian::Document make_document(const Transaction& t) {
     const Prefixes& P = prefixes();
@@ -209,6 +218,49 @@ Xapian::Document make_document(const Transaction& t) {
     return doc;
 }
 
+std::optional<Transaction> read_transaction(sql::Stmt& st_get, sql::Stmt& st_attempts, std::int64_t id) {
+    st_get.reset().bind(id);
+    if (!st_get.step()) return std::nullopt;
+    Transaction t;
+    t.id = st_get.i64(0);
+    t.host = st_get.str(1);
+    t.queue_id = st_get.str(2);
+    t.first_time = st_get.i64(3);
+    t.last_time = st_get.i64(4);
+    t.mta = mta_from_name(st_get.str(5));
+    if (!st_get.is_null(6)) t.sender = st_get.str(6);
+    t.client_name = st_get.str(7);
+    t.client_ip = st_get.str(8);
+    t.message_id = st_get.str(9);
+    t.size = st_get.i64(10);
+    t.nrcpt = static_cast<int>(st_get.i64(11));
+    t.complete = st_get.i64(12) != 0;
+    t.notification_queue_id = st_get.str(13);
+    t.headless = st_get.i64(14) != 0;
+    t.sasl_username = st_get.str(15);
+    st_get.reset();
+    st_attempts.reset().bind(id);
+    while (st_attempts.step()) {
+        Attempt a;
+        a.time = st_attempts.i64(0);
+        a.recipient = st_attempts.str(1);
+        a.orig_recipient = st_attempts.str(2);
+        a.relay = st_attempts.str(3);
+        a.status = status_from_name(st_attempts.str(4));
+        a.dsn = st_attempts.str(5);
+        a.delay = st_attempts.is_null(6) ? -1 : st_attempts.dbl(6);
+        a.text = st_attempts.str(7);
+        a.queued_as = st_attempts.str(8);
+        t.attempts.push_back(std::move(a));
+    }
+    st_attempts.reset();
+    return t;
+}
+} // namespace detail
+
+namespace {
+using detail::make_document;
+
 std::string key_of(std::string_view host, std::string_view qid) {
     std::string k(host);
     k.push_back('\0');
@@ -254,10 +306,8 @@ struct Store::Impl {
     Xapian::Database& reader() { return wdb ? *wdb : *xdb; }
 
     void prepare_read() {
-        st_get = sql::Stmt(db, fmt::format("SELECT {} FROM txn WHERE id = ?", kTxnCols).c_str());
-        st_attempts = sql::Stmt(db,
-                                "SELECT time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as "
-                                "FROM attempt WHERE txn_id = ? ORDER BY seq");
+        st_get = sql::Stmt(db, fmt::format("SELECT {} FROM txn WHERE id = ?", detail::kTxnColumns).c_str());
+        st_attempts = sql::Stmt(db, detail::kAttemptsSql);
         st_raw_get = sql::Stmt(db, "SELECT size, data, nlines FROM txn_raw WHERE txn_id = ?");
         st_hops = sql::Stmt(db, "SELECT txn_id, seq, rule, kind, next_qid, relay_name, relay_addr, time_us, attempt "
                                 "FROM hop WHERE txn_id = ? ORDER BY seq");
@@ -383,44 +433,7 @@ struct Store::Impl {
                                    "attempt) VALUES(?,?,?,?,?,?,?,?,?)");
     }
 
-    std::optional<Transaction> get(std::int64_t id) {
-        st_get.reset().bind(id);
-        if (!st_get.step()) return std::nullopt;
-        Transaction t;
-        t.id = st_get.i64(0);
-        t.host = st_get.str(1);
-        t.queue_id = st_get.str(2);
-        t.first_time = st_get.i64(3);
-        t.last_time = st_get.i64(4);
-        t.mta = mta_from_name(st_get.str(5));
-        if (!st_get.is_null(6)) t.sender = st_get.str(6);
-        t.client_name = st_get.str(7);
-        t.client_ip = st_get.str(8);
-        t.message_id = st_get.str(9);
-        t.size = st_get.i64(10);
-        t.nrcpt = static_cast<int>(st_get.i64(11));
-        t.complete = st_get.i64(12) != 0;
-        t.notification_queue_id = st_get.str(13);
-        t.headless = st_get.i64(14) != 0;
-        t.sasl_username = st_get.str(15);
-        st_get.reset();
-        st_attempts.reset().bind(id);
-        while (st_attempts.step()) {
-            Attempt a;
-            a.time = st_attempts.i64(0);
-            a.recipient = st_attempts.str(1);
-            a.orig_recipient = st_attempts.str(2);
-            a.relay = st_attempts.str(3);
-            a.status = status_from_name(st_attempts.str(4));
-            a.dsn = st_attempts.str(5);
-            a.delay = st_attempts.is_null(6) ? -1 : st_attempts.dbl(6);
-            a.text = st_attempts.str(7);
-            a.queued_as = st_attempts.str(8);
-            t.attempts.push_back(std::move(a));
-        }
-        st_attempts.reset();
-        return t;
-    }
+    std::optional<Transaction> get(std::int64_t id) { return detail::read_transaction(st_get, st_attempts, id); }
 
     void bind_txn(sql::Stmt& st, const Transaction& t) {
         st.bind(t.host).bind(t.queue_id).bind(t.first_time).bind(t.last_time).bind(mta_name(t.mta)).bind(t.sender);
@@ -609,7 +622,7 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
                       "PRAGMA cache_size=-65536;");
             m.db.exec("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;");
             m.check_schema_sqlite(); // before creating anything else in an index of another version
-            m.db.exec(kSchemaSql);
+            m.db.exec(detail::kSchemaSql);
             m.check_schema_xapian();
             m.prepare_read();
             m.prepare_write();
@@ -622,7 +635,7 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
                 m.xdb = std::make_unique<Xapian::Database>(xapian_path.string());
             } catch (const Xapian::DatabaseOpeningError& e) {
                 throw Error(ExitCode::bad_index, fmt::format("cannot open the Xapian index in {}: {}", m.dir.string(), e.get_msg()),
-                            "rebuild the index with mxtrace index");
+                            "the index may be damaged: run mxtrace check, then mxtrace repair");
             }
             m.db = sql::Db(sqlite_path.string(), SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
             m.db.exec("PRAGMA busy_timeout=10000;");
@@ -630,9 +643,12 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
             m.check_schema_xapian();
             m.prepare_read();
         }
+    } catch (const Xapian::DatabaseCorruptError& e) {
+        throw Error(ExitCode::damaged, fmt::format("index {}: {}", m.dir.string(), e.get_description()),
+                    "the index is damaged: run mxtrace check, then mxtrace repair");
     } catch (const Xapian::Error& e) {
         throw Error(ExitCode::bad_index, fmt::format("index {}: {}", m.dir.string(), e.get_description()),
-                    "the index may be damaged; rebuild it with mxtrace index");
+                    "the index may be damaged: run mxtrace check, then mxtrace repair");
     }
 }
 
@@ -804,6 +820,7 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
     }
     if (dry_run || m.mode != Mode::write || ids.empty()) return r;
     commit(); // nothing of the batch may be lost or resurrected
+    detail::crash_point("prune-sqlite");
     m.begin();
     try {
         sql::Stmt del_a(m.db, "DELETE FROM attempt WHERE txn_id = ?");
@@ -821,9 +838,11 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
         m.in_txn = false;
         throw;
     }
+    detail::crash_point("prune-xapian");
     for (auto id : ids) m.delete_document(id);
     m.wdb->commit();
     m.db.exec("DELETE FROM xapian_pending");
+    detail::crash_point("prune-done");
     return r;
 }
 
@@ -1048,9 +1067,12 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
         } catch (const Xapian::DatabaseModifiedError&) {
             if (tries >= 5) throw Error(ExitCode::internal, "the index kept changing during the search", "run it again");
             m.reader().reopen();
+        } catch (const Xapian::DatabaseCorruptError& e) {
+            throw Error(ExitCode::damaged, fmt::format("searching {}: {}", m.dir.string(), e.get_description()),
+                        "the index is damaged: run mxtrace check, then mxtrace repair");
         } catch (const Xapian::Error& e) {
             throw Error(ExitCode::bad_index, fmt::format("searching {}: {}", m.dir.string(), e.get_description()),
-                        "the index may be damaged; rebuild it with mxtrace index");
+                        "the index may be damaged: run mxtrace check, then mxtrace repair");
         }
     }
     std::vector<Transaction> out;

@@ -32,7 +32,7 @@ void check_bad(RawCodec& c, std::string_view blob, std::uint64_t size, int which
         c.decode(blob, size, out);
         FAIL("decoded a damaged blob");
     } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::bad_index);
+        CHECK(e.code() == ExitCode::damaged);
         CHECK(std::string(e.what()).find("raw lines of a transaction are damaged") != std::string::npos);
     }
 }

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// mxtrace check: see man/mxtrace-check.1.
+#include "commands.hpp"
+
+#include "mxtrace/base/error.hpp"
+#include "mxtrace/output/output.hpp"
+#include "mxtrace/store/check.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+
+namespace mxtrace::cli {
+
+namespace {
+struct CheckArgs {
+    bool full = false;
+    bool dump = false;
+};
+} // namespace
+
+Runner setup_check(CLI::App& app) {
+    auto a = std::make_shared<CheckArgs>();
+    add_db_option(app);
+    app.add_flag("--full", a->full,
+                 "Also run SQLite's integrity_check, compare every Xapian document with its record and decode every "
+                 "record's raw lines (slower)");
+    // a debugging aid for the crash tests, documented in the man page
+    app.add_flag("--dump", a->dump, "Print a canonical dump of the index (records by key, attempts, Xapian terms) instead")
+        ->group("");
+    return [a]() -> int {
+        const auto dir = index_dir();
+        if (a->dump) {
+            dump_index(dir, [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); });
+            return 0;
+        }
+        std::string path;
+        escape_path(dir.string(), path);
+        fmt::print("index: {}\n", path);
+        CheckReport r = check_index(dir, a->full);
+        fmt::print("records: {} (SQLite)\ndocuments: {} (Xapian)\n", r.records, r.documents);
+        fmt::print("terms compared: {} document{}{}\n", r.compared, r.compared == 1 ? "" : "s",
+                   a->full ? "" : " (a sample; --full compares every one)");
+        for (const auto& n : r.notes) fmt::print("note: {}\n", n);
+        if (!r.damaged()) {
+            fmt::print("no damage found\n");
+            return 0;
+        }
+        fmt::print("damage found: {} problem{}\n", r.problems.size(), r.problems.size() == 1 ? "" : "s");
+        // the report's lines escape stored bytes already (check.cpp); escape_text keeps it safe anyway
+        for (const auto& p : r.problems) {
+            std::string line;
+            escape_text(p, line);
+            fmt::print("  {}\n", line);
+        }
+        fmt::print(stderr, "mxtrace: error: the index in {} is damaged\n", path);
+        fmt::print(stderr, "mxtrace: hint: run mxtrace repair{}: it rebuilds what is damaged and keeps the old files "
+                           "beside the new ones\n",
+                   shared().db.empty() ? "" : " --db DIR");
+        return static_cast<int>(ExitCode::damaged);
+    };
+}
+
+} // namespace mxtrace::cli

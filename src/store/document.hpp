@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// What a record and its Xapian document are made of: shared by the store (store.cpp) and the
+// integrity code (check.cpp), so that `mxtrace check --full` and `mxtrace repair` use exactly
+// the terms the indexer writes. Internal to src/store.
+#pragma once
+
+#include "mxtrace/reduce/transaction.hpp"
+#include "store/sqlite_util.hpp"
+
+#include <xapian.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mxtrace::detail {
+
+/// The SQLite schema of the index (every table and index, CREATE ... IF NOT EXISTS).
+extern const char* const kSchemaSql;
+
+/// The columns of table txn that read_transaction() expects, in its order.
+extern const char* const kTxnColumns;
+
+/// The Xapian document of a transaction: its terms (from the field table, src/store/fields.cpp)
+/// and value slots. The one function that decides what a record is indexed under.
+Xapian::Document make_document(const Transaction& t);
+
+/// Reads the transaction with rowid `id`: `get` is "SELECT <kTxnColumns> FROM txn WHERE id = ?",
+/// `attempts` reads its attempts ("SELECT time_us, recipient, orig_recipient, relay, status, dsn,
+/// delay, text, queued_as FROM attempt WHERE txn_id = ? ORDER BY seq"). nullopt if no such row.
+/// @throws Error(damaged) if SQLite reports damage.
+std::optional<Transaction> read_transaction(sql::Stmt& get, sql::Stmt& attempts, std::int64_t id);
+
+/// The attempts query read_transaction() expects.
+extern const char* const kAttemptsSql;
+
+} // namespace mxtrace::detail
