@@ -7,6 +7,7 @@
 #include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -106,7 +107,16 @@ Runner setup_index(CLI::App& app) {
             opts.commit_lines = static_cast<std::uint64_t>(std::atoll(n)); // for the crash tests
         std::unique_ptr<std::FILE, int (*)(std::FILE*)> unparsed(nullptr, std::fclose);
         if (!a->unparsed.empty()) {
-            unparsed.reset(a->unparsed == "-" ? fdopen(dup(1), "w") : std::fopen(a->unparsed.c_str(), "w"));
+            if (a->unparsed == "-") {
+                unparsed.reset(fdopen(dup(1), "w"));
+            } else {
+                // it holds raw log lines: private like the index (0600), also when it existed
+                const int fd = ::open(a->unparsed.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                struct stat st{};
+                if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) ::fchmod(fd, 0600);
+                if (fd >= 0) unparsed.reset(fdopen(fd, "w"));
+                if (fd >= 0 && !unparsed) ::close(fd);
+            }
             if (!unparsed)
                 throw Error(ExitCode::usage, fmt::format("cannot write {}", a->unparsed), "give a writable path to --unparsed");
             opts.unparsed_out = unparsed.get();

@@ -45,6 +45,7 @@ void escape_text(std::string_view s, std::string& out) {
     for (std::size_t i = 0; i < s.size();) {
         auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x20 && c < 0x7F) {
+            if (c == '\\') out += '\\'; // "\\" is a backslash of the log, "\\xff" a byte that is not UTF-8
             out += static_cast<char>(c);
             ++i;
             continue;
@@ -64,7 +65,8 @@ void escape_json(std::string_view s, std::string& out) {
     for (std::size_t i = 0; i < s.size();) {
         auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x20 && c < 0x7F) {
-            if (c == '"' || c == '\\') out += '\\';
+            if (c == '"') out += '\\';
+            if (c == '\\') out += "\\\\\\"; // decoded: "\\" as in the text output, never confused with "\\xNN"
             out += static_cast<char>(c);
             ++i;
             continue;
