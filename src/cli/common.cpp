@@ -29,7 +29,7 @@ std::int64_t now_micros() {
         .count();
 }
 
-void escape_path(const std::string& path, std::string& out) { escape_text(path, out); }
+void escape_path(const std::string& path, std::string& out) { escape_message(path, out); }
 
 void add_retention_option(CLI::App& app, const std::string& help) {
     app.add_option("--retention", shared().retention, help)->type_name("DAYS")->check(CLI::Range(0, 1000000));

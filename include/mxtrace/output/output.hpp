@@ -19,6 +19,11 @@ namespace mxtrace {
 /// and a backslash of the log doubled (\\), so "\xff" in the output can only mean the byte 0xff.
 void escape_text(std::string_view s, std::string& out);
 
+/// Like escape_text but a backslash is left as it is: for diagnostics (error messages, the query
+/// description of --explain) that may already hold \xNN escapes of their own, never for log content
+/// in the output formats.
+void escape_message(std::string_view s, std::string& out);
+
 /// Appends `s` to `out` as a JSON string body (no quotes): RFC 8259 escapes for '"' and
 /// controls (\n, \t, \u00NN); bytes that are not valid UTF-8 are written as the six characters
 /// "\\xNN" (decoded: a backslash, x, two hex digits) so the output stays valid UTF-8, and a
