@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <xapian.h>
 
+#include <charconv>
 #include <chrono>
 #include <algorithm>
 #include <csignal>
@@ -80,6 +81,8 @@ CREATE TABLE IF NOT EXISTS input(
   zone TEXT NOT NULL,
   sha256 TEXT NOT NULL,
   sha256_state BLOB NOT NULL,
+  too_old INTEGER NOT NULL DEFAULT 0,
+  too_old_cutoff_us INTEGER NOT NULL DEFAULT 0,
   UNIQUE(fp_hash, fp_len));
 CREATE TABLE IF NOT EXISTS txn_raw(
   txn_id INTEGER PRIMARY KEY,
@@ -317,6 +320,7 @@ struct Store::Impl {
         st.bind(static_cast<std::int64_t>(cp.lines)).bind(static_cast<std::int64_t>(cp.raw_size)).bind(cp.last_read);
         st.bind(year_source_name(cp.clock.source)).bind(cp.clock.first_year).bind(cp.clock.year).bind(cp.clock.prev);
         st.bind(cp.clock.evidence).bind(cp.clock.offset_note).bind(cp.zone).bind(cp.sha256).bind_blob(cp.sha256_state);
+        st.bind(static_cast<std::int64_t>(cp.too_old)).bind(cp.too_old_cutoff);
         if (cp.id) st.bind(cp.id);
         st.run();
         if (!cp.id) cp.id = sqlite3_last_insert_rowid(db.get());
@@ -357,12 +361,12 @@ struct Store::Impl {
         st_del_txn = sql::Stmt(db, "DELETE FROM txn WHERE id = ?");
         st_cp_insert = sql::Stmt(db,
                                  "INSERT INTO input(fp_hash, fp_len, path, offset, lines, raw_size, last_read_us, year_source, first_year, "
-                                 "cur_year, prev_us, year_evidence, offset_note, zone, sha256, sha256_state) "
-                                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                                 "cur_year, prev_us, year_evidence, offset_note, zone, sha256, sha256_state, too_old, too_old_cutoff_us) "
+                                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         st_cp_update = sql::Stmt(db,
                                  "UPDATE input SET fp_hash=?, fp_len=?, path=?, offset=?, lines=?, raw_size=?, last_read_us=?, year_source=?, "
-                                 "first_year=?, cur_year=?, prev_us=?, year_evidence=?, offset_note=?, zone=?, sha256=?, sha256_state=? "
-                                 "WHERE id=?");
+                                 "first_year=?, cur_year=?, prev_us=?, year_evidence=?, offset_note=?, zone=?, sha256=?, sha256_state=?, "
+                                 "too_old=?, too_old_cutoff_us=? WHERE id=?");
         st_insert = sql::Stmt(db,
                               "INSERT INTO txn(host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, "
                               "message_id, size, nrcpt, complete, notification_queue_id, headless, sasl_username) "
@@ -739,7 +743,7 @@ std::vector<Checkpoint> Store::checkpoints() {
     std::vector<Checkpoint> out;
     sql::Stmt st(impl_->db,
                  "SELECT id, fp_hash, fp_len, path, offset, last_read_us, lines, year_source, first_year, cur_year, prev_us, "
-                 "year_evidence, offset_note, zone, raw_size, sha256, sha256_state FROM input "
+                 "year_evidence, offset_note, zone, raw_size, sha256, sha256_state, too_old, too_old_cutoff_us FROM input "
                  "ORDER BY last_read_us DESC, id DESC");
     while (st.step()) {
         Checkpoint c;
@@ -760,9 +764,31 @@ std::vector<Checkpoint> Store::checkpoints() {
         c.raw_size = static_cast<std::uint64_t>(st.i64(14));
         c.sha256 = st.str(15);
         c.sha256_state = std::string(st.blob(16));
+        c.too_old = static_cast<std::uint64_t>(st.i64(17));
+        c.too_old_cutoff = st.i64(18);
         out.push_back(std::move(c));
     }
     return out;
+}
+
+std::optional<int> Store::retention() {
+    sql::Stmt st(impl_->db, "SELECT value FROM meta WHERE key = 'retention_days'");
+    if (!st.step()) return std::nullopt;
+    const std::string v = st.str(0);
+    int days = 0;
+    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), days);
+    if (ec != std::errc() || p != v.data() + v.size() || days < 0)
+        throw Error(ExitCode::bad_index, fmt::format("index {}: its retention setting '{}' is no number of days", impl_->dir.string(), v),
+                    fmt::format("set it again: mxtrace prune --db {} --set-retention DAYS", impl_->dir.string()));
+    return days;
+}
+
+void Store::set_retention(int days) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write) throw Error(ExitCode::internal, "set_retention on an index opened for reading");
+    m.begin();
+    sql::Stmt st(m.db, "INSERT OR REPLACE INTO meta(key, value) VALUES('retention_days', ?)");
+    st.bind(std::to_string(days)).run();
 }
 
 std::optional<Micros> Store::newest_time() {

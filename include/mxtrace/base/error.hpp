@@ -16,6 +16,8 @@ enum class ExitCode : int {
     locked = 3,      ///< another `mxtrace index` holds the index's write lock
     bad_index = 4,   ///< index missing, of another schema version, or corrupt
     internal = 5,    ///< I/O error or a bug
+    damaged = 6,     ///< the index is damaged (half created, unreadable pages): run `mxtrace check`
+    too_old = 7,     ///< index: every line of an input was older than the index's retention (nothing of it indexed)
 };
 
 /// An error meant for the user: what failed, and a hint saying what to do.
