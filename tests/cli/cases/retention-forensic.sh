@@ -9,7 +9,7 @@ msg() { # msg DAYS_AGO QID SENDER: one complete Postfix transaction, RFC 3339 ti
   echo "$t.000004+00:00 mx9 postfix/qmgr[2]: $2: removed"
 }
 senders() { "$MXTRACE" search --db "$1" -r 100000 | grep '^from:' | sort | tr '\n' ' '; echo; }
-mask() { sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z/TIME/g'; }
+mask() { sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z/TIME/g' -e 's/^  [0-9]{4}-[0-9]{2}-[0-9]{2}  /  DAY  /'; }
 { msg 5 A0000000001 current1@foo.com; msg 1 A0000000002 current2@foo.com; } > current.log
 { msg 800 B0000000001 copied1@foo.com; msg 700 B0000000002 copied2@foo.com; } > "copied 2024.log"
 { msg 400 C0000000001 mixed-old@foo.com; msg 3 C0000000002 mixed-new@foo.com; } > mixed.log
