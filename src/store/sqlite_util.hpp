@@ -16,11 +16,12 @@ namespace mxtrace::sql {
 /// The exit code for a failed SQLite call: a damaged or foreign file is a bad index.
 inline ExitCode code_of(sqlite3* db) {
     const int e = sqlite3_errcode(db) & 0xff;
-    return e == SQLITE_CORRUPT || e == SQLITE_NOTADB || e == SQLITE_CANTOPEN ? ExitCode::bad_index : ExitCode::internal;
+    if (e == SQLITE_CORRUPT || e == SQLITE_NOTADB) return ExitCode::damaged;
+    return e == SQLITE_CANTOPEN ? ExitCode::bad_index : ExitCode::internal;
 }
 inline const char* hint_of(sqlite3* db) {
-    return code_of(db) == ExitCode::bad_index ? "the index is damaged: remove the index directory and run mxtrace index again"
-                                              : "";
+    return code_of(db) == ExitCode::damaged ? "index damaged: run mxtrace check (mxtrace repair --db DIR rebuilds it, keeping the damaged files)"
+                                            : "";
 }
 
 class Db {

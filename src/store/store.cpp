@@ -243,6 +243,7 @@ struct Store::Impl {
         st_raw_del;
     std::unordered_set<std::int64_t> merged_away; // IDs deleted by merges in the current commit
     RawCodec codec;      // compresses and decompresses raw lines
+    bool rebuilt_half_created = false; // write mode found a half-created index and started it anew
     bool in_txn = false; // a write transaction is open: the lookups of a batch and its writes share it
 
     /// Opens the batch's SQLite transaction if it is not open yet. Taking the write lock once per
@@ -596,6 +597,35 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
                 throw Error(ExitCode::usage, fmt::format("{} exists and is not a directory", m.dir.string()),
                             "give the index a directory of its own with --db DIR");
             }
+            // A run killed in its first moments leaves Xapian tables without their revision file
+            // (iamglass) and SQLite without records: half created. Rebuilt here, without a flag.
+            // With records in SQLite it is damage, not a half-created index: never removed.
+            if (fs::is_directory(xapian_path) && !fs::exists(xapian_path / "iamglass")) {
+                bool tables = false;
+                for (const auto& e : fs::directory_iterator(xapian_path, ec))
+                    tables = tables || e.path().filename().string().ends_with(".glass");
+                if (tables) {
+                    std::int64_t records = 0;
+                    if (fs::exists(sqlite_path)) {
+                        sql::Db probe(sqlite_path.string(), SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+                        sql::Stmt t(probe, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'txn'");
+                        if (t.step() && t.i64(0) > 0) {
+                            sql::Stmt c(probe, "SELECT count(*) FROM txn");
+                            if (c.step()) records = c.i64(0);
+                        }
+                    }
+                    if (records > 0)
+                        throw Error(ExitCode::damaged,
+                                    fmt::format("index damaged: the Xapian index in {} has no revision file (iamglass) but "
+                                                "SQLite holds {} transactions", m.dir.string(), records),
+                                    fmt::format("run mxtrace check; mxtrace repair --db {} rebuilds the Xapian index from the records",
+                                                m.dir.string()));
+                    for (const auto& e : fs::directory_iterator(xapian_path, ec))
+                        if (e.path().filename() != "flintlock") fs::remove_all(e.path(), ec);
+                    for (const char* f : {"mxtrace.sqlite", "mxtrace.sqlite-wal", "mxtrace.sqlite-shm"}) fs::remove(m.dir / f, ec);
+                    m.rebuilt_half_created = true;
+                }
+            }
             try {
                 m.wdb = std::make_unique<Xapian::WritableDatabase>(
                     xapian_path.string(), Xapian::DB_CREATE_OR_OPEN | (wait ? Xapian::DB_RETRY_LOCK : 0));
@@ -614,6 +644,18 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
             m.prepare_write();
             m.replay_pending();
         } else {
+            if (fs::is_directory(xapian_path) && !fs::exists(xapian_path / "iamglass")) {
+                bool tables = false;
+                std::error_code ec;
+                for (const auto& e : fs::directory_iterator(xapian_path, ec))
+                    tables = tables || e.path().filename().string().ends_with(".glass");
+                if (tables)
+                    throw Error(ExitCode::damaged,
+                                fmt::format("index damaged: the Xapian index in {} has no revision file (iamglass)", m.dir.string()),
+                                fmt::format("if a mxtrace index run was killed while creating it, run mxtrace index --db {} "
+                                            "FILE... again (it rebuilds a half-created index); else run mxtrace check",
+                                            m.dir.string()));
+            }
             if (!fs::exists(sqlite_path) || !fs::exists(xapian_path))
                 throw Error(ExitCode::bad_index, fmt::format("no mxtrace index in {}", m.dir.string()),
                             "run mxtrace index FILE... first, or point --db or MXTRACE_DB at an existing index");
@@ -630,8 +672,8 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
             m.prepare_read();
         }
     } catch (const Xapian::Error& e) {
-        throw Error(ExitCode::bad_index, fmt::format("index {}: {}", m.dir.string(), e.get_description()),
-                    "the index may be damaged; rebuild it with mxtrace index");
+        throw Error(ExitCode::damaged, fmt::format("index damaged: {}: {}", m.dir.string(), e.get_description()),
+                    fmt::format("run mxtrace check; mxtrace repair --db {} rebuilds it, keeping the damaged files", m.dir.string()));
     }
 }
 
