@@ -7,12 +7,14 @@
 #include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 namespace mxtrace::cli {
 
@@ -79,7 +81,9 @@ Runner setup_index(CLI::App& app) {
                 return "expected GLOB=NAME, e.g. '/var/log/exim4/*=mail1'";
             return {};
         });
-    add_retention_option(app, "Keep DAYS days back from the newest time in the index (or now, if earlier); 0 keeps everything (default 90)");
+    add_retention_option(app, "Days the index keeps, back from its newest time (or now, if earlier), stored in the index "
+                              "when it is created (default 90); 0 keeps everything (a forensic index). On an existing index "
+                              "it must match the stored one: change that with mxtrace prune --set-retention DAYS");
     app.add_flag("--full", a->full, "Read every input from its start, ignoring what earlier runs read");
     app.add_flag("--wait", a->wait, "If another mxtrace index is running on the index, wait for it instead of failing");
     app.add_flag("--missing-ok", a->missing_ok,
@@ -100,7 +104,6 @@ Runner setup_index(CLI::App& app) {
             opts.host_for.emplace_back(v.substr(0, eq), v.substr(eq + 1));
         }
         opts.full = a->full;
-        opts.retention_days = shared().retention;
         opts.now = now_micros();
         const bool tty = ::isatty(2) && !a->quiet;
         opts.warn = [tty](const std::string& what, const std::string& hint) {
@@ -122,12 +125,37 @@ Runner setup_index(CLI::App& app) {
             opts.commit_lines = static_cast<std::uint64_t>(std::atoll(n)); // for the crash tests
         std::unique_ptr<std::FILE, int (*)(std::FILE*)> unparsed(nullptr, std::fclose);
         if (!a->unparsed.empty()) {
-            unparsed.reset(a->unparsed == "-" ? fdopen(dup(1), "w") : std::fopen(a->unparsed.c_str(), "w"));
+            if (a->unparsed == "-") {
+                unparsed.reset(fdopen(dup(1), "w"));
+            } else {
+                // it holds raw log lines: private like the index (0600), also when it existed
+                const int fd = ::open(a->unparsed.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                struct stat st{};
+                if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) ::fchmod(fd, 0600);
+                if (fd >= 0) unparsed.reset(fdopen(fd, "w"));
+                if (fd >= 0 && !unparsed) ::close(fd);
+            }
             if (!unparsed)
                 throw Error(ExitCode::usage, fmt::format("cannot write {}", a->unparsed), "give a writable path to --unparsed");
             opts.unparsed_out = unparsed.get();
         }
         Store store(index_dir(), Store::Mode::write, a->wait);
+        // the retention is the index's: stored when it is created, changed only by prune --set-retention
+        const std::string db = shell_quote(store.dir().string());
+        if (const std::optional<int> stored = store.retention()) {
+            if (shared().retention_given && shared().retention != *stored)
+                throw Error(ExitCode::usage,
+                            fmt::format("the index in {} keeps {}; --retention {} would change that, and a run does not",
+                                        store.dir().string(), days_text(*stored), shared().retention),
+                            fmt::format("change the index's retention with: mxtrace prune --db {} --set-retention {} "
+                                        "(it says what that removes); or index into an index of its own: "
+                                        "mxtrace index --db NEWDIR --retention {} FILE...",
+                                        db, shared().retention, shared().retention));
+            opts.retention_days = *stored;
+        } else {
+            opts.retention_days = shared().retention; // a new index, or one made before it was stored
+            store.set_retention(opts.retention_days);
+        }
         Indexer indexer(store, opts);
         for (const auto& in : order_inputs(a->inputs)) {
             std::error_code ec;
@@ -148,7 +176,11 @@ Runner setup_index(CLI::App& app) {
                 s.lines, s.attributed, s.noqueue, s.noqueue_rejects, s.other, s.unparsed, hint, s.empty);
             if (s.exim_pieces)
                 out += fmt::format("  Exim syslog pieces:  {}  (joined into the line they belong to)\n", s.exim_pieces);
-            if (s.too_old) out += fmt::format("  older than {} days: {}  (not indexed)\n", shared().retention, s.too_old);
+            if (s.too_old)
+                out += fmt::format("  older than {} days: {}  (not indexed, not recorded as read)\n", opts.retention_days, s.too_old);
+            if (s.indexed_before)
+                out += fmt::format("  indexed before:      {}  (read again for lines the retention skipped then: {} input{})\n",
+                                   s.indexed_before, s.files_reread, s.files_reread == 1 ? "" : "s");
             if (s.skipped_bytes || s.files_unchanged)
                 out += fmt::format("already read:          {} in earlier runs; {} of {} inputs unchanged\n",
                                    human_bytes(static_cast<double>(s.skipped_bytes)), s.files_unchanged, s.files);
@@ -164,7 +196,25 @@ Runner setup_index(CLI::App& app) {
             out += fmt::format("seconds:               {:.2f}\n", s.seconds);
             std::fputs(out.c_str(), stderr);
         }
-        return s.files_failed ? static_cast<int>(ExitCode::usage) : 0;
+        bool all_skipped = false;
+        for (const auto& sk : s.too_old_inputs) {
+            all_skipped = all_skipped || sk.all;
+            std::string msg, hint;
+            escape_path(fmt::format("{}: {} {} older than the index's retention of {} (before {}); not indexed, not recorded as read",
+                                    sk.path == "-" ? std::string("standard input") : sk.path, sk.all ? "all its" : std::to_string(sk.lines),
+                                    sk.all ? fmt::format("{} lines are", sk.lines) : sk.lines == 1 ? "line is" : "lines are",
+                                    days_text(opts.retention_days), format_rfc3339(sk.cutoff)),
+                        msg);
+            const std::string file = sk.path == "-" ? std::string("FILE") : shell_quote(sk.path);
+            escape_path(fmt::format("to index them, make this index keep everything: mxtrace prune --db {} --set-retention 0 "
+                                    "&& mxtrace index --db {} {}; or give them an index of their own: "
+                                    "mxtrace index --db NEWDIR --retention 0 {}",
+                                    db, db, file, file),
+                        hint);
+            fmt::print(stderr, "mxtrace: warning: {}\nmxtrace: hint: {}\n", msg, hint);
+        }
+        if (s.files_failed) return static_cast<int>(ExitCode::usage);
+        return all_skipped ? static_cast<int>(ExitCode::too_old) : 0;
     };
 }
 

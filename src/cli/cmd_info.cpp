@@ -49,7 +49,7 @@ int print_inputs(Store& store) {
 Runner setup_info(CLI::App& app) {
     auto a = std::make_shared<InfoArgs>();
     add_db_option(app);
-    add_retention_option(app, "The retention setting to show (from the config file's [index] section, default 90)");
+    add_retention_option(app, "The retention to show for an index that does not store its own (one made before mxtrace stored it; default 90)");
     app.add_option("topic", a->topic, "What to show instead of the summary: fields (the searchable fields of the query "
                                       "language, mxtrace-query(7), with prefix, kind and an example) or inputs (every input "
                                       "read, with its SHA-256)")
@@ -68,13 +68,19 @@ Runner setup_info(CLI::App& app) {
         fmt::print("first time:     {}\n", t(i.first_time));
         fmt::print("last time:      {}\n", t(i.last_time));
         fmt::print("size:           SQLite {} bytes, Xapian {} bytes\n", i.sqlite_bytes, i.xapian_bytes);
-        fmt::print("retention:      {}\n", shared().retention ? fmt::format("{} day{}", shared().retention, shared().retention == 1 ? "" : "s") : std::string("keep everything"));
+        const std::optional<int> stored = store.retention();
+        const int days = stored.value_or(shared().retention);
+        fmt::print("retention:      {}{}\n", days ? fmt::format("{} day{}", days, days == 1 ? "" : "s") : std::string("0, keep everything"),
+                   stored ? "" : " (not stored in this index: the setting)");
         fmt::print("inputs:         {}\n", i.inputs.size());
         for (const auto& c : i.inputs) {
             std::string path;
             escape_path(c.path, path);
             fmt::print("  {}\n    read to byte {} (line {}), last read {}, fingerprint {} of the first {} bytes\n", path,
                        c.offset, c.lines, format_rfc3339(c.last_read), c.fp_hash, c.fp_len);
+            if (c.too_old)
+                fmt::print("    {} line{} before {} not indexed: older than the retention\n", c.too_old, c.too_old == 1 ? "" : "s",
+                           format_rfc3339(c.too_old_cutoff));
             std::string evidence;
             escape_path(c.clock.evidence, evidence);
             if (c.clock.source == YearSource::none)

@@ -83,11 +83,11 @@ Runner setup_search(CLI::App& app) {
             std::string line;
             for (const auto& u : understood) {
                 line.clear();
-                escape_text(u, line); // the query is the user's, but may hold anything
+                escape_message(u, line); // the query is the user's, but may hold anything
                 fmt::print(stderr, "understood: {}\n", line);
             }
             line.clear();
-            escape_text(explain, line); // Xapian's description shows term bytes (C1 controls) as they are
+            escape_message(explain, line); // Xapian's description shows term bytes (C1 controls) as they are
             fmt::print(stderr, "query: {}\n", line);
         }
         const bool color = a->format == "text" && use_color(a->color);

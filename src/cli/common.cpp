@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "commands.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+
 #include "mxtrace/output/output.hpp"
 #include "mxtrace/store/store.hpp"
 #include "mxtrace/base/timeutil.hpp"
+
+#include <fmt/format.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -29,7 +35,21 @@ std::int64_t now_micros() {
         .count();
 }
 
-void escape_path(const std::string& path, std::string& out) { escape_text(path, out); }
+std::string days_text(int days) {
+    return days ? fmt::format("{} day{}", days, days == 1 ? "" : "s") : std::string("everything (retention 0)");
+}
+
+std::string shell_quote(const std::string& s) {
+    const bool safe = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("/._-+,:@=%").find(c) != std::string_view::npos;
+    });
+    if (safe) return s;
+    std::string o = "'";
+    for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return o + "'";
+}
+
+void escape_path(const std::string& path, std::string& out) { escape_message(path, out); }
 
 void add_retention_option(CLI::App& app, const std::string& help) {
     app.add_option("--retention", shared().retention, help)->type_name("DAYS")->check(CLI::Range(0, 1000000));

@@ -235,6 +235,12 @@ int main(int argc, char** argv) {
         if (int rc = check_options(app, *sub, i + 1, argc, argv); rc >= 0) return rc;
         break;
     }
+    // an index's retention is changed only by an explicit command-line option, never by a config file
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "--") break;
+        if (a == "--retention" || a.starts_with("--retention=")) mxtrace::cli::shared().retention_given = true;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -137,6 +137,13 @@ struct Indexer::Impl {
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
     LineSource source;                // where the line being applied comes from
     std::string cr_line;              // scratch: a line with its "\r"
+    bool resumed = false;             // the input being read goes on from its checkpoint
+    Micros input_cutoff = INT64_MIN;  // the retention cutoff of the input being read (fixed per input)
+    std::uint64_t input_too_old = 0;  // its lines skipped as older than input_cutoff
+    // Reading an input again for the lines an earlier run skipped as too old: its lines up to
+    // byte reread_until at or after reread_cutoff were indexed then and are passed over.
+    std::uint64_t reread_until = 0;
+    Micros reread_cutoff = INT64_MIN;
 
     Impl(Store& s, IndexOptions o)
         : store(s), opts(std::move(o)), zone(opts.tz), syslog(zone, 0), // classic lines are dated by the input's FileClock
@@ -152,6 +159,20 @@ struct Indexer::Impl {
     Micros cutoff() const {
         if (opts.retention_days <= 0 || newest == INT64_MIN) return INT64_MIN;
         return std::min(now, newest) - Micros{opts.retention_days} * 86400 * kMicrosPerSecond;
+    }
+
+    /// Records in `cp` the lines of the input skipped as too old, so a later run whose window
+    /// reaches further back reads them. Resumed: added to those of the part read before; when
+    /// both parts skipped lines at different cutoffs the later cutoff is kept (a line between the
+    /// two is then read again rather than lost).
+    void record_too_old(Checkpoint& cp, bool resumed_input) const {
+        if (!resumed_input || cp.too_old == 0) {
+            cp.too_old = input_too_old;
+            cp.too_old_cutoff = input_too_old ? input_cutoff : 0;
+        } else if (input_too_old) {
+            cp.too_old += input_too_old;
+            cp.too_old_cutoff = std::max(cp.too_old_cutoff, input_cutoff);
+        }
     }
 
     void list_unparsed(const LineReader& in, std::string_view why, std::string_view line) {
@@ -229,8 +250,13 @@ struct Indexer::Impl {
             ++classic_lines;
         }
         if (sl.time > newest) newest = sl.time;
-        if (sl.time < cutoff()) {
+        if (reread_until && in.offset() <= reread_until && sl.time >= reread_cutoff) {
+            ++stats.indexed_before; // read again only for the lines that were too old then
+            return;
+        }
+        if (sl.time < input_cutoff) {
             ++stats.too_old;
+            ++input_too_old;
             return;
         }
         if (mta_of_program(sl.program) == Mta::exim && exim_piece(in, text)) return;
@@ -327,7 +353,14 @@ void Indexer::add_input(const std::string& path) {
             return;
         }
     }
-    const std::uint64_t lines0 = m.stats.lines, empty0 = m.stats.empty, not_syslog0 = m.stats.not_syslog;
+    const std::uint64_t lines0 = m.stats.lines, empty0 = m.stats.empty, not_syslog0 = m.stats.not_syslog,
+                        too_old0 = m.stats.too_old;
+    // the window is fixed for the whole input, so that what it skipped can be told later by time
+    m.input_cutoff = m.cutoff();
+    m.input_too_old = 0;
+    m.reread_until = 0;
+    m.reread_cutoff = INT64_MIN;
+    m.resumed = false;
     try {
         auto in = std::make_unique<LineReader>(path);
         std::string_view prefix = in->peek(kFingerprintBytes);
@@ -348,7 +381,16 @@ void Indexer::add_input(const std::string& path) {
         const bool regular = path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
         in->hold_partial_line(regular && !in->compressed());
         Checkpoint& cp = m.checkpoint_for(prefix, path);
-        const std::uint64_t resume = m.opts.full ? 0 : cp.offset;
+        std::uint64_t resume = m.opts.full ? 0 : cp.offset;
+        if (resume > 0 && cp.too_old > 0 && m.input_cutoff < cp.too_old_cutoff) {
+            // an earlier run skipped lines of it as too old, and the window now reaches further
+            // back (the retention was raised or set to 0): read it again from the start for them
+            m.reread_until = resume;
+            m.reread_cutoff = cp.too_old_cutoff;
+            ++m.stats.files_reread;
+            resume = 0;
+        }
+        m.resumed = resume > 0;
         // the clock: resumed with the input, or inferred from its head
         auto infer = [&](LineReader& r) {
             Micros limit = m.now;
@@ -415,6 +457,7 @@ void Indexer::add_input(const std::string& path) {
                 in->hash_content({});
                 skipped = 0;
                 m.clock.emplace(m.zone, infer(*in), m.now); // new content: its own year
+                m.resumed = false;
             } else {
                 m.stats.skipped_bytes += skipped;
                 cp.offset = skipped;
@@ -446,6 +489,7 @@ void Indexer::add_input(const std::string& path) {
         cp.last_read = m.now;
         cp.raw_size = in->compressed() && regular ? static_cast<std::uint64_t>(st.st_size) : 0;
         cp.clock = m.clock->state();
+        m.record_too_old(cp, m.resumed);
         if (m.classic_lines && cp.clock.source == YearSource::now)
             warn(fmt::format("{}: its classic lines carry no year and nothing in the data gave one; they were put in "
                              "{}, the year that puts the first of them before now",
@@ -458,11 +502,20 @@ void Indexer::add_input(const std::string& path) {
         m.cp_now = nullptr;
     } catch (const Error& e) {
         if (m.cp_now && m.clock) m.cp_now->clock = m.clock->state(); // the offset reached keeps its year
+        if (m.cp_now) m.record_too_old(*m.cp_now, m.resumed);
         m.cp_now = nullptr;
         ++m.stats.files_failed;
         warn(e.what(), e.hint());
     }
     const std::uint64_t lines = m.stats.lines - lines0 - (m.stats.empty - empty0);
+    if (const std::uint64_t old = m.stats.too_old - too_old0) {
+        SkippedInput sk;
+        sk.path = path;
+        sk.lines = old;
+        sk.cutoff = m.input_cutoff;
+        sk.all = old == lines - (m.stats.not_syslog - not_syslog0);
+        m.stats.too_old_inputs.push_back(std::move(sk));
+    }
     if (lines > 0 && m.stats.not_syslog - not_syslog0 == lines)
         warn(fmt::format("{}: none of its {} lines is a syslog line", shown, lines),
              "is it a mail log? mxtrace reads syslog files such as /var/log/mail.log (plain or compressed)");

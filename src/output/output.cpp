@@ -41,10 +41,13 @@ void hex_escape(unsigned char c, std::string& out) {
 }
 } // namespace
 
-void escape_text(std::string_view s, std::string& out) {
+namespace {
+void escape(std::string_view s, std::string& out, bool double_backslash) {
     for (std::size_t i = 0; i < s.size();) {
         auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x20 && c < 0x7F) {
+            // "\\" is a backslash of the log, "\\xff" a byte that is not UTF-8
+            if (c == '\\' && double_backslash) out += '\\';
             out += static_cast<char>(c);
             ++i;
             continue;
@@ -59,12 +62,18 @@ void escape_text(std::string_view s, std::string& out) {
         }
     }
 }
+} // namespace
+
+void escape_text(std::string_view s, std::string& out) { escape(s, out, true); }
+
+void escape_message(std::string_view s, std::string& out) { escape(s, out, false); }
 
 void escape_json(std::string_view s, std::string& out) {
     for (std::size_t i = 0; i < s.size();) {
         auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x20 && c < 0x7F) {
-            if (c == '"' || c == '\\') out += '\\';
+            if (c == '"') out += '\\';
+            if (c == '\\') out += "\\\\\\"; // decoded: "\\" as in the text output, never confused with "\\xNN"
             out += static_cast<char>(c);
             ++i;
             continue;

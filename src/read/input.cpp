@@ -5,7 +5,10 @@
 
 #include <archive.h>
 #include <nettle/sha2.h>
+#include <bzlib.h>
+#include <lzma.h>
 #include <zlib.h>
+#include <zstd.h>
 #include <fmt/format.h>
 
 #include <fcntl.h>
@@ -28,6 +31,132 @@ bool looks_compressed(std::string_view head) {
 }
 } // namespace
 
+/// One streaming decompressor fed from fd_. step() consumes from [in, in+in_left) and writes to
+/// [out, out+out_left), advancing both; it hands out every byte it could decode, so the lines
+/// before a truncation or a damaged spot are kept (libarchive drops its last output buffer).
+struct LineReader::Decoder {
+    enum class Step { more, stream_end, error };
+    virtual ~Decoder() = default;
+    virtual Step step(const char*& in, std::size_t& in_left, char*& out, std::size_t& out_left) = 0;
+    /// After stream_end: ready for a further stream concatenated to the first.
+    virtual void restart() = 0;
+    virtual const char* name() const = 0;
+    std::string msg; // after Step::error
+};
+
+namespace {
+struct GzipDecoder final : LineReader::Decoder {
+    z_stream z{};
+    GzipDecoder() {
+        if (inflateInit2(&z, 15 + 16) != Z_OK) throw Error(ExitCode::internal, "zlib: inflateInit2 failed");
+    }
+    ~GzipDecoder() override { inflateEnd(&z); }
+    Step step(const char*& in, std::size_t& in_left, char*& out, std::size_t& out_left) override {
+        z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in));
+        z.avail_in = static_cast<uInt>(std::min<std::size_t>(in_left, 1u << 30));
+        z.next_out = reinterpret_cast<Bytef*>(out);
+        z.avail_out = static_cast<uInt>(std::min<std::size_t>(out_left, 1u << 30));
+        const uInt in0 = z.avail_in, out0 = z.avail_out;
+        const int r = inflate(&z, Z_NO_FLUSH);
+        in += in0 - z.avail_in;
+        in_left -= in0 - z.avail_in;
+        out += out0 - z.avail_out;
+        out_left -= out0 - z.avail_out;
+        if (r == Z_STREAM_END) return Step::stream_end;
+        if (r == Z_OK || r == Z_BUF_ERROR) return Step::more;
+        msg = z.msg ? z.msg : "zlib error";
+        return Step::error;
+    }
+    void restart() override { inflateReset(&z); }
+    const char* name() const override { return "gzip"; }
+};
+
+struct Bzip2Decoder final : LineReader::Decoder {
+    bz_stream z{};
+    Bzip2Decoder() { init(); }
+    void init() {
+        z = bz_stream{};
+        if (BZ2_bzDecompressInit(&z, 0, 0) != BZ_OK) throw Error(ExitCode::internal, "bzip2: BZ2_bzDecompressInit failed");
+    }
+    ~Bzip2Decoder() override { BZ2_bzDecompressEnd(&z); }
+    Step step(const char*& in, std::size_t& in_left, char*& out, std::size_t& out_left) override {
+        z.next_in = const_cast<char*>(in);
+        z.avail_in = static_cast<unsigned>(std::min<std::size_t>(in_left, 1u << 30));
+        z.next_out = out;
+        z.avail_out = static_cast<unsigned>(std::min<std::size_t>(out_left, 1u << 30));
+        const unsigned in0 = z.avail_in, out0 = z.avail_out;
+        const int r = BZ2_bzDecompress(&z);
+        in += in0 - z.avail_in;
+        in_left -= in0 - z.avail_in;
+        out += out0 - z.avail_out;
+        out_left -= out0 - z.avail_out;
+        if (r == BZ_STREAM_END) return Step::stream_end;
+        if (r == BZ_OK) return Step::more;
+        msg = fmt::format("bzip2 error {}", r);
+        return Step::error;
+    }
+    void restart() override {
+        BZ2_bzDecompressEnd(&z);
+        init();
+    }
+    const char* name() const override { return "bzip2"; }
+};
+
+struct XzDecoder final : LineReader::Decoder {
+    lzma_stream z = LZMA_STREAM_INIT;
+    XzDecoder() { init(); }
+    void init() {
+        if (lzma_stream_decoder(&z, UINT64_MAX, 0) != LZMA_OK) throw Error(ExitCode::internal, "xz: lzma_stream_decoder failed");
+    }
+    ~XzDecoder() override { lzma_end(&z); }
+    Step step(const char*& in, std::size_t& in_left, char*& out, std::size_t& out_left) override {
+        z.next_in = reinterpret_cast<const std::uint8_t*>(in);
+        z.avail_in = in_left;
+        z.next_out = reinterpret_cast<std::uint8_t*>(out);
+        z.avail_out = out_left;
+        const lzma_ret r = lzma_code(&z, LZMA_RUN);
+        in += in_left - z.avail_in;
+        in_left = z.avail_in;
+        out += out_left - z.avail_out;
+        out_left = z.avail_out;
+        if (r == LZMA_STREAM_END) return Step::stream_end;
+        if (r == LZMA_OK || r == LZMA_BUF_ERROR) return Step::more;
+        msg = fmt::format("xz error {}", static_cast<int>(r));
+        return Step::error;
+    }
+    void restart() override {
+        lzma_end(&z);
+        z = LZMA_STREAM_INIT;
+        init();
+    }
+    const char* name() const override { return "xz"; }
+};
+
+struct ZstdDecoder final : LineReader::Decoder {
+    ZSTD_DStream* z = ZSTD_createDStream();
+    ZstdDecoder() {
+        if (!z) throw Error(ExitCode::internal, "zstd: ZSTD_createDStream failed");
+    }
+    ~ZstdDecoder() override { ZSTD_freeDStream(z); }
+    Step step(const char*& in, std::size_t& in_left, char*& out, std::size_t& out_left) override {
+        ZSTD_inBuffer ib{in, in_left, 0};
+        ZSTD_outBuffer ob{out, out_left, 0};
+        const std::size_t r = ZSTD_decompressStream(z, &ob, &ib);
+        in += ib.pos;
+        in_left -= ib.pos;
+        out += ob.pos;
+        out_left -= ob.pos;
+        if (ZSTD_isError(r)) {
+            msg = ZSTD_getErrorName(r);
+            return Step::error;
+        }
+        return r == 0 ? Step::stream_end : Step::more; // 0: a frame is complete and flushed
+    }
+    void restart() override {} // the next frame follows in the same stream
+    const char* name() const override { return "zstd"; }
+};
+} // namespace
+
 LineReader::LineReader(std::string path, std::size_t max_line) : path_(std::move(path)), max_line_(max_line) {
     buf_.resize(std::max<std::size_t>(max_line_ + 1, 1 << 16) + (1 << 16));
     if (path_ != "-") {
@@ -45,17 +174,22 @@ LineReader::LineReader(std::string path, std::size_t max_line) : path_(std::move
             plain_ = true;
             return;
         }
-        if (S_ISREG(st.st_mode) && n >= 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
-            static_cast<unsigned char>(head[1]) == 0x8b) {
-            // gzip, the usual rotated log: zlib directly, which hands out every byte it could
-            // decompress before a truncation or corruption
-            gz_ = std::make_unique<z_stream>();
-            if (inflateInit2(gz_.get(), 15 + 16) != Z_OK) throw Error(ExitCode::internal, "zlib: inflateInit2 failed");
-            gz_in_.resize(1 << 16);
-            return;
+        if (S_ISREG(st.st_mode) && n >= 0) {
+            // the usual compressions of rotated logs: the library directly, which hands out
+            // every byte it could decompress before a truncation or corruption
+            const std::string_view h(head, static_cast<std::size_t>(n));
+            using namespace std::string_view_literals;
+            if (h.starts_with("\x1f\x8b"sv)) dec_ = std::make_unique<GzipDecoder>();
+            else if (h.starts_with("BZh"sv)) dec_ = std::make_unique<Bzip2Decoder>();
+            else if (h.starts_with("\xfd" "7zXZ\0"sv)) dec_ = std::make_unique<XzDecoder>();
+            else if (h.starts_with("\x28\xb5\x2f\xfd"sv)) dec_ = std::make_unique<ZstdDecoder>();
+            if (dec_) {
+                dec_in_.resize(1 << 16);
+                return;
+            }
         }
-        ::close(fd_);
-        fd_ = -1;
+        // anything else (a named pipe, a character device, another compression) goes to
+        // libarchive on this same descriptor: a FIFO is opened once and read once
     }
     ar_ = archive_read_new();
     // The compressions a log is found in. Not filter_all: its uuencode bidder reads up to
@@ -70,8 +204,7 @@ LineReader::LineReader(std::string path, std::size_t max_line) : path_(std::move
     archive_read_support_filter_compress(ar_);
     archive_read_support_format_raw(ar_);
     archive_read_support_format_empty(ar_);
-    int r = path_ == "-" ? archive_read_open_fd(ar_, 0, 1 << 16)
-                         : archive_read_open_filename(ar_, path_.c_str(), 1 << 16);
+    int r = archive_read_open_fd(ar_, path_ == "-" ? 0 : fd_, 1 << 16); // does not close the fd
     archive_entry* entry = nullptr;
     if (r == ARCHIVE_OK) r = archive_read_next_header(ar_, &entry);
     if (r == ARCHIVE_EOF) {
@@ -148,45 +281,51 @@ std::string LineReader::content_sha256() {
 }
 
 LineReader::~LineReader() {
-    if (gz_) inflateEnd(gz_.get());
     if (ar_) archive_read_free(ar_);
     if (fd_ >= 0) ::close(fd_);
 }
 
 bool LineReader::compressed() const {
-    return gz_ || (ar_ && archive_filter_count(ar_) > 1); // "none" counts as one filter
+    return dec_ || (ar_ && archive_filter_count(ar_) > 1); // "none" counts as one filter
 }
 
-std::size_t LineReader::read_gzip(char* to, std::size_t n) {
-    z_stream& z = *gz_;
-    z.next_out = reinterpret_cast<Bytef*>(to);
-    z.avail_out = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
-    while (z.avail_out > 0) {
-        if (z.avail_in == 0) {
-            const std::size_t got = read_plain(gz_in_.data(), gz_in_.size());
-            gz_raw_ += got;
+std::size_t LineReader::read_decoded(char* to, std::size_t n) {
+    char* out = to;
+    std::size_t out_left = n;
+    while (out_left > 0) {
+        if (dec_in_left_ == 0) {
+            const std::size_t got = read_plain(dec_in_.data(), dec_in_.size());
+            dec_raw_ += got;
             if (got == 0) {
                 eof_ = true;
-                if (gz_done_) break; // clean end after a complete member
-                gz_error_ = "truncated gzip input (unexpected end of file)";
+                if (dec_done_) break; // clean end after a complete stream
+                dec_error_ = fmt::format("truncated {} input (unexpected end of file)", dec_->name());
                 break;
             }
-            z.next_in = reinterpret_cast<Bytef*>(gz_in_.data());
-            z.avail_in = static_cast<uInt>(got);
+            dec_in_pos_ = 0;
+            dec_in_left_ = got;
         }
-        gz_done_ = false;
-        const int r = inflate(&z, Z_NO_FLUSH);
-        if (r == Z_STREAM_END) {
-            // another member may follow (concatenated gzip files)
-            gz_done_ = true;
-            inflateReset(&z);
-        } else if (r != Z_OK && r != Z_BUF_ERROR) {
-            gz_error_ = fmt::format("corrupt gzip data ({})", z.msg ? z.msg : "zlib error");
+        dec_done_ = false;
+        const char* in = dec_in_.data() + dec_in_pos_;
+        const char* in0 = in;
+        char* out0 = out;
+        const Decoder::Step r = dec_->step(in, dec_in_left_, out, out_left);
+        dec_in_pos_ += static_cast<std::size_t>(in - in0);
+        if (r == Decoder::Step::stream_end) {
+            // another stream may follow (concatenated files)
+            dec_done_ = true;
+            dec_->restart();
+        } else if (r == Decoder::Step::error) {
+            dec_error_ = fmt::format("corrupt {} data ({})", dec_->name(), dec_->msg);
+            eof_ = true;
+            break;
+        } else if (in == in0 && out == out0 && dec_in_left_ > 0) {
+            dec_error_ = fmt::format("corrupt {} data (the decoder makes no progress)", dec_->name());
             eof_ = true;
             break;
         }
     }
-    return n - z.avail_out;
+    return n - out_left;
 }
 
 std::size_t LineReader::read_plain(char* to, std::size_t n) {
@@ -241,16 +380,16 @@ std::uint64_t LineReader::skip(std::uint64_t n, std::uint64_t lines) {
 
 std::uint64_t LineReader::raw_bytes_read() const {
     if (plain_) return offset_ + (end_ - begin_);
-    if (gz_) return gz_raw_;
+    if (dec_) return dec_raw_;
     return ar_ ? static_cast<std::uint64_t>(archive_filter_bytes(ar_, -1)) : 0;
 }
 
 bool LineReader::fill() {
     if (eof_) {
-        if (!gz_error_.empty() && begin_ == end_) {
+        if (!dec_error_.empty() && begin_ == end_) {
             // the lines decompressed before the damage have been handed out: say where it stopped
-            std::string what = std::move(gz_error_);
-            gz_error_.clear();
+            std::string what = std::move(dec_error_);
+            dec_error_.clear();
             throw Error(ExitCode::usage, fmt::format("{}: {} after line {}", path_, what, line_no_),
                         "the compressed file is cut short or damaged; the lines up to that point were read");
         }
@@ -273,8 +412,8 @@ bool LineReader::fill() {
         end_ += n;
         return true;
     }
-    if (gz_) {
-        const std::size_t n = read_gzip(buf_.data() + end_, buf_.size() - end_);
+    if (dec_) {
+        const std::size_t n = read_decoded(buf_.data() + end_, buf_.size() - end_);
         end_ += n;
         return n > 0 || fill(); // fill() reports a damage found at the end
     }
@@ -357,7 +496,7 @@ bool LineReader::next(std::string_view& line) {
             return true;
         }
         if (!fill()) {
-            if (end_ > begin_ && eof_ && !gz_error_.empty()) {
+            if (end_ > begin_ && eof_ && !dec_error_.empty()) {
                 // the cut-off end of a damaged file is no line: drop it, then report the damage
                 begin_ = end_;
                 hashed_ = begin_; // not consumed: not hashed

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <xapian.h>
 
+#include <charconv>
 #include <chrono>
 #include <algorithm>
 #include <csignal>
@@ -81,6 +82,8 @@ CREATE TABLE IF NOT EXISTS input(
   zone TEXT NOT NULL,
   sha256 TEXT NOT NULL,
   sha256_state BLOB NOT NULL,
+  too_old INTEGER NOT NULL DEFAULT 0,
+  too_old_cutoff_us INTEGER NOT NULL DEFAULT 0,
   UNIQUE(fp_hash, fp_len));
 CREATE TABLE IF NOT EXISTS txn_raw(
   txn_id INTEGER PRIMARY KEY,
@@ -292,6 +295,7 @@ struct Store::Impl {
         st_raw_del;
     std::unordered_set<std::int64_t> merged_away; // IDs deleted by merges in the current commit
     RawCodec codec;      // compresses and decompresses raw lines
+    bool rebuilt_half_created = false; // write mode found a half-created index and started it anew
     bool in_txn = false; // a write transaction is open: the lookups of a batch and its writes share it
 
     /// Opens the batch's SQLite transaction if it is not open yet. Taking the write lock once per
@@ -367,6 +371,7 @@ struct Store::Impl {
         st.bind(static_cast<std::int64_t>(cp.lines)).bind(static_cast<std::int64_t>(cp.raw_size)).bind(cp.last_read);
         st.bind(year_source_name(cp.clock.source)).bind(cp.clock.first_year).bind(cp.clock.year).bind(cp.clock.prev);
         st.bind(cp.clock.evidence).bind(cp.clock.offset_note).bind(cp.zone).bind(cp.sha256).bind_blob(cp.sha256_state);
+        st.bind(static_cast<std::int64_t>(cp.too_old)).bind(cp.too_old_cutoff);
         if (cp.id) st.bind(cp.id);
         st.run();
         if (!cp.id) cp.id = sqlite3_last_insert_rowid(db.get());
@@ -407,12 +412,12 @@ struct Store::Impl {
         st_del_txn = sql::Stmt(db, "DELETE FROM txn WHERE id = ?");
         st_cp_insert = sql::Stmt(db,
                                  "INSERT INTO input(fp_hash, fp_len, path, offset, lines, raw_size, last_read_us, year_source, first_year, "
-                                 "cur_year, prev_us, year_evidence, offset_note, zone, sha256, sha256_state) "
-                                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                                 "cur_year, prev_us, year_evidence, offset_note, zone, sha256, sha256_state, too_old, too_old_cutoff_us) "
+                                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         st_cp_update = sql::Stmt(db,
                                  "UPDATE input SET fp_hash=?, fp_len=?, path=?, offset=?, lines=?, raw_size=?, last_read_us=?, year_source=?, "
-                                 "first_year=?, cur_year=?, prev_us=?, year_evidence=?, offset_note=?, zone=?, sha256=?, sha256_state=? "
-                                 "WHERE id=?");
+                                 "first_year=?, cur_year=?, prev_us=?, year_evidence=?, offset_note=?, zone=?, sha256=?, sha256_state=?, "
+                                 "too_old=?, too_old_cutoff_us=? WHERE id=?");
         st_insert = sql::Stmt(db,
                               "INSERT INTO txn(host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, "
                               "message_id, size, nrcpt, complete, notification_queue_id, headless, sasl_username) "
@@ -610,6 +615,35 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
             // (0640); a personal index stays private (0700/0600). ARCHITECTURE.md "Permissions".
             struct stat st {};
             if (::stat(m.dir.c_str(), &st) == 0 && (st.st_mode & S_IRGRP) && (st.st_mode & S_IXGRP)) ::umask(027);
+            // A run killed in its first moments leaves Xapian tables without their revision file
+            // (iamglass) and SQLite without records: half created. Rebuilt here, without a flag.
+            // With records in SQLite it is damage, not a half-created index: never removed.
+            if (fs::is_directory(xapian_path) && !fs::exists(xapian_path / "iamglass")) {
+                bool tables = false;
+                for (const auto& e : fs::directory_iterator(xapian_path, ec))
+                    tables = tables || e.path().filename().string().ends_with(".glass");
+                if (tables) {
+                    std::int64_t records = 0;
+                    if (fs::exists(sqlite_path)) {
+                        sql::Db probe(sqlite_path.string(), SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+                        sql::Stmt t(probe, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'txn'");
+                        if (t.step() && t.i64(0) > 0) {
+                            sql::Stmt c(probe, "SELECT count(*) FROM txn");
+                            if (c.step()) records = c.i64(0);
+                        }
+                    }
+                    if (records > 0)
+                        throw Error(ExitCode::damaged,
+                                    fmt::format("index damaged: the Xapian index in {} has no revision file (iamglass) but "
+                                                "SQLite holds {} transactions", m.dir.string(), records),
+                                    fmt::format("run mxtrace check; mxtrace repair --db {} rebuilds the Xapian index from the records",
+                                                m.dir.string()));
+                    for (const auto& e : fs::directory_iterator(xapian_path, ec))
+                        if (e.path().filename() != "flintlock") fs::remove_all(e.path(), ec);
+                    for (const char* f : {"mxtrace.sqlite", "mxtrace.sqlite-wal", "mxtrace.sqlite-shm"}) fs::remove(m.dir / f, ec);
+                    m.rebuilt_half_created = true;
+                }
+            }
             try {
                 m.wdb = std::make_unique<Xapian::WritableDatabase>(
                     xapian_path.string(), Xapian::DB_CREATE_OR_OPEN | (wait ? Xapian::DB_RETRY_LOCK : 0));
@@ -628,6 +662,18 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
             m.prepare_write();
             m.replay_pending();
         } else {
+            if (fs::is_directory(xapian_path) && !fs::exists(xapian_path / "iamglass")) {
+                bool tables = false;
+                std::error_code ec;
+                for (const auto& e : fs::directory_iterator(xapian_path, ec))
+                    tables = tables || e.path().filename().string().ends_with(".glass");
+                if (tables)
+                    throw Error(ExitCode::damaged,
+                                fmt::format("index damaged: the Xapian index in {} has no revision file (iamglass)", m.dir.string()),
+                                fmt::format("if a mxtrace index run was killed while creating it, run mxtrace index --db {} "
+                                            "FILE... again (it rebuilds a half-created index); else run mxtrace check",
+                                            m.dir.string()));
+            }
             if (!fs::exists(sqlite_path) || !fs::exists(xapian_path))
                 throw Error(ExitCode::bad_index, fmt::format("no mxtrace index in {}", m.dir.string()),
                             "run mxtrace index FILE... first, or point --db or MXTRACE_DB at an existing index");
@@ -760,7 +806,7 @@ std::vector<Checkpoint> Store::checkpoints() {
     std::vector<Checkpoint> out;
     sql::Stmt st(impl_->db,
                  "SELECT id, fp_hash, fp_len, path, offset, last_read_us, lines, year_source, first_year, cur_year, prev_us, "
-                 "year_evidence, offset_note, zone, raw_size, sha256, sha256_state FROM input "
+                 "year_evidence, offset_note, zone, raw_size, sha256, sha256_state, too_old, too_old_cutoff_us FROM input "
                  "ORDER BY last_read_us DESC, id DESC");
     while (st.step()) {
         Checkpoint c;
@@ -781,9 +827,31 @@ std::vector<Checkpoint> Store::checkpoints() {
         c.raw_size = static_cast<std::uint64_t>(st.i64(14));
         c.sha256 = st.str(15);
         c.sha256_state = std::string(st.blob(16));
+        c.too_old = static_cast<std::uint64_t>(st.i64(17));
+        c.too_old_cutoff = st.i64(18);
         out.push_back(std::move(c));
     }
     return out;
+}
+
+std::optional<int> Store::retention() {
+    sql::Stmt st(impl_->db, "SELECT value FROM meta WHERE key = 'retention_days'");
+    if (!st.step()) return std::nullopt;
+    const std::string v = st.str(0);
+    int days = 0;
+    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), days);
+    if (ec != std::errc() || p != v.data() + v.size() || days < 0)
+        throw Error(ExitCode::bad_index, fmt::format("index {}: its retention setting '{}' is no number of days", impl_->dir.string(), v),
+                    fmt::format("set it again: mxtrace prune --db {} --set-retention DAYS", impl_->dir.string()));
+    return days;
+}
+
+void Store::set_retention(int days) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write) throw Error(ExitCode::internal, "set_retention on an index opened for reading");
+    m.begin();
+    sql::Stmt st(m.db, "INSERT OR REPLACE INTO meta(key, value) VALUES('retention_days', ?)");
+    st.bind(std::to_string(days)).run();
 }
 
 std::optional<Micros> Store::newest_time() {

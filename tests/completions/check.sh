@@ -113,8 +113,9 @@ if command -v zsh >/dev/null; then
 fi
 
 # every option --help lists is offered (bash)
-for c in index search show trace prune info; do
-  opts=$("$MXTRACE" $c --help | grep -oE '(^| |,)--[a-z][a-z-]*' | tr -d ' ,' | sort -u)
+for c in index search show trace prune info check repair; do
+  # the option names at the start of --help's option lines (not those its descriptions mention)
+  opts=$("$MXTRACE" $c --help | grep -E '^  -' | grep -oE '^ +(-[a-zA-Z],)?--[a-z][a-z-]*' | sed 's/.*--/--/' | sort -u)
   # shellcheck disable=SC2086
   expect bash "mxtrace $c --" $opts >/dev/null
 done

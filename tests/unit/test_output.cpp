@@ -28,8 +28,14 @@ TEST_CASE("escaping log content") {
     CHECK(text("c1 \xc2\x9b") == "c1 \\xc2\\x9b");
     CHECK(text("trunc \xe2\x82") == "trunc \\xe2\\x82");
     CHECK(text(std::string_view("nul\0x", 5)) == "nul\\x00x");
-    CHECK(json("q\"b\\n\nt\t\x01") == "q\\\"b\\\\n\\nt\\t\\u0001");
+    CHECK(json("q\"b\\n\nt\t\x01") == "q\\\"b\\\\\\\\n\\nt\\t\\u0001");
     CHECK(json("bad \xff") == "bad \\\\xff");
+    // a log that held a backslash and "xff" is never shown like the byte 0xff
+    CHECK(text("lit \\xff") == "lit \\\\xff");
+    CHECK(text("lit \\xff") != text("lit \xff"));
+    CHECK(json("lit \\xff") == "lit \\\\\\\\xff"); // decoded: the text output's "\\xff"
+    CHECK(json("lit \\xff") != json("lit \xff"));
+    CHECK(text("C:\\dir") == "C:\\\\dir");
 }
 
 TEST_CASE("transaction block and JSON") {

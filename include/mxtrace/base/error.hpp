@@ -18,6 +18,7 @@ enum class ExitCode : int {
     internal = 5,    ///< I/O error or a bug
     damaged = 6,     ///< the index is damaged ("index damaged: run mxtrace check"); also what
                      ///< `mxtrace check` returns when it finds damage
+    too_old = 7,     ///< index: every line of an input was older than the index's retention (nothing of it indexed)
 };
 
 /// An error meant for the user: what failed, and a hint saying what to do.

@@ -50,8 +50,17 @@ struct IndexOptions {
 /// `path` (as given, or made absolute), else `opts.host`; empty when neither names one.
 std::string host_for_input(const IndexOptions& opts, const std::string& path);
 
+/// An input some of whose lines were older than the retention window: not indexed, and not
+/// recorded as read (a later run with a window reaching further back reads them).
+struct SkippedInput {
+    std::string path;               ///< as given ("-" for standard input)
+    std::uint64_t lines = 0;        ///< lines skipped
+    Micros cutoff = 0;              ///< they were before this time (UTC µs)
+    bool all = false;               ///< every syslog line of the input was skipped
+};
+
 /// Where every input line went.
-/// lines == attributed + noqueue + other + unparsed + empty + too_old + exim_pieces.
+/// lines == attributed + noqueue + other + unparsed + empty + too_old + exim_pieces + indexed_before.
 struct IndexStats {
     std::uint64_t lines = 0;        ///< lines read
     std::uint64_t attributed = 0;   ///< Postfix/Sendmail/Exim lines attributed to a transaction
@@ -63,6 +72,9 @@ struct IndexStats {
     std::uint64_t too_long = 0;     ///< of those, lines longer than 1 MiB
     std::uint64_t empty = 0;        ///< empty lines
     std::uint64_t too_old = 0;      ///< lines older than the retention window (not indexed)
+    std::uint64_t indexed_before = 0; ///< lines of inputs read again (files_reread) that an earlier run indexed
+    std::uint64_t files_reread = 0; ///< inputs read again for lines an earlier run skipped as too old
+    std::vector<SkippedInput> too_old_inputs; ///< the inputs with lines older than the window
     std::uint64_t exim_pieces = 0;  ///< Exim syslog pieces "[i/n]" joined into a later line (counted there)
     std::uint64_t exim_mainlogs = 0; ///< inputs read as Exim main logs
     std::uint64_t bytes = 0;        ///< bytes of (decompressed) content read

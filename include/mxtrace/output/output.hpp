@@ -15,12 +15,19 @@
 
 namespace mxtrace {
 
-/// Appends `s` to `out` with C0 controls, DEL, C1 controls and invalid UTF-8 bytes written as \xNN.
+/// Appends `s` to `out` with C0 controls, DEL, C1 controls and invalid UTF-8 bytes written as \xNN,
+/// and a backslash of the log doubled (\\), so "\xff" in the output can only mean the byte 0xff.
 void escape_text(std::string_view s, std::string& out);
 
-/// Appends `s` to `out` as a JSON string body (no quotes): RFC 8259 escapes for '"', '\\' and
+/// Like escape_text but a backslash is left as it is: for diagnostics (error messages, the query
+/// description of --explain) that may already hold \xNN escapes of their own, never for log content
+/// in the output formats.
+void escape_message(std::string_view s, std::string& out);
+
+/// Appends `s` to `out` as a JSON string body (no quotes): RFC 8259 escapes for '"' and
 /// controls (\n, \t, \u00NN); bytes that are not valid UTF-8 are written as the six characters
-/// "\\xNN" (a literal backslash, x, two hex digits) so the output stays valid UTF-8.
+/// "\\xNN" (decoded: a backslash, x, two hex digits) so the output stays valid UTF-8, and a
+/// backslash of the log as "\\\\" (decoded: two backslashes), the rule of escape_text.
 void escape_json(std::string_view s, std::string& out);
 
 /// The transaction block of the classic search script:

@@ -11,7 +11,6 @@
 #include <vector>
 
 struct archive;
-struct z_stream_s;
 struct sha256_ctx;
 
 namespace mxtrace {
@@ -77,20 +76,24 @@ public:
     std::uint64_t raw_bytes_read() const;
     const std::string& path() const noexcept { return path_; }
 
+    /// A streaming decompressor (gzip, bzip2, xz, zstd) read from the file directly; defined in input.cpp.
+    struct Decoder;
+
 private:
     bool fill();
     void hash_consumed(); // hashes buf_[hashed_, begin_) if hashing; hashed_ = begin_
     std::size_t read_plain(char* to, std::size_t n);
-    std::size_t read_gzip(char* to, std::size_t n);
+    std::size_t read_decoded(char* to, std::size_t n);
     std::string path_;
     archive* ar_ = nullptr;  // compressed files and stdin
     int fd_ = -1;            // plain regular files
     bool plain_ = false;
-    std::unique_ptr<z_stream_s> gz_; // gzip files: zlib on fd_
-    std::vector<char> gz_in_;
-    std::uint64_t gz_raw_ = 0;
-    bool gz_done_ = false;
-    std::string gz_error_;
+    std::unique_ptr<Decoder> dec_;     // regular compressed files: the library directly
+    std::vector<char> dec_in_;         // compressed bytes read from fd_
+    std::size_t dec_in_pos_ = 0, dec_in_left_ = 0;
+    std::uint64_t dec_raw_ = 0;
+    bool dec_done_ = false;            // the last byte fed ended a complete stream/frame
+    std::string dec_error_;            // damage found, reported once the lines before it are out
     std::vector<char> buf_;
     std::string long_head_;
     const char* block_ = nullptr;   // rest of the block libarchive handed out

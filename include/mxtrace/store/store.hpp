@@ -22,7 +22,7 @@
 namespace mxtrace {
 
 /// Schema version of both stores; stored in each and checked on every open.
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 /// The index directory: `$MXTRACE_DB`, else `$XDG_DATA_HOME/mxtrace`, else `~/.local/share/mxtrace`.
 std::filesystem::path default_index_dir();
@@ -78,6 +78,10 @@ struct Checkpoint {
     std::string zone;              ///< the zone its classic timestamps were read in
     std::string sha256;            ///< SHA-256 (hex) of content bytes 0..offset; empty if unknown
     std::string sha256_state;      ///< the hash state after byte `offset` (LineReader::content_hash_state())
+    std::uint64_t too_old = 0;     ///< lines of 0..offset not indexed because older than the retention window
+    Micros too_old_cutoff = 0;     ///< the cutoff (UTC µs) they were skipped at: lines of 0..offset at or
+                                   ///< after it were indexed. A later run whose cutoff is earlier (the
+                                   ///< retention was raised or set to 0) reads the input again for them.
 };
 
 /// The content fingerprint of an input as printed: "HASH/LEN" (FNV-1a 64 in hex of its first
@@ -169,6 +173,13 @@ public:
     /// Removes (unless `dry_run`) every transaction last active before
     /// min(now, newest_time()) - retention_days. Cost is proportional to what is removed.
     PruneResult prune(int retention_days, Micros now, bool dry_run);
+
+    /// The index's retention in days (0 = keep everything), from meta key `retention_days`;
+    /// nullopt for an index created before it was stored. @throws Error(bad_index) if unreadable.
+    std::optional<int> retention();
+
+    /// Stores the index's retention (write mode); written with the next commit().
+    void set_retention(int days);
 
     /// Counts, times, sizes and inputs.
     IndexInfo info();

@@ -8,6 +8,9 @@
 "$MXTRACE" search --db "$DB" -r 0; echo "exit $?"
 echo "== attack1: a huge relative time, --text with a '*', a query of only white space"
 "$MXTRACE" search --db "$DB" -d 999999999w; echo "exit $?"
+"$MXTRACE" search --db "$DB" -D 20000000w; echo "exit $?"  # issue 11 case 4: before, a signed overflow matched everything
+"$MXTRACE" search --db "$DB" -d 20000000w; echo "exit $?"
+"$MXTRACE" search --db "$DB" -d 520000w | grep -c "^transaction:"; echo "exit ${PIPESTATUS[0]}"  # 10000 years works
 "$MXTRACE" search --db "$DB" --text 'conn*'; echo "exit $?"
 "$MXTRACE" search --db "$DB" $'\n' $'\r'; echo "exit $?"
 "$MXTRACE" index --db "$DB"; echo "exit $?"
