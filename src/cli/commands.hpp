@@ -25,6 +25,7 @@ Runner setup_prune(CLI::App& app);
 Runner setup_info(CLI::App& app);
 Runner setup_show(CLI::App& app);
 Runner setup_trace(CLI::App& app);
+Runner setup_stats(CLI::App& app);
 
 /// Appends a file name to `out` with control characters escaped (names come from the user's
 /// file system and are echoed to a terminal).
