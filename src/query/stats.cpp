@@ -121,7 +121,9 @@ std::string reason_group(std::string_view s) {
                 // digits only: the leading reply code is kept, then an enhanced status code
                 std::size_t d = 0;
                 while (d < w.size() && is_digit(w[d])) ++d;
-                if (start && !kept_code && d == 3 && w.size() == 3) {
+                // a reply code: at the start, or after "said: " / ": " (Postfix quotes the remote reply)
+                if (d == 3 && w.size() == 3 && (w[0] == '2' || w[0] == '4' || w[0] == '5') &&
+                    ((start && !kept_code) || out.ends_with(": "))) {
                     out += w;
                     i = j;
                     start = false;
