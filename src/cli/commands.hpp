@@ -25,6 +25,7 @@ Runner setup_prune(CLI::App& app);
 Runner setup_info(CLI::App& app);
 Runner setup_show(CLI::App& app);
 Runner setup_trace(CLI::App& app);
+Runner setup_stats(CLI::App& app);
 Runner setup_check(CLI::App& app);
 Runner setup_repair(CLI::App& app);
 

@@ -23,6 +23,8 @@ constexpr mxtrace::cli::Command kCommands[] = {
     {"search", "Find transactions by sender, recipient, Message-ID, host, time and more", mxtrace::cli::setup_search},
     {"show", "Print the transactions of a queue ID with their original log lines", mxtrace::cli::setup_show},
     {"trace", "Follow messages hop by hop across hosts: by Message-ID, queue ID or search", mxtrace::cli::setup_trace},
+    {"stats", "Summarise a period: counts by outcome, traffic per hour and day, top lists, reasons, delays",
+     mxtrace::cli::setup_stats},
     {"prune", "Remove transactions older than the retention window", mxtrace::cli::setup_prune},
     {"info", "Show the index: location, counts, time span, size, and the inputs read with their checkpoints",
      mxtrace::cli::setup_info},

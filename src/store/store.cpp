@@ -1065,9 +1065,11 @@ std::uint64_t Store::count() {
     return st.step() ? static_cast<std::uint64_t>(st.i64(0)) : 0;
 }
 
-std::vector<Transaction> Store::search(const SearchFilter& f, std::string* explain, std::uint64_t* matching,
-                                      std::vector<std::string>* understood) {
-    Impl& m = *impl_;
+namespace {
+
+/// The Xapian query of a filter: the flag filters and the query string ANDed (empty `parts` =
+/// MatchAll), then the time window. `explain` / `understood` as for Store::search.
+Xapian::Query build_query(const SearchFilter& f, std::vector<std::string>* understood, bool& selects) {
     const Prefixes& P = prefixes();
     std::vector<Xapian::Query> parts;
     auto term = [&](std::string_view prefix, std::string_view value) {
@@ -1117,6 +1119,17 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
         q = Xapian::Query(Xapian::Query::OP_FILTER, q,
                           Xapian::Query(Xapian::Query::OP_VALUE_LE, slot_first_time,
                                         Xapian::sortable_serialise(to_value(*f.until))));
+    selects = !parts.empty();
+    return q;
+}
+
+} // namespace
+
+std::vector<Transaction> Store::search(const SearchFilter& f, std::string* explain, std::uint64_t* matching,
+                                      std::vector<std::string>* understood) {
+    Impl& m = *impl_;
+    bool selects = false;
+    const Xapian::Query q = build_query(f, understood, selects);
     if (explain) *explain = q.get_description();
 
     std::vector<std::int64_t> ids;
@@ -1148,6 +1161,92 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
     for (auto id : ids)
         if (auto t = m.get(id)) out.push_back(std::move(*t));
     return out;
+}
+
+} // namespace mxtrace
+
+namespace mxtrace {
+
+void Store::scan(const SearchFilter& f, const std::function<void(const Transaction&)>& visit, std::string* explain,
+                 std::vector<std::string>* understood) {
+    Impl& m = *impl_;
+    bool selects = false;
+    const Xapian::Query q = build_query(f, understood, selects);
+    if (explain) *explain = q.get_description();
+    if (!selects) {
+        // Everything, or a time window only: one pass over txn in rowid order, merged with one
+        // pass over attempt in (txn_id, seq) order (its primary key), no lookup per transaction.
+        std::string sql = fmt::format("SELECT {} FROM txn", detail::kTxnColumns);
+        if (f.since && f.until) sql += " WHERE last_us >= ? AND first_us <= ?";
+        else if (f.since) sql += " WHERE last_us >= ?";
+        else if (f.until) sql += " WHERE first_us <= ?";
+        sql += " ORDER BY id";
+        sql::Stmt txns(m.db, sql.c_str());
+        if (f.since) txns.bind(*f.since);
+        if (f.until) txns.bind(*f.until);
+        sql::Stmt atts(m.db, "SELECT txn_id, time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as "
+                             "FROM attempt ORDER BY txn_id, seq");
+        bool more = atts.step();
+        Transaction t;
+        while (txns.step()) {
+            t = Transaction{};
+            t.id = txns.i64(0);
+            t.host = txns.str(1);
+            t.queue_id = txns.str(2);
+            t.first_time = txns.i64(3);
+            t.last_time = txns.i64(4);
+            t.mta = mta_from_name(txns.str(5));
+            if (!txns.is_null(6)) t.sender = txns.str(6);
+            t.client_name = txns.str(7);
+            t.client_ip = txns.str(8);
+            t.message_id = txns.str(9);
+            t.size = txns.i64(10);
+            t.nrcpt = static_cast<int>(txns.i64(11));
+            t.complete = txns.i64(12) != 0;
+            t.notification_queue_id = txns.str(13);
+            t.headless = txns.i64(14) != 0;
+            t.sasl_username = txns.str(15);
+            while (more && atts.i64(0) < t.id) more = atts.step();
+            while (more && atts.i64(0) == t.id) {
+                Attempt a;
+                a.time = atts.i64(1);
+                a.recipient = atts.str(2);
+                a.orig_recipient = atts.str(3);
+                a.relay = atts.str(4);
+                a.status = status_from_name(atts.str(5));
+                a.dsn = atts.str(6);
+                a.delay = atts.is_null(7) ? -1 : atts.dbl(7);
+                a.text = atts.str(8);
+                a.queued_as = atts.str(9);
+                t.attempts.push_back(std::move(a));
+                more = atts.step();
+            }
+            visit(t);
+        }
+        return;
+    }
+    std::vector<std::int64_t> ids;
+    for (int tries = 0;; ++tries) {
+        try {
+            Xapian::Enquire enq(m.reader());
+            enq.set_query(q);
+            enq.set_weighting_scheme(Xapian::BoolWeight());
+            enq.set_docid_order(Xapian::Enquire::ASCENDING);
+            Xapian::MSet ms = enq.get_mset(0, m.reader().get_doccount());
+            ids.clear();
+            ids.reserve(ms.size());
+            for (auto it = ms.begin(); it != ms.end(); ++it) ids.push_back(static_cast<std::int64_t>(*it));
+            break;
+        } catch (const Xapian::DatabaseModifiedError&) {
+            if (tries >= 5) throw Error(ExitCode::internal, "the index kept changing during the search", "run it again");
+            m.reader().reopen();
+        } catch (const Xapian::Error& e) {
+            throw Error(ExitCode::bad_index, fmt::format("searching {}: {}", m.dir.string(), e.get_description()),
+                        "the index may be damaged; rebuild it with mxtrace index");
+        }
+    }
+    for (auto id : ids)
+        if (auto t = m.get(id)) visit(*t);
 }
 
 } // namespace mxtrace

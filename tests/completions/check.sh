@@ -113,7 +113,7 @@ if command -v zsh >/dev/null; then
 fi
 
 # every option --help lists is offered (bash)
-for c in index search show trace prune info check repair; do
+for c in index search show trace stats prune info check repair; do
   # the option names at the start of --help's option lines (not those its descriptions mention)
   opts=$("$MXTRACE" $c --help | grep -E '^  -' | grep -oE '^ +(-[a-zA-Z],)?--[a-z][a-z-]*' | sed 's/.*--/--/' | sort -u)
   # shellcheck disable=SC2086

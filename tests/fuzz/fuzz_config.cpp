@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const char* dir = std::getenv("TMPDIR");
         return std::string(dir && *dir ? dir : "/tmp") + "/mxtrace-fuzz-config." + std::to_string(::getpid());
     }();
-    static const char* const kSub[] = {"index", "search", "show", "trace", "prune", "info", "check", "repair"};
+    static const char* const kSub[] = {"index", "search", "show", "trace", "stats", "prune", "info", "check", "repair"};
     if (size == 0) return 0;
     const char* sub = kSub[data[0] % (sizeof kSub / sizeof kSub[0])];
     if (std::FILE* f = std::fopen(path.c_str(), "wb")) {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -197,6 +198,14 @@ public:
     /// filter.query saying how it was read (for --explain).
     std::vector<Transaction> search(const SearchFilter& filter, std::string* explain = nullptr,
                                     std::uint64_t* matching = nullptr, std::vector<std::string>* understood = nullptr);
+
+    /// Visits every transaction that matches the filter (filter.max_results is ignored), in
+    /// store ID order, each with its attempts (not its raw lines). A filter that selects nothing
+    /// but a time window is one pass over the records; any other goes through Xapian and reads
+    /// the matches by ID. `explain` and `understood` as for search().
+    /// @throws Error(usage) for a malformed query, Error(bad_index) if the index cannot be read.
+    void scan(const SearchFilter& filter, const std::function<void(const Transaction&)>& visit,
+              std::string* explain = nullptr, std::vector<std::string>* understood = nullptr);
 
     /// The transaction with that ID, or nullopt.
     std::optional<Transaction> get(std::int64_t id);

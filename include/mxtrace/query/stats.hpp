@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+/// @file stats.hpp
+/// `mxtrace stats`: a summary of the transactions a selection holds (counts by outcome, bytes,
+/// traffic per hour and per day, top lists, deferral / bounce / reject reasons grouped by what
+/// they say, delivery delay percentiles, the messages deferred longest). What each number
+/// counts is defined in man/mxtrace-stats.1; the aggregation reads transactions only (one
+/// Store::scan), so it covers Postfix, Sendmail and Exim alike.
+#include "mxtrace/base/timeutil.hpp"
+#include "mxtrace/reduce/transaction.hpp"
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace mxtrace {
+
+/// The group key of a status text: the text with what differs between messages taken out, so
+/// texts that say the same thing fall into one group. E-mail addresses become `<addr>`, IPv4
+/// and IPv6 addresses `<ip>`, queue-ID-like words (8 or more letters and digits mixing both)
+/// `<id>`, other runs of digits `#` — except a leading SMTP reply code (`450`) and an RFC 3463
+/// enhanced status code (`4.7.1`), which say what happened and are kept. Runs of white space
+/// become one space; the result is cut to 160 bytes. Pure function of `text`.
+std::string reason_group(std::string_view text);
+
+/// The p-th percentile (0 < p <= 100) of `sorted` (ascending) by the nearest-rank method: the
+/// value at 1-based rank ceil(p/100 * n). -1 if `sorted` is empty.
+double percentile(const std::vector<double>& sorted, double p);
+
+/// Messages (transactions) and recipients (attempts) of one outcome.
+struct OutcomeCount {
+    std::uint64_t messages = 0;
+    std::uint64_t recipients = 0;
+};
+
+/// Counts of one time bucket (an hour of the day or a day).
+struct Traffic {
+    std::uint64_t received = 0;   ///< messages received, by their first line's time
+    std::uint64_t delivered = 0;  ///< recipients delivered, by the attempt's time
+    std::uint64_t deferred = 0;   ///< deferrals (attempts), by their time
+    std::uint64_t bounced = 0;    ///< recipients bounced or expired, by the attempt's time
+    std::uint64_t rejected = 0;   ///< recipients rejected, by the attempt's time
+};
+
+/// Delay percentiles of a set of delivery attempts, in seconds (as the MTA logged `delay=`).
+struct DelayStats {
+    std::uint64_t count = 0;      ///< attempts with a logged delay
+    double p50 = -1, p90 = -1, p99 = -1, max = -1;
+};
+
+/// A grouped reason: its group key (reason_group), how many attempts, and one text as logged.
+struct Reason {
+    std::string group;
+    std::uint64_t count = 0;
+    std::string example;
+};
+
+/// A message that was deferred: how long it stayed (first line to its last attempt) and how it ended.
+struct DeferredMessage {
+    std::string host, queue_id;
+    std::optional<std::string> sender;
+    Micros first_time = 0;
+    double seconds = 0;           ///< last attempt − first line, in seconds
+    std::uint64_t deferrals = 0;  ///< deferred attempts
+    Status final_status = Status::none; ///< summary_status(): deferred if it never left
+    std::string reason;           ///< the last deferral's text, as logged
+};
+
+/// The whole summary. Counts are over the transactions visited by StatsBuilder::add.
+struct StatsReport {
+    std::uint64_t transactions = 0;    ///< transactions selected
+    std::optional<Micros> first_time, last_time; ///< span of their lines (UTC)
+    std::uint64_t received = 0;        ///< messages received (start line seen, not a re-injection)
+    std::uint64_t reinjected = 0;      ///< messages re-injected by a content filter on the same host
+    std::uint64_t headless = 0;        ///< transactions whose beginning is not in the index
+    OutcomeCount delivered, forwarded, deferred, bounced, expired, rejected;
+    std::uint64_t deferrals = 0;       ///< deferred attempts
+    std::uint64_t filtered = 0;        ///< recipients handed to a content filter on the same host (not delivered)
+    std::uint64_t bytes_received = 0;  ///< sum of the sizes of the messages received (size known)
+    std::uint64_t bytes_delivered = 0; ///< sum over delivered recipients of their message's size
+    std::array<Traffic, 24> per_hour{};            ///< by local hour of the day (the builder's zone)
+    std::vector<std::pair<std::string, Traffic>> per_day; ///< "YYYY-MM-DD" (local) ascending
+    using Top = std::vector<std::pair<std::string, std::uint64_t>>;
+    Top senders, sender_domains, recipients, recipient_domains, clients, relays; ///< most first, at most `top`
+    std::uint64_t distinct_senders = 0, distinct_recipients = 0;
+    std::vector<Reason> deferral_reasons, bounce_reasons, reject_reasons; ///< most first, at most `top`
+    DelayStats delay;                                      ///< over delivered recipients
+    std::vector<std::pair<std::string, DelayStats>> delay_by_relay; ///< over every sent attempt of the relay; busiest first, at most `top`
+    std::vector<DeferredMessage> deferred_longest;        ///< longest first, at most `top`
+};
+
+/// Folds transactions into a StatsReport. Not thread-safe; one pass, memory bounded by the
+/// distinct keys (addresses, relays, reason groups) and one double per delivered attempt.
+class StatsBuilder {
+public:
+    /// `zone` (may be null: UTC) places the hour and day buckets; `top` is the length of every
+    /// top list and reason list.
+    StatsBuilder(Zone* zone, std::size_t top);
+    ~StatsBuilder();
+    StatsBuilder(const StatsBuilder&) = delete;
+    StatsBuilder& operator=(const StatsBuilder&) = delete;
+
+    /// Adds one transaction.
+    void add(const Transaction& t);
+
+    /// The report over everything added. Call once.
+    StatsReport finish();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace mxtrace
