@@ -22,12 +22,19 @@ std::string_view status_name(Status s) noexcept {
     case Status::bounced: return "bounced";
     case Status::expired: return "expired";
     case Status::rejected: return "rejected";
+    case Status::discarded: return "discarded";
+    case Status::held: return "held";
+    case Status::removed: return "removed";
+    case Status::deliverable: return "deliverable";
+    case Status::undeliverable: return "undeliverable";
     default: return "";
     }
 }
 
 Status status_from_name(std::string_view s) noexcept {
-    for (Status st : {Status::sent, Status::deferred, Status::bounced, Status::expired, Status::rejected})
+    for (Status st : {Status::sent, Status::deferred, Status::bounced, Status::expired, Status::rejected,
+                      Status::discarded, Status::held, Status::removed, Status::deliverable,
+                      Status::undeliverable})
         if (status_name(st) == s) return st;
     return Status::none;
 }

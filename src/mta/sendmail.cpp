@@ -164,6 +164,12 @@ LineClass parse_sendmail(std::string_view /*program*/, std::string_view message,
                 ev.text = after.substr(after.find(": ") + 2);
                 ev.kind = EventKind::notification;
                 ev.shape = Shape::sm_notification;
+                // queue return time reached (sendmail/queue.c, "Cannot send message for %s"): the
+                // recipients still waiting have expired
+                if (ev.text.starts_with("Cannot send message for")) {
+                    ev.kind = EventKind::expired;
+                    ev.status = Status::expired;
+                }
                 return LineClass::event;
             }
         }

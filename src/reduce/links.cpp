@@ -145,11 +145,16 @@ std::vector<HopLink> hop_links(const Transaction& t) {
         });
         if (!dup) out.push_back(std::move(h));
     }
-    if (!t.notification_queue_id.empty()) {
+    // one link per notification (a Sendmail message may cause several DSNs)
+    for (std::string_view l = t.notification_queue_id; !l.empty();) {
+        std::size_t sp = l.find(' ');
+        std::string_view nid = l.substr(0, sp);
+        l = sp == std::string_view::npos ? std::string_view{} : l.substr(sp + 1);
+        if (nid.empty()) continue;
         HopLink h;
         h.rule = t.mta == Mta::sendmail ? "sendmail-dsn" : "postfix-notification";
         h.kind = LinkKind::notification;
-        h.next_queue_id = t.notification_queue_id;
+        h.next_queue_id = nid;
         h.time = t.last_time;
         for (const auto& a : t.attempts) // the notification follows the failure that caused it
             if (a.status == Status::bounced || a.status == Status::expired) h.time = a.time;

@@ -10,17 +10,27 @@
 namespace mxtrace {
 
 namespace {
+// Worst first for summary_status(). held and deliverable rank below sent: a message held and
+// then released and delivered is sent, a verify probe is not a failure.
 int severity(Status s) {
     switch (s) {
-    case Status::bounced: return 5;
-    case Status::expired: return 4;
-    case Status::rejected: return 3;
-    case Status::deferred: return 2;
-    case Status::sent: return 1;
+    case Status::bounced: return 10;
+    case Status::expired: return 9;
+    case Status::undeliverable: return 8;
+    case Status::rejected: return 7;
+    case Status::removed: return 6;
+    case Status::discarded: return 5;
+    case Status::deferred: return 4;
+    case Status::sent: return 3;
+    case Status::deliverable: return 2;
+    case Status::held: return 1;
     default: return 0;
     }
 }
-bool is_final(Status s) { return s == Status::sent || s == Status::bounced || s == Status::expired || s == Status::rejected; }
+bool is_final(Status s) {
+    return s == Status::sent || s == Status::bounced || s == Status::expired || s == Status::rejected ||
+           s == Status::discarded || s == Status::removed || s == Status::deliverable || s == Status::undeliverable;
+}
 } // namespace
 
 Status Transaction::summary_status() const {
@@ -40,6 +50,19 @@ void add_attempt(Transaction& t, Attempt a) {
     auto pos = std::upper_bound(t.attempts.begin(), t.attempts.end(), a.time,
                                 [](Micros tm, const Attempt& x) { return tm < x.time; });
     t.attempts.insert(pos, std::move(a));
+}
+
+void add_notification(Transaction& t, std::string_view id) {
+    if (id.empty()) return;
+    std::string_view list = t.notification_queue_id;
+    while (!list.empty()) {
+        std::size_t sp = list.find(' ');
+        if (list.substr(0, sp) == id) return;
+        if (sp == std::string_view::npos) break;
+        list.remove_prefix(sp + 1);
+    }
+    if (!t.notification_queue_id.empty()) t.notification_queue_id.push_back(' ');
+    t.notification_queue_id.append(id);
 }
 
 namespace {
@@ -175,16 +198,11 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
             for (auto r : ev.recipients) as.push_back(make_attempt(r));
             add_attempts(*t, std::move(as));
         }
-        if (t->mta == Mta::sendmail && t->nrcpt > 0) {
-            std::unordered_map<std::string_view, Status> last;
-            for (const auto& a : t->attempts) last[a.recipient] = a.status;
-            int final_count = 0;
-            for (const auto& [r, s] : last) final_count += is_final(s);
-            t->complete = final_count >= t->nrcpt;
-        }
         break;
     case EventKind::expired: {
         if (ev.has_sender && !t->sender) t->sender = std::string(ev.sender);
+        // Sendmail "ID: DSN_ID: DSN: Cannot send message for 5 days": the expiry names its DSN
+        add_notification(*t, ev.child_queue_id);
         // every recipient not delivered yet has expired
         std::unordered_map<std::string, Status> last;
         for (const auto& a : t->attempts) last[a.recipient] = a.status;
@@ -203,13 +221,23 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
         break;
     }
     case EventKind::removed:
+        // postsuper -d: the admin deleted the message; qmgr/cleanup "removed" only ends it
+        if (ev.status == Status::removed) add_attempt(*t, make_attempt({}));
         t->complete = true;
         break;
     case EventKind::notification:
-        t->notification_queue_id.assign(ev.child_queue_id);
+        add_notification(*t, ev.child_queue_id);
         break;
     case EventKind::info:
         break;
+    }
+    if (t->mta == Mta::sendmail && t->nrcpt > 0 &&
+        (ev.kind == EventKind::delivery || ev.kind == EventKind::reject || ev.kind == EventKind::expired)) {
+        std::unordered_map<std::string_view, Status> last;
+        for (const auto& a : t->attempts) last[a.recipient] = a.status;
+        int final_count = 0;
+        for (const auto& [r, s] : last) final_count += is_final(s);
+        t->complete = final_count >= t->nrcpt;
     }
     if (ev.kind == EventKind::removed) finish(key_);
 }
@@ -227,7 +255,7 @@ void Reducer::link_bounce(std::string_view host, std::string_view parent_id, std
             open_[key] = std::move(t);
         }
     }
-    if (parent) parent->notification_queue_id.assign(bounce_id);
+    if (parent) add_notification(*parent, bounce_id);
 }
 
 void Reducer::evict_idle(Micros now, Micros idle) {

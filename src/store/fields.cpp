@@ -31,7 +31,8 @@ constexpr Field kFields[] = {
     {"relay", "", "XRELAY", FieldKind::name, "--relay", "relay:smtp.bar.com",
      "next-hop host name, IP address, or transport (local, dovecot)"},
     {"status", "", "XSTATUS", FieldKind::boolean, "--status", "status:expired",
-     "status class of any attempt: sent, deferred, bounced, expired, rejected"},
+     "status class of any attempt: sent, deferred, bounced, expired, rejected, discarded, held, removed, "
+     "deliverable, undeliverable"},
     {"mta", "", "XMTA", FieldKind::boolean, "", "mta:sendmail",
      "postfix, sendmail or exim"},
     {"text", "", "", FieldKind::text, "--text", "\"timed out\"",

@@ -451,7 +451,15 @@ struct Store::Impl {
             if (t.sasl_username.empty()) t.sasl_username = p->sasl_username;
             if (t.size < 0) t.size = p->size;
             if (t.nrcpt < 0) t.nrcpt = p->nrcpt;
-            if (t.notification_queue_id.empty()) t.notification_queue_id = p->notification_queue_id;
+            {   // union of both lists, the stored one's IDs first
+                std::string mine = std::move(t.notification_queue_id);
+                t.notification_queue_id = p->notification_queue_id;
+                for (std::string_view l = mine; !l.empty();) {
+                    std::size_t sp = l.find(' ');
+                    add_notification(t, l.substr(0, sp));
+                    l = sp == std::string_view::npos ? std::string_view{} : l.substr(sp + 1);
+                }
+            }
             t.last_time = std::max(t.last_time, p->last_time);
             t.complete = t.complete || p->complete;
             load_raw(pid, t.raw); // its lines go with it

@@ -17,10 +17,18 @@ enum class Mta : std::uint8_t { none, postfix, sendmail, exim };
 /// Name of an MTA: "postfix", "sendmail", "exim" ("" for none).
 std::string_view mta_name(Mta m) noexcept;
 
-/// Delivery status class of one attempt, as admins name them.
-enum class Status : std::uint8_t { none, sent, deferred, bounced, expired, rejected };
+/// Delivery status class of one attempt, as admins name them. Besides the delivery outcomes:
+/// discarded (Postfix discard: action, milter-discard, the discard transport: accepted, then
+/// thrown away), held (Postfix hold: action, milter-hold, postsuper -h: parked in the hold queue),
+/// removed (deleted from the queue by the admin: postsuper -d), deliverable / undeliverable
+/// (Postfix address verification probes: no mail was delivered or returned).
+enum class Status : std::uint8_t {
+    none, sent, deferred, bounced, expired, rejected,
+    discarded, held, removed, deliverable, undeliverable
+};
 
-/// "sent", "deferred", "bounced", "expired", "rejected" ("" for none).
+/// "sent", "deferred", "bounced", "expired", "rejected", "discarded", "held", "removed",
+/// "deliverable", "undeliverable" ("" for none).
 std::string_view status_name(Status s) noexcept;
 
 /// Parses a status class name (as printed by status_name); Status::none if unknown.
