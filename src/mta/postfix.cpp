@@ -78,7 +78,10 @@ LineClass parse_delivery(std::string_view program, std::string_view rest, Event&
             // the status text runs to the end of the line, whatever it holds
             std::string_view all(value.data(), static_cast<std::size_t>(rest.data() + rest.size() - value.data()));
             std::size_t sp = all.find(' ');
-            ev.status = postfix_status(all.substr(0, sp));
+            std::string_view word = all.substr(0, sp);
+            // "status=expired, returned to sender (text)": the word may end in a comma
+            if (word.ends_with(',')) word.remove_suffix(1);
+            ev.status = postfix_status(word);
             if (sp != std::string_view::npos) {
                 std::string_view t = all.substr(sp + 1);
                 if (t.size() >= 2 && t.front() == '(' && t.back() == ')') t = t.substr(1, t.size() - 2);
@@ -124,7 +127,7 @@ struct Prefixed { std::string_view prefix; Shape shape; };
 // Lines naming a queue ID that carry nothing we keep, but belong to the message.
 constexpr Prefixed kInfoPrefixes[] = {
     {"warning: ", Shape::pf_action},     {"info: ", Shape::pf_action},
-    {"redirect: ", Shape::pf_action},    {"filter: ", Shape::pf_action},
+    {"filter: ", Shape::pf_action},
     {"replace: ", Shape::pf_action},     {"reject_warning: ", Shape::pf_action},
     {"prepend: ", Shape::pf_action},     {"milter-", Shape::pf_action},     {"dsn_orig_rcpt", Shape::pf_action},
     {"host ", Shape::pf_delivery_info},  {"lost connection with ", Shape::pf_delivery_info},
@@ -150,6 +153,22 @@ LineClass parse_postfix(std::string_view program, std::string_view message, Even
     std::size_t colon = message.find(": ");
     std::string_view first = message.substr(0, colon);
     if (colon == std::string_view::npos || !is_postfix_qid(first)) {
+        // before-queue content filter (smtpd_proxy_filter, smtpd/smtpd_proxy.c): the smtpd that
+        // talks to the client has no queue ID; "proxy-accept: END-OF-MESSAGE: 250 ... queued as
+        // ID; from=<a> to=<b> ..." names the queue ID the filter's re-injection got: the line
+        // belongs to that message
+        if (first == "proxy-accept") {
+            std::string_view text = message.substr(colon + 2);
+            std::string_view reply = text.substr(0, text.rfind("; from=<"));
+            std::string_view qid = queued_as(reply);
+            if (is_postfix_qid(qid)) {
+                parse_reject_tail(text, ev);
+                ev.queue_id = qid;
+                ev.kind = EventKind::info;
+                ev.shape = Shape::pf_proxy;
+                return LineClass::event;
+            }
+        }
         ev.shape = first == "NOQUEUE" ? Shape::pf_noqueue : Shape::pf_session;
         return LineClass::noqueue;
     }
@@ -245,6 +264,46 @@ LineClass parse_postfix(std::string_view program, std::string_view message, Even
             ev.shape = Shape::pf_notification;
             return LineClass::event;
         }
+    }
+    if (rest.starts_with("proxy-accept: ")) {
+        // with the smtpd's own queue ID (proxy filter in after-queue position): a note only
+        parse_reject_tail(rest.substr(14), ev);
+        ev.kind = EventKind::info;
+        ev.shape = Shape::pf_proxy;
+        return LineClass::event;
+    }
+    if (rest.starts_with("proxy-reject: ")) {
+        // the before-queue filter refused the message at END-OF-MESSAGE (smtpd_proxy.c)
+        parse_reject_tail(rest.substr(14), ev);
+        ev.status = Status::rejected;
+        ev.kind = EventKind::reject;
+        ev.shape = Shape::pf_proxy;
+        return LineClass::event;
+    }
+    // smtpd "lost connection after DATA (0 bytes) from host[ip]", "timeout after DATA from
+    // host[ip]" logged with the queue ID already given (smtpd.c, smtpd_chat.c): before
+    // END-OF-MESSAGE the client left and cleanup dropped the unfinished queue file, which Postfix
+    // does not log as "removed": the message ends here. After END-OF-MESSAGE (and after QUIT,
+    // RSET) the message was already queued: only a note.
+    for (std::string_view p : {"lost connection after ", "timeout after "}) {
+        if (rest.starts_with(p)) {
+            std::string_view where = rest.substr(p.size());
+            where = where.substr(0, where.find(" from "));
+            ev.text = rest;
+            ev.shape = Shape::pf_lost_client;
+            const bool queued = where.starts_with("END-OF-MESSAGE") || where.starts_with("QUIT") ||
+                                where.starts_with("RSET") || where.starts_with("CONNECT");
+            ev.kind = queued ? EventKind::info : EventKind::removed;
+            return LineClass::event;
+        }
+    }
+    if (rest.starts_with("redirect: ")) {
+        // access/header check REDIRECT action (cleanup): the message goes to the named address
+        // instead of its recipients; "redirect: header X from host[ip]; from=<a> to=<b> ...: NEW"
+        parse_reject_tail(rest.substr(10), ev);
+        ev.kind = EventKind::info;
+        ev.shape = Shape::pf_action;
+        return LineClass::event;
     }
     if (rest.starts_with("reject: ") || rest.starts_with("milter-reject: ")) {
         parse_reject_tail(rest.substr(rest.find(' ') + 1), ev);

@@ -65,6 +65,19 @@ void add_notification(Transaction& t, std::string_view id) {
     t.notification_queue_id.append(id);
 }
 
+void add_verdict(Transaction& t, std::string_view entry) {
+    if (entry.empty()) return;
+    std::string_view list = t.verdict;
+    while (!list.empty()) {
+        std::size_t sep = list.find("; ");
+        if (list.substr(0, sep) == entry) return;
+        if (sep == std::string_view::npos) break;
+        list.remove_prefix(sep + 2);
+    }
+    if (!t.verdict.empty()) t.verdict.append("; ");
+    t.verdict.append(entry);
+}
+
 namespace {
 std::string attempt_key(const Attempt& a) {
     return fmt::format("{}\0{}\0{}\0{}\0{}\0{}\0{}\0{}", a.recipient, a.orig_recipient, a.relay,
@@ -121,6 +134,9 @@ Transaction* Reducer::find_or_start(std::string_view host, const Event& ev, Micr
             else if (starts)
                 new_message = t.sender.has_value();
         }
+        // a filter's verdict and a proxy-accept note name a message that exists already: they
+        // may come after its "removed", but never start a new one
+        if (ev.kind == EventKind::verdict || ev.shape == Shape::pf_proxy) new_message = false;
         if (!new_message) return &t;
         finish(key_);
     }
@@ -141,6 +157,7 @@ Transaction* Reducer::find_or_start(std::string_view host, const Event& ev, Micr
 
 void Reducer::apply(std::string_view host, Micros time, const Event& ev, const LineSource* source) {
     Transaction* t = find_or_start(host, ev, time);
+    if (t->mta == Mta::none) t->mta = ev.mta; // started by a filter's verdict line
     if (time > t->last_time) t->last_time = time;
     if (source) t->raw.push_back(RawLine{source->input, source->line, time, std::string(source->text)});
     auto make_attempt = [&](std::string_view rcpt) {
@@ -180,6 +197,7 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
         if (!ev.message_id.empty()) t->message_id.assign(ev.message_id);
         if (!ev.client_name.empty() || !ev.client_ip.empty()) {
             t->client_name.assign(ev.client_name);
+            if (ev.local_user) t->client_name.append("@localhost");
             t->client_ip.assign(ev.client_ip);
         }
         break;
@@ -229,6 +247,10 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
         add_notification(*t, ev.child_queue_id);
         break;
     case EventKind::info:
+        break;
+    case EventKind::verdict:
+        add_verdict(*t, ev.score.empty() ? fmt::format("{}: {}", ev.filter, ev.verdict)
+                                         : fmt::format("{}: {}, score {}", ev.filter, ev.verdict, ev.score));
         break;
     }
     if (t->mta == Mta::sendmail && t->nrcpt > 0 &&

@@ -67,6 +67,8 @@ struct Transaction {
     bool complete = false;       ///< the MTA said it is done (Postfix "removed"; Sendmail: all final)
     std::string notification_queue_id; ///< queue IDs of the bounces/DSNs this message caused, in log
                                        ///< order, separated by one space (Sendmail may send several)
+    std::string verdict;         ///< content filter verdicts, "FILTER: VERDICT[, score S]" each, in log
+                                 ///< order, joined by "; " ("amavis: Passed CLEAN, score 2.913"); "" if none
     bool headless = false;       ///< its first line read was not a start line (client=, pickup, from=):
                                  ///< its beginning is in a file not read yet
     std::vector<Attempt> attempts;
@@ -86,6 +88,10 @@ void add_attempt(Transaction& t, Attempt a);
 
 /// Adds `id` to t.notification_queue_id (space-separated list) unless it is already there.
 void add_notification(Transaction& t, std::string_view id);
+
+/// Adds one verdict entry ("amavis: Passed CLEAN, score 2.913") to t.verdict ("; "-separated)
+/// unless the same entry is already there.
+void add_verdict(Transaction& t, std::string_view entry);
 
 /// The same for the attempts of one line (one time, many recipients), in linear time.
 void add_attempts(Transaction& t, std::vector<Attempt> as);
