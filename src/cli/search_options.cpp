@@ -27,9 +27,11 @@ void add_search_options(CLI::App& app, SearchArgs& a) {
     app.add_option("-q,--queue-id", a.f.queue_id, "Queue ID (case-sensitive)")->type_name("QID");
     app.add_option("-c,--client", a.f.client, "Client host name or IP address")->type_name("HOST");
     app.add_option("--relay", a.f.relay, "Relay (next hop) host name, IP address or transport")->type_name("HOST");
-    app.add_option("--status", a.status, "Status class of any attempt: sent, deferred, bounced, expired, rejected")
+    app.add_option("--status", a.status, "Status class of any attempt: sent, deferred, bounced, expired, rejected, discarded, held, "
+                                  "removed, deliverable, undeliverable")
         ->type_name("CLASS")
-        ->check(CLI::IsMember({"sent", "deferred", "bounced", "expired", "rejected"}));
+        ->check(CLI::IsMember({"sent", "deferred", "bounced", "expired", "rejected", "discarded", "held",
+                                       "removed", "deliverable", "undeliverable"}));
     app.add_option("--text", a.f.text, "Words that occur in a status text or SMTP reply")->type_name("WORDS");
     app.add_flag("--utc", a.utc, "Print times in UTC instead of local time");
     app.add_flag("--explain", a.explain, "Print how the query was understood to stderr");

@@ -22,12 +22,19 @@ std::string_view status_name(Status s) noexcept {
     case Status::bounced: return "bounced";
     case Status::expired: return "expired";
     case Status::rejected: return "rejected";
+    case Status::discarded: return "discarded";
+    case Status::held: return "held";
+    case Status::removed: return "removed";
+    case Status::deliverable: return "deliverable";
+    case Status::undeliverable: return "undeliverable";
     default: return "";
     }
 }
 
 Status status_from_name(std::string_view s) noexcept {
-    for (Status st : {Status::sent, Status::deferred, Status::bounced, Status::expired, Status::rejected})
+    for (Status st : {Status::sent, Status::deferred, Status::bounced, Status::expired, Status::rejected,
+                      Status::discarded, Status::held, Status::removed, Status::deliverable,
+                      Status::undeliverable})
         if (status_name(st) == s) return st;
     return Status::none;
 }
@@ -49,7 +56,7 @@ LineClass parse_mail_line(std::string_view program, std::string_view message, Ev
     case Mta::postfix: return parse_postfix(program, message, ev);
     case Mta::sendmail: return parse_sendmail(program, message, ev);
     case Mta::exim: return parse_exim(program, message, ev);
-    default: return LineClass::not_mine;
+    default: return is_filter_program(program) ? parse_filter(program, message, ev) : LineClass::not_mine;
     }
 }
 
@@ -102,6 +109,45 @@ constexpr ShapeSample kSamples[] = {
      "6A7B8C9D0E: host mx.example.net[198.51.100.77] said: 451 4.7.1 Greylisted, try later (in reply to RCPT "
      "TO command)"},
     {Shape::pf_postsuper, "postfix.postsuper", "postfix/postsuper", "6A7B8C9D0E: requeued"},
+    {Shape::pf_delivery, "postfix.delivery", "postfix/error",
+     "nVcQ4qCLfzz4jr: to=<x@example.net>, relay=none, delay=432000, delays=431999/0.1/0/0, dsn=4.4.1, "
+     "status=expired, returned to sender (connect to mx.example.net[198.51.100.77]:25: Connection timed out)"},
+    {Shape::pf_delivery, "postfix.delivery", "postfix/error",
+     "3E29030F8637E: to=<user@example.net>, relay=none, delay=0.01, delays=0.01/0/0/0, dsn=5.1.1, "
+     "status=undeliverable-but-not-cached (User unknown in virtual alias table)"},
+    {Shape::pf_delivery, "postfix.delivery", "postfix/smtp",
+     "2847EE008E: to=<info@example.net>, relay=mail.example.net[198.51.100.34]:25, delay=6.3, "
+     "delays=0.04/0.01/6/0.19, dsn=2.1.5, status=deliverable (250 2.1.5 Ok)"},
+    {Shape::pf_delivery, "postfix.delivery", "postfix/discard",
+     "4A5B6C7D8E: to=<trap@bar.com>, relay=none, delay=0.1, delays=0.1/0/0/0, dsn=2.0.0, status=sent (bar.com)"},
+    {Shape::pf_notification, "postfix.bounce.notification", "postfix/bounce",
+     "5E6F7A8B9C: postmaster non-delivery notification: 7F8E9D0C2B"},
+    {Shape::pf_action, "postfix.action", "postfix/cleanup",
+     "4A5B6C7D8E: discard: header Subject: cheap pills from unknown[203.0.113.9]; from=<x@example.net> "
+     "to=<y@bar.com> proto=ESMTP helo=<x>: spam subject"},
+    {Shape::pf_action, "postfix.action", "postfix/cleanup",
+     "4A5B6C7D8E: hold: header X-Spam-Flag: YES from local; from=<carol@bar.com> to=<x@example.net>"},
+    {Shape::pf_action, "postfix.action", "postfix/smtpd",
+     "4A5B6C7D8E: redirect: RCPT from unknown[203.0.113.9]: <y@bar.com>: Recipient address triggers "
+     "REDIRECT abuse@bar.com; from=<x@example.net> to=<y@bar.com> proto=ESMTP helo=<x>"},
+    {Shape::pf_action, "postfix.action", "postfix/cleanup",
+     "4A5B6C7D8E: milter-discard: END-OF-MESSAGE from unknown[203.0.113.9]: milter triggers DISCARD action; "
+     "from=<x@example.net> to=<y@bar.com> proto=ESMTP helo=<x>"},
+    {Shape::pf_action, "postfix.action", "postfix/cleanup",
+     "4A5B6C7D8E: milter-hold: END-OF-MESSAGE from unknown[203.0.113.9]: milter triggers HOLD action; "
+     "from=<x@example.net> to=<y@bar.com> proto=ESMTP helo=<x>"},
+    {Shape::pf_postsuper, "postfix.postsuper", "postfix/postsuper", "D4F2023DB: placed on hold"},
+    {Shape::pf_removed, "postfix.removed", "postfix/postsuper", "D4F2023DB: removed"},
+    {Shape::pf_proxy, "postfix.proxy", "postfix/smtpd",
+     "proxy-accept: END-OF-MESSAGE: 250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as "
+     "A0320E00C3; from=<news@example.net> to=<user@bar.com> proto=ESMTP helo=<mx.example.net>"},
+    {Shape::pf_proxy, "postfix.proxy", "postfix/smtpd",
+     "3D4E5F6A7C: proxy-reject: END-OF-MESSAGE: 554 5.7.0 Reject, id=31619-02 - spam; from=<> "
+     "to=<user@bar.com> proto=SMTP helo=<203.0.113.53>"},
+    {Shape::pf_lost_client, "postfix.lost-client", "postfix/smtpd",
+     "3D4E5F6A7D: lost connection after DATA (0 bytes) from unknown[203.0.113.9]"},
+    {Shape::pf_lost_client, "postfix.lost-client", "postfix/submission/smtpd",
+     "3D4E5F6A7D: timeout after END-OF-MESSAGE from ws1.bar.com[192.0.2.10]"},
     {Shape::pf_noqueue, "postfix.noqueue", "postfix/smtpd",
      "NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 <spam@bar.com>: Relay access denied; "
      "from=<x@example.net> to=<spam@bar.com> proto=ESMTP helo=<x>"},
@@ -128,6 +174,14 @@ constexpr ShapeSample kSamples[] = {
     {Shape::sm_reject_ruleset, "sendmail.reject.ruleset", "sm-mta",
      "s1NLaDQT022248: ruleset=check_rcpt, arg1=<dauta@example.net>, relay=int0.example.net [198.51.100.119] "
      "(may be forged), reject=550 5.7.1 <dauta@example.net>... Relaying denied. IP name possibly forged"},
+    {Shape::sm_notification, "sendmail.notification", "sm-mta",
+     "pBAA00a1000100: pBFA00a3000300: DSN: Cannot send message for 5 days"},
+    {Shape::sm_reject_ruleset, "sendmail.reject.ruleset", "sm-mta",
+     "s1NLaDQT022249: ruleset=check_relay, arg1=dsl.example.net, arg2=198.51.100.44, relay=dsl.example.net "
+     "[198.51.100.44], reject=554 5.7.1 Rejected 198.51.100.44 found in dnsbl.example.org"},
+    {Shape::sm_quarantine, "sendmail.quarantine", "sm-mta", "pBFEB3Rj019923: quarantine=Suspicious attachment"},
+    {Shape::sm_lost, "sendmail.lost", "sm-mta", "pBFEB3Rj019924: collect: premature EOM: Connection reset by peer"},
+    {Shape::sm_lost, "sendmail.lost", "sendmail", "pBFEB3Rj019925: Losing ./qfpBFEB3Rj019925: savemail panic"},
     {Shape::sm_reject_user, "sendmail.reject.user", "sm-mta", "pBFEB3Rj019921: <nobody@foo.com>... User unknown"},
     {Shape::sm_info, "sendmail.info", "sendmail", "u31FFPtp032300: Milter: no active filter"},
     {Shape::sm_info, "sendmail.info", "sendmail", "u31FFPtp032300: done; delay=00:00:00, ntries=2"},
@@ -199,6 +253,24 @@ constexpr ShapeSample kSamples[] = {
      "dovecot_login authenticator failed for (User) [192.0.2.37]:21298 I=[198.51.100.1]:465 Ci=30416: 535 "
      "Incorrect authentication data (set_id=test@example.com)"},
     {Shape::exim_session, "exim.session", "exim", "Start queue run: pid=1234"},
+    // content filters (postfix-logsums and modoboa logs in shared/corpus; rspamd's log format)
+    {Shape::filter_amavis, "filter.amavis", "amavis",
+     "(237978-11) Passed CLEAN {RelayedInbound}, [198.51.100.120]:41695 [203.0.113.146] ESMTP/ESMTP "
+     "<ajm@example.net> -> <user01@bar.com>, Queue-ID: 4PbC4x469Jz3tBr, Message-ID: <7181@example.net>, "
+     "mail_id: VQpGETLS8yJc, b: _dAm-dg2M, Hits: 2.913, size: 175061, queued_as: 4PbC4z6W5Qz3tG3, 2131 ms"},
+    {Shape::filter_amavis, "filter.amavis", "amavis",
+     "(4051607-09) Blocked INFECTED (Porcupine.Phishing.55542.UNOFFICIAL) {DiscardedInbound,Quarantined}, "
+     "[192.0.2.1]:1434 [192.0.2.1] <a@example.net> -> <b@bar.com>, quarantine: 2/virus-26W2lJY63nCZ, "
+     "Queue-ID: 83B741009CD35, Message-ID: <2024@example.net>, mail_id: 26W2lJY63nCZ, Hits: -, size: 28646, 104 ms"},
+    {Shape::filter_amavis, "filter.amavis", "amavis",
+     "(19749-18) Passed SPAM {RelayedTaggedInbound}, [203.0.113.157]:54810 [203.0.113.157] <z@example.net> -> "
+     "<info@bar.com>, Message-ID: <de35@example.net>, Hits: 6.89, size: 52477, queued_as: 1FEB7E00C4, 2365 ms"},
+    {Shape::filter_rspamd, "filter.rspamd", "rspamd",
+     "<8f3a4c>; task; rspamd_task_write_log: id: <20240101@example.net>, qid: <4A5B6C7D8F>, ip: 203.0.113.9, "
+     "from: <x@example.net>, (default: T (reject): [16.20/15.00] [BAYES_SPAM(5.10){99.9%;}]), len: 2048, "
+     "time: 120.5ms, dns req: 12, digest: <0123abcd>, rcpts: <y@bar.com>, mime_rcpts: <y@bar.com>"},
+    {Shape::filter_opendkim, "filter.opendkim", "opendkim",
+     "4A5B6C7D90: DKIM-Signature field added (s=mail, d=bar.com)"},
 };
 } // namespace
 

@@ -150,6 +150,8 @@ LineClass arrival(std::string_view rest, Event& ev) {
     ev.kind = EventKind::queued;
     ev.shape = Shape::exim_arrival;
     Field f;
+    std::string_view user;
+    bool local = false;
     while (next_field(rest, f)) {
         if (f.key.empty()) {
             if (f.value == "for") {
@@ -180,10 +182,20 @@ LineClass arrival(std::string_view rest, Event& ev) {
             } else {
                 ev.sasl_username = a;
             }
+        } else if (f.key == "U") {
+            user = f.value;
+        } else if (f.key == "P") {
+            local = f.value.starts_with("local");
         } else if (f.key == "R" && sender == "<>") {
             ev.child_queue_id = f.value; // the message this bounce is about (its parent)
             ev.shape = Shape::exim_bounce_arrival;
         }
+    }
+    // a command-line submission ("U=root P=local", no H=): the client is the local user, shown
+    // as USER@localhost like Sendmail's "relay=root@localhost"
+    if (local && !user.empty() && ev.client_name.empty() && ev.client_ip.empty()) {
+        ev.client_name = user;
+        ev.local_user = true;
     }
     return LineClass::event;
 }

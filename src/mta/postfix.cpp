@@ -43,9 +43,12 @@ bool is_postfix_qid(std::string_view t) {
 
 Status postfix_status(std::string_view word) {
     // "deliverable"/"undeliverable" (and "-but-not-cached") are address verification results
-    if (word == "sent" || word.starts_with("deliverable")) return Status::sent;
+    // (global/verify.c): a probe, not a delivery; kept apart so probes never count as mail
+    if (word == "sent") return Status::sent;
+    if (word.starts_with("deliverable")) return Status::deliverable;
     if (word == "deferred") return Status::deferred;
-    if (word == "bounced" || word.starts_with("undeliverable")) return Status::bounced;
+    if (word == "bounced") return Status::bounced;
+    if (word.starts_with("undeliverable")) return Status::undeliverable;
     if (word == "expired") return Status::expired;
     return Status::none;
 }
@@ -56,7 +59,7 @@ LineClass unparsed(Event& ev, const char* why) {
 }
 
 /// "to=<a>, orig_to=<b>, relay=..., delay=..., delays=..., dsn=..., status=sent (text)"
-LineClass parse_delivery(std::string_view rest, Event& ev) {
+LineClass parse_delivery(std::string_view program, std::string_view rest, Event& ev) {
     KvScanner kv(rest);
     std::string_view key, value;
     bool have_status = false;
@@ -75,7 +78,10 @@ LineClass parse_delivery(std::string_view rest, Event& ev) {
             // the status text runs to the end of the line, whatever it holds
             std::string_view all(value.data(), static_cast<std::size_t>(rest.data() + rest.size() - value.data()));
             std::size_t sp = all.find(' ');
-            ev.status = postfix_status(all.substr(0, sp));
+            std::string_view word = all.substr(0, sp);
+            // "status=expired, returned to sender (text)": the word may end in a comma
+            if (word.ends_with(',')) word.remove_suffix(1);
+            ev.status = postfix_status(word);
             if (sp != std::string_view::npos) {
                 std::string_view t = all.substr(sp + 1);
                 if (t.size() >= 2 && t.front() == '(' && t.back() == ')') t = t.substr(1, t.size() - 2);
@@ -87,6 +93,8 @@ LineClass parse_delivery(std::string_view rest, Event& ev) {
     }
     if (ev.recipients.empty() || !have_status || ev.status == Status::none)
         return unparsed(ev, "delivery line without to= or a known status=");
+    // discard(8) "delivers" by logging status=sent with the discard transport's next-hop text
+    if (ev.status == Status::sent && program.ends_with("/discard")) ev.status = Status::discarded;
     ev.child_queue_id = queued_as(ev.text);
     ev.kind = EventKind::delivery;
     ev.shape = Shape::pf_delivery;
@@ -119,8 +127,7 @@ struct Prefixed { std::string_view prefix; Shape shape; };
 // Lines naming a queue ID that carry nothing we keep, but belong to the message.
 constexpr Prefixed kInfoPrefixes[] = {
     {"warning: ", Shape::pf_action},     {"info: ", Shape::pf_action},
-    {"hold: ", Shape::pf_action},        {"discard: ", Shape::pf_action},
-    {"redirect: ", Shape::pf_action},    {"filter: ", Shape::pf_action},
+    {"filter: ", Shape::pf_action},
     {"replace: ", Shape::pf_action},     {"reject_warning: ", Shape::pf_action},
     {"prepend: ", Shape::pf_action},     {"milter-", Shape::pf_action},     {"dsn_orig_rcpt", Shape::pf_action},
     {"host ", Shape::pf_delivery_info},  {"lost connection with ", Shape::pf_delivery_info},
@@ -129,7 +136,7 @@ constexpr Prefixed kInfoPrefixes[] = {
     {"TLS is required", Shape::pf_delivery_info}, {"SASL authentication failed", Shape::pf_delivery_info},
     {"skipped, still being delivered", Shape::pf_delivery_info},
     {"connect to ", Shape::pf_delivery_info},
-    {"requeued", Shape::pf_postsuper},   {"placed on hold", Shape::pf_postsuper},
+    {"requeued", Shape::pf_postsuper},
     {"released from hold", Shape::pf_postsuper},
 };
 
@@ -141,11 +148,27 @@ constexpr std::string_view kNotifications[] = {
 
 } // namespace
 
-LineClass parse_postfix(std::string_view /*program*/, std::string_view message, Event& ev) {
+LineClass parse_postfix(std::string_view program, std::string_view message, Event& ev) {
     ev.mta = Mta::postfix;
     std::size_t colon = message.find(": ");
     std::string_view first = message.substr(0, colon);
     if (colon == std::string_view::npos || !is_postfix_qid(first)) {
+        // before-queue content filter (smtpd_proxy_filter, smtpd/smtpd_proxy.c): the smtpd that
+        // talks to the client has no queue ID; "proxy-accept: END-OF-MESSAGE: 250 ... queued as
+        // ID; from=<a> to=<b> ..." names the queue ID the filter's re-injection got: the line
+        // belongs to that message
+        if (first == "proxy-accept") {
+            std::string_view text = message.substr(colon + 2);
+            std::string_view reply = text.substr(0, text.rfind("; from=<"));
+            std::string_view qid = queued_as(reply);
+            if (is_postfix_qid(qid)) {
+                parse_reject_tail(text, ev);
+                ev.queue_id = qid;
+                ev.kind = EventKind::info;
+                ev.shape = Shape::pf_proxy;
+                return LineClass::event;
+            }
+        }
         ev.shape = first == "NOQUEUE" ? Shape::pf_noqueue : Shape::pf_session;
         return LineClass::noqueue;
     }
@@ -164,7 +187,7 @@ LineClass parse_postfix(std::string_view /*program*/, std::string_view message, 
         ev.shape = Shape::pf_client;
         return LineClass::event;
     }
-    if (rest.starts_with("to=")) return parse_delivery(rest, ev);
+    if (rest.starts_with("to=")) return parse_delivery(program, rest, ev);
     if (consume(rest, "message-id=")) {
         ev.message_id = strip_angle(rest);
         ev.kind = EventKind::message_id;
@@ -208,6 +231,19 @@ LineClass parse_postfix(std::string_view /*program*/, std::string_view message, 
     if (rest == "removed") {
         ev.kind = EventKind::removed;
         ev.shape = Shape::pf_removed;
+        // postsuper -d (postsuper/postsuper.c "%s: removed"): deleted by the admin
+        if (program.ends_with("/postsuper")) {
+            ev.status = Status::removed;
+            ev.text = "removed by postsuper";
+        }
+        return LineClass::event;
+    }
+    if (rest == "placed on hold" && program.ends_with("/postsuper")) {
+        // postsuper -h: the message is parked in the hold queue until postsuper -H
+        ev.kind = EventKind::reject;
+        ev.status = Status::held;
+        ev.text = "placed on hold by postsuper";
+        ev.shape = Shape::pf_postsuper;
         return LineClass::event;
     }
     if (consume(rest, "uid=")) {
@@ -229,12 +265,68 @@ LineClass parse_postfix(std::string_view /*program*/, std::string_view message, 
             return LineClass::event;
         }
     }
+    if (rest.starts_with("proxy-accept: ")) {
+        // with the smtpd's own queue ID (proxy filter in after-queue position): a note only
+        parse_reject_tail(rest.substr(14), ev);
+        ev.kind = EventKind::info;
+        ev.shape = Shape::pf_proxy;
+        return LineClass::event;
+    }
+    if (rest.starts_with("proxy-reject: ")) {
+        // the before-queue filter refused the message at END-OF-MESSAGE (smtpd_proxy.c)
+        parse_reject_tail(rest.substr(14), ev);
+        ev.status = Status::rejected;
+        ev.kind = EventKind::reject;
+        ev.shape = Shape::pf_proxy;
+        return LineClass::event;
+    }
+    // smtpd "lost connection after DATA (0 bytes) from host[ip]", "timeout after DATA from
+    // host[ip]" logged with the queue ID already given (smtpd.c, smtpd_chat.c): before
+    // END-OF-MESSAGE the client left and cleanup dropped the unfinished queue file, which Postfix
+    // does not log as "removed": the message ends here. After END-OF-MESSAGE (and after QUIT,
+    // RSET) the message was already queued: only a note.
+    for (std::string_view p : {"lost connection after ", "timeout after "}) {
+        if (rest.starts_with(p)) {
+            std::string_view where = rest.substr(p.size());
+            where = where.substr(0, where.find(" from "));
+            ev.text = rest;
+            ev.shape = Shape::pf_lost_client;
+            const bool queued = where.starts_with("END-OF-MESSAGE") || where.starts_with("QUIT") ||
+                                where.starts_with("RSET") || where.starts_with("CONNECT");
+            ev.kind = queued ? EventKind::info : EventKind::removed;
+            return LineClass::event;
+        }
+    }
+    if (rest.starts_with("redirect: ")) {
+        // access/header check REDIRECT action (cleanup): the message goes to the named address
+        // instead of its recipients; "redirect: header X from host[ip]; from=<a> to=<b> ...: NEW"
+        parse_reject_tail(rest.substr(10), ev);
+        ev.kind = EventKind::info;
+        ev.shape = Shape::pf_action;
+        return LineClass::event;
+    }
     if (rest.starts_with("reject: ") || rest.starts_with("milter-reject: ")) {
         parse_reject_tail(rest.substr(rest.find(' ') + 1), ev);
         ev.status = Status::rejected;
         ev.kind = EventKind::reject;
         ev.shape = Shape::pf_reject;
         return LineClass::event;
+    }
+    // cleanup/smtpd access actions (cleanup_message.c, smtpd_check.c log_whatsup()):
+    // "discard: header Subject: x from host[ip]; from=<a> to=<b> proto=ESMTP helo=<h>: text",
+    // "hold: ...", and the milter's "milter-discard: END-OF-MESSAGE from host[ip]: milter triggers
+    // DISCARD action; from=<a> to=<b> ...", "milter-hold: ... milter triggers HOLD action; ..."
+    for (auto [prefix, st] : {std::pair{std::string_view("discard: "), Status::discarded},
+                              std::pair{std::string_view("milter-discard: "), Status::discarded},
+                              std::pair{std::string_view("hold: "), Status::held},
+                              std::pair{std::string_view("milter-hold: "), Status::held}}) {
+        if (rest.starts_with(prefix)) {
+            parse_reject_tail(rest.substr(prefix.size()), ev);
+            ev.status = st;
+            ev.kind = EventKind::reject;
+            ev.shape = Shape::pf_action;
+            return LineClass::event;
+        }
     }
     for (const auto& p : kInfoPrefixes) {
         if (rest.starts_with(p.prefix)) {

@@ -63,6 +63,19 @@ Status sendmail_status(std::string_view stat, std::string_view dsn) {
     return Status::bounced; // "User unknown", "Service unavailable", ... are permanent
 }
 
+/// The client of a from= or ruleset= line's "relay=": "host [addr]", "[addr]", "host [addr]
+/// (may be forged)", "ident@host [addr]" (RFC 1413 ident: the host is the client), or
+/// "user@localhost" without an address: a command-line submission (sendmail -bm, the MSP),
+/// whose client is the local user, kept as logged.
+void sendmail_client(std::string_view v, Event& ev) {
+    if (v.ends_with(" (may be forged)")) v.remove_suffix(16);
+    split_host_addr(v, ev.client_name, ev.client_ip);
+    if (!ev.client_ip.empty()) {
+        std::size_t at = ev.client_name.find('@');
+        if (at != std::string_view::npos) ev.client_name.remove_prefix(at + 1);
+    }
+}
+
 LineClass unparsed(Event& ev, const char* why) {
     ev.reason = why;
     return LineClass::unparsed;
@@ -90,7 +103,7 @@ bool is_session_line(std::string_view rest) {
 
 constexpr std::string_view kInfoPrefixes[] = {
     "Milter", "milter", "SMTP outgoing connect", "done", "AUTH=", "STARTTLS",
-    "collect:", "clone:", "sender notify:", "Saved message in", "SYSERR", "Losing",
+    "collect:", "clone:", "sender notify:", "Saved message in", "SYSERR",
     "discarded", "ETRN", "alias database", "makeconnection", "Authentication-Warning", "forward ",
     "tls_", "TLS", "[", "headers too large", "Truncated", "too many hops", "DSN:", "return to sender:",
     "postmaster notify:",
@@ -117,11 +130,7 @@ LineClass parse_sendmail(std::string_view /*program*/, std::string_view message,
             else if (key == "size") to_int(value, ev.size);
             else if (key == "nrcpts") { std::int64_t n; if (to_int(value, n)) ev.nrcpt = static_cast<int>(n); }
             else if (key == "msgid") ev.message_id = strip_angle(value);
-            else if (key == "relay") {
-                std::string_view v = value;
-                if (v.ends_with(" (may be forged)")) v.remove_suffix(16);
-                split_host_addr(v, ev.client_name, ev.client_ip);
-            }
+            else if (key == "relay") sendmail_client(value, ev);
         }
         if (!ev.has_sender) return unparsed(ev, "from= line without a sender");
         ev.kind = EventKind::queued;
@@ -164,6 +173,12 @@ LineClass parse_sendmail(std::string_view /*program*/, std::string_view message,
                 ev.text = after.substr(after.find(": ") + 2);
                 ev.kind = EventKind::notification;
                 ev.shape = Shape::sm_notification;
+                // queue return time reached (sendmail/queue.c, "Cannot send message for %s"): the
+                // recipients still waiting have expired
+                if (ev.text.starts_with("Cannot send message for")) {
+                    ev.kind = EventKind::expired;
+                    ev.status = Status::expired;
+                }
                 return LineClass::event;
             }
         }
@@ -176,11 +191,8 @@ LineClass parse_sendmail(std::string_view /*program*/, std::string_view message,
         while (kv.next(key, value)) {
             if (key == "ruleset") ruleset = value;
             else if (key == "arg1") arg1 = strip_angle(value);
-            else if (key == "relay") {
-                std::string_view v = value;
-                if (v.ends_with(" (may be forged)")) v.remove_suffix(16);
-                split_host_addr(v, ev.client_name, ev.client_ip);
-            } else if (key == "reject") {
+            else if (key == "relay") sendmail_client(value, ev);
+            else if (key == "reject") {
                 ev.text = std::string_view(value.data(),
                                            static_cast<std::size_t>(rest.data() + rest.size() - value.data()));
                 rejected = true;
@@ -191,7 +203,11 @@ LineClass parse_sendmail(std::string_view /*program*/, std::string_view message,
             ev.shape = Shape::sm_info;
             return LineClass::event;
         }
-        if (ruleset == "check_mail") {
+        if (ruleset == "check_relay") {
+            // the connection itself was refused (srvrsmtp.c, "check_relay"): arg1 is the client's
+            // host name, arg2 its address; no sender or recipient yet
+            if (ev.client_name.empty() && ev.client_ip.empty()) ev.client_name = arg1;
+        } else if (ruleset == "check_mail") {
             ev.has_sender = true;
             ev.sender = arg1;
         } else if (!arg1.empty()) {
@@ -215,6 +231,33 @@ LineClass parse_sendmail(std::string_view /*program*/, std::string_view message,
             ev.shape = Shape::sm_reject_user;
             return LineClass::event;
         }
+    }
+    if (consume(rest, "quarantine=")) {
+        // a milter (or the check_* rulesets' $#quarantine) parked the message in the quarantine
+        // queue until an admin releases it (sendmail/queue.c, milter.c): held, with the reason
+        ev.text = rest;
+        ev.status = Status::held;
+        ev.kind = EventKind::reject;
+        ev.shape = Shape::sm_quarantine;
+        return LineClass::event;
+    }
+    if (rest.starts_with("collect: premature EOM") || rest.starts_with("collect: I/O error") ||
+        rest.starts_with("collect: unexpected close")) {
+        // the client went away during DATA (collect.c): the message was never accepted, its
+        // queue files are dropped; nothing else is logged for it
+        ev.text = rest;
+        ev.kind = EventKind::removed;
+        ev.shape = Shape::sm_lost;
+        return LineClass::event;
+    }
+    if (rest.starts_with("Losing ")) {
+        // "Losing ./qfID: savemail panic" (savemail.c): the message could be neither delivered
+        // nor returned; sendmail renames its queue file to Qf and gives up on it: the message
+        // ends here, lost (no status class fits: it was neither delivered nor returned)
+        ev.text = rest;
+        ev.kind = EventKind::removed;
+        ev.shape = Shape::sm_lost;
+        return LineClass::event;
     }
     if (is_session_line(rest)) {
         ev.shape = Shape::sm_session;

@@ -114,6 +114,7 @@ std::string format_text(const Transaction& t, Zone* zone) {
         client = t.client_ip.empty() ? t.client_name : fmt::format("{}[{}]", t.client_name, t.client_ip);
     line("client: ", client);
     if (!t.sasl_username.empty()) line("sasl: ", t.sasl_username);
+    if (!t.verdict.empty()) line("verdict: ", t.verdict);
     line("from: ", t.sender ? (t.sender->empty() ? std::string("<>") : *t.sender) : std::string());
     line("msgid: ", t.message_id);
     line("date: ", format_time(t.first_time, zone));

@@ -145,14 +145,27 @@ std::vector<HopLink> hop_links(const Transaction& t) {
         });
         if (!dup) out.push_back(std::move(h));
     }
-    if (!t.notification_queue_id.empty()) {
+    // one link per notification (a Sendmail message may cause several DSNs): the k-th
+    // notification follows the k-th failure time (bounced or expired attempts, in log order);
+    // more notifications than failure times (Postfix's sender and postmaster notices of one
+    // failure) follow the last one
+    std::vector<Micros> failures;
+    for (const auto& a : t.attempts)
+        if ((a.status == Status::bounced || a.status == Status::expired) &&
+            (failures.empty() || failures.back() != a.time))
+            failures.push_back(a.time);
+    std::size_t k = 0;
+    for (std::string_view l = t.notification_queue_id; !l.empty();) {
+        std::size_t sp = l.find(' ');
+        std::string_view nid = l.substr(0, sp);
+        l = sp == std::string_view::npos ? std::string_view{} : l.substr(sp + 1);
+        if (nid.empty()) continue;
         HopLink h;
         h.rule = t.mta == Mta::sendmail ? "sendmail-dsn" : "postfix-notification";
         h.kind = LinkKind::notification;
-        h.next_queue_id = t.notification_queue_id;
-        h.time = t.last_time;
-        for (const auto& a : t.attempts) // the notification follows the failure that caused it
-            if (a.status == Status::bounced || a.status == Status::expired) h.time = a.time;
+        h.next_queue_id = nid;
+        h.time = failures.empty() ? t.last_time : failures[std::min(k, failures.size() - 1)];
+        ++k;
         out.push_back(std::move(h));
     }
     for (std::size_t i = 0; i < out.size(); ++i) out[i].seq = static_cast<int>(i);

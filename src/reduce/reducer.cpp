@@ -10,17 +10,27 @@
 namespace mxtrace {
 
 namespace {
+// Worst first for summary_status(). held and deliverable rank below sent: a message held and
+// then released and delivered is sent, a verify probe is not a failure.
 int severity(Status s) {
     switch (s) {
-    case Status::bounced: return 5;
-    case Status::expired: return 4;
-    case Status::rejected: return 3;
-    case Status::deferred: return 2;
-    case Status::sent: return 1;
+    case Status::bounced: return 10;
+    case Status::expired: return 9;
+    case Status::undeliverable: return 8;
+    case Status::rejected: return 7;
+    case Status::removed: return 6;
+    case Status::discarded: return 5;
+    case Status::deferred: return 4;
+    case Status::sent: return 3;
+    case Status::deliverable: return 2;
+    case Status::held: return 1;
     default: return 0;
     }
 }
-bool is_final(Status s) { return s == Status::sent || s == Status::bounced || s == Status::expired || s == Status::rejected; }
+bool is_final(Status s) {
+    return s == Status::sent || s == Status::bounced || s == Status::expired || s == Status::rejected ||
+           s == Status::discarded || s == Status::removed || s == Status::deliverable || s == Status::undeliverable;
+}
 } // namespace
 
 Status Transaction::summary_status() const {
@@ -40,6 +50,32 @@ void add_attempt(Transaction& t, Attempt a) {
     auto pos = std::upper_bound(t.attempts.begin(), t.attempts.end(), a.time,
                                 [](Micros tm, const Attempt& x) { return tm < x.time; });
     t.attempts.insert(pos, std::move(a));
+}
+
+void add_notification(Transaction& t, std::string_view id) {
+    if (id.empty()) return;
+    std::string_view list = t.notification_queue_id;
+    while (!list.empty()) {
+        std::size_t sp = list.find(' ');
+        if (list.substr(0, sp) == id) return;
+        if (sp == std::string_view::npos) break;
+        list.remove_prefix(sp + 1);
+    }
+    if (!t.notification_queue_id.empty()) t.notification_queue_id.push_back(' ');
+    t.notification_queue_id.append(id);
+}
+
+void add_verdict(Transaction& t, std::string_view entry) {
+    if (entry.empty()) return;
+    std::string_view list = t.verdict;
+    while (!list.empty()) {
+        std::size_t sep = list.find("; ");
+        if (list.substr(0, sep) == entry) return;
+        if (sep == std::string_view::npos) break;
+        list.remove_prefix(sep + 2);
+    }
+    if (!t.verdict.empty()) t.verdict.append("; ");
+    t.verdict.append(entry);
 }
 
 namespace {
@@ -98,6 +134,9 @@ Transaction* Reducer::find_or_start(std::string_view host, const Event& ev, Micr
             else if (starts)
                 new_message = t.sender.has_value();
         }
+        // a filter's verdict and a proxy-accept note name a message that exists already: they
+        // may come after its "removed", but never start a new one
+        if (ev.kind == EventKind::verdict || ev.shape == Shape::pf_proxy) new_message = false;
         if (!new_message) return &t;
         finish(key_);
     }
@@ -118,6 +157,7 @@ Transaction* Reducer::find_or_start(std::string_view host, const Event& ev, Micr
 
 void Reducer::apply(std::string_view host, Micros time, const Event& ev, const LineSource* source) {
     Transaction* t = find_or_start(host, ev, time);
+    if (t->mta == Mta::none) t->mta = ev.mta; // started by a filter's verdict line
     if (time > t->last_time) t->last_time = time;
     if (source) t->raw.push_back(RawLine{source->input, source->line, time, std::string(source->text)});
     auto make_attempt = [&](std::string_view rcpt) {
@@ -157,6 +197,7 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
         if (!ev.message_id.empty()) t->message_id.assign(ev.message_id);
         if (!ev.client_name.empty() || !ev.client_ip.empty()) {
             t->client_name.assign(ev.client_name);
+            if (ev.local_user) t->client_name.append("@localhost");
             t->client_ip.assign(ev.client_ip);
         }
         break;
@@ -175,16 +216,11 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
             for (auto r : ev.recipients) as.push_back(make_attempt(r));
             add_attempts(*t, std::move(as));
         }
-        if (t->mta == Mta::sendmail && t->nrcpt > 0) {
-            std::unordered_map<std::string_view, Status> last;
-            for (const auto& a : t->attempts) last[a.recipient] = a.status;
-            int final_count = 0;
-            for (const auto& [r, s] : last) final_count += is_final(s);
-            t->complete = final_count >= t->nrcpt;
-        }
         break;
     case EventKind::expired: {
         if (ev.has_sender && !t->sender) t->sender = std::string(ev.sender);
+        // Sendmail "ID: DSN_ID: DSN: Cannot send message for 5 days": the expiry names its DSN
+        add_notification(*t, ev.child_queue_id);
         // every recipient not delivered yet has expired
         std::unordered_map<std::string, Status> last;
         for (const auto& a : t->attempts) last[a.recipient] = a.status;
@@ -203,13 +239,27 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
         break;
     }
     case EventKind::removed:
+        // postsuper -d: the admin deleted the message; qmgr/cleanup "removed" only ends it
+        if (ev.status == Status::removed) add_attempt(*t, make_attempt({}));
         t->complete = true;
         break;
     case EventKind::notification:
-        t->notification_queue_id.assign(ev.child_queue_id);
+        add_notification(*t, ev.child_queue_id);
         break;
     case EventKind::info:
         break;
+    case EventKind::verdict:
+        add_verdict(*t, ev.score.empty() ? fmt::format("{}: {}", ev.filter, ev.verdict)
+                                         : fmt::format("{}: {}, score {}", ev.filter, ev.verdict, ev.score));
+        break;
+    }
+    if (t->mta == Mta::sendmail && t->nrcpt > 0 &&
+        (ev.kind == EventKind::delivery || ev.kind == EventKind::reject || ev.kind == EventKind::expired)) {
+        std::unordered_map<std::string_view, Status> last;
+        for (const auto& a : t->attempts) last[a.recipient] = a.status;
+        int final_count = 0;
+        for (const auto& [r, s] : last) final_count += is_final(s);
+        t->complete = final_count >= t->nrcpt;
     }
     if (ev.kind == EventKind::removed) finish(key_);
 }
@@ -227,7 +277,7 @@ void Reducer::link_bounce(std::string_view host, std::string_view parent_id, std
             open_[key] = std::move(t);
         }
     }
-    if (parent) parent->notification_queue_id.assign(bounce_id);
+    if (parent) add_notification(*parent, bounce_id);
 }
 
 void Reducer::evict_idle(Micros now, Micros idle) {

@@ -627,11 +627,11 @@ void dump_index(const fs::path& dir, const std::function<void(std::string_view)>
         if (!t) continue;
         ++n;
         out(fmt::format("txn {} {} {} last={} mta={} sender={} client={}[{}] msgid={} size={} nrcpt={} complete={} notify={} "
-                        "headless={} sasl={}\n",
+                        "headless={} sasl={} verdict={}\n",
                         esc(t->host), esc(t->queue_id), t->first_time, t->last_time, mta_name(t->mta),
                         t->sender ? "<" + esc(*t->sender) + ">" : "?", esc(t->client_name), esc(t->client_ip),
                         esc(t->message_id), t->size, t->nrcpt, t->complete ? 1 : 0, esc(t->notification_queue_id),
-                        t->headless ? 1 : 0, esc(t->sasl_username)));
+                        t->headless ? 1 : 0, esc(t->sasl_username), esc(t->verdict)));
         for (const auto& a : t->attempts)
             out(fmt::format("  attempt {} to={} orig={} relay={} status={} dsn={} delay={} text={} queued_as={}\n", a.time,
                             esc(a.recipient), esc(a.orig_recipient), esc(a.relay), status_name(a.status), esc(a.dsn), a.delay,

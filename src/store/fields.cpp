@@ -31,7 +31,11 @@ constexpr Field kFields[] = {
     {"relay", "", "XRELAY", FieldKind::name, "--relay", "relay:smtp.bar.com",
      "next-hop host name, IP address, or transport (local, dovecot)"},
     {"status", "", "XSTATUS", FieldKind::boolean, "--status", "status:expired",
-     "status class of any attempt: sent, deferred, bounced, expired, rejected"},
+     "status class of any attempt: sent, deferred, bounced, expired, rejected, discarded, held, removed, "
+     "deliverable, undeliverable"},
+    {"verdict", "", "XVERDICT", FieldKind::name, "", "verdict:spam",
+     "a content filter's verdict: the filter (amavis, rspamd, opendkim) or a word of its verdict "
+     "(passed, blocked, clean, spam, infected, reject, signed), case-insensitive"},
     {"mta", "", "XMTA", FieldKind::boolean, "", "mta:sendmail",
      "postfix, sendmail or exim"},
     {"text", "", "", FieldKind::text, "--text", "\"timed out\"",

@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS txn(
   notification_queue_id TEXT NOT NULL,
   headless INTEGER NOT NULL,
   sasl_username TEXT NOT NULL DEFAULT '',
+  verdict TEXT NOT NULL DEFAULT '',
   UNIQUE(host, queue_id, first_us));
 CREATE INDEX IF NOT EXISTS txn_open ON txn(host, queue_id, last_us) WHERE complete = 0;
 CREATE INDEX IF NOT EXISTS txn_last ON txn(last_us);
@@ -122,7 +123,7 @@ CREATE INDEX IF NOT EXISTS hop_relay_addr ON hop(relay_addr) WHERE kind = 'relay
 
 const char* const kTxnColsText =
     "id, host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, message_id, size, nrcpt, "
-    "complete, notification_queue_id, headless, sasl_username";
+    "complete, notification_queue_id, headless, sasl_username, verdict";
 
 double to_value(Micros t) { return static_cast<double>(t) / 1e6; }
 
@@ -150,7 +151,7 @@ struct Prefixes {
                      to = field("to").prefix, to_domain = field("to_domain").prefix,
                      message_id = field("message_id").prefix, client = field("client").prefix,
                      sasl = field("sasl_username").prefix, relay = field("relay").prefix,
-                     status = field("status").prefix;
+                     status = field("status").prefix, verdict = field("verdict").prefix;
 };
 
 const Prefixes& prefixes() {
@@ -188,6 +189,24 @@ Xapian::Document make_document(const Transaction& t) {
     term(P.client, ascii_lower(t.client_name));
     term(P.client, ascii_lower(t.client_ip));
     term(P.sasl, ascii_lower(t.sasl_username));
+    // each verdict "FILTER: WORDS[, score S]": the filter's name and each word of the verdict,
+    // lower case ("amavis", "passed", "clean"); a parenthesised detail (a virus name) is left out
+    for (std::string_view l = t.verdict; !l.empty();) {
+        std::size_t sep = l.find("; ");
+        std::string_view e = l.substr(0, sep);
+        l = sep == std::string_view::npos ? std::string_view{} : l.substr(sep + 2);
+        std::size_t colon = e.find(": ");
+        if (colon == std::string_view::npos) continue;
+        term(P.verdict, ascii_lower(e.substr(0, colon)));
+        std::string_view words = e.substr(colon + 2);
+        words = words.substr(0, words.find(", score "));
+        words = words.substr(0, words.find(" ("));
+        while (!words.empty()) {
+            std::size_t sp = words.find(' ');
+            term(P.verdict, ascii_lower(words.substr(0, sp)));
+            words = sp == std::string_view::npos ? std::string_view{} : words.substr(sp + 1);
+        }
+    }
     if (auto ip = parse_ip(t.client_ip)) {
         // the canonical text too (Sendmail's "IPv6:" form, upper-case hex), and the address as
         // 16 bytes for CIDR ranges (fields.hpp, slot_client_addr)
@@ -241,6 +260,7 @@ std::optional<Transaction> read_transaction(sql::Stmt& st_get, sql::Stmt& st_att
     t.notification_queue_id = st_get.str(13);
     t.headless = st_get.i64(14) != 0;
     t.sasl_username = st_get.str(15);
+    t.verdict = st_get.str(16);
     st_get.reset();
     st_attempts.reset().bind(id);
     while (st_attempts.step()) {
@@ -420,12 +440,12 @@ struct Store::Impl {
                                  "too_old=?, too_old_cutoff_us=? WHERE id=?");
         st_insert = sql::Stmt(db,
                               "INSERT INTO txn(host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, "
-                              "message_id, size, nrcpt, complete, notification_queue_id, headless, sasl_username) "
-                              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                              "message_id, size, nrcpt, complete, notification_queue_id, headless, sasl_username, verdict) "
+                              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         st_update = sql::Stmt(db,
                               "UPDATE txn SET host=?, queue_id=?, first_us=?, last_us=?, mta=?, sender=?, client_name=?, "
                               "client_ip=?, message_id=?, size=?, nrcpt=?, complete=?, notification_queue_id=?, headless=?, "
-                              "sasl_username=? WHERE id=?");
+                              "sasl_username=?, verdict=? WHERE id=?");
         st_del_attempts = sql::Stmt(db, "DELETE FROM attempt WHERE txn_id = ?");
         st_ins_attempt = sql::Stmt(db,
                                    "INSERT INTO attempt(txn_id, seq, time_us, recipient, orig_recipient, relay, status, "
@@ -444,6 +464,7 @@ struct Store::Impl {
         st.bind(t.host).bind(t.queue_id).bind(t.first_time).bind(t.last_time).bind(mta_name(t.mta)).bind(t.sender);
         st.bind(t.client_name).bind(t.client_ip).bind(t.message_id).bind(t.size).bind(t.nrcpt);
         st.bind(t.complete ? 1 : 0).bind(t.notification_queue_id).bind(t.headless ? 1 : 0).bind(t.sasl_username);
+        st.bind(t.verdict);
     }
 
     /// A transaction absorbs a stored headless piece of the same host and queue ID that starts
@@ -469,7 +490,24 @@ struct Store::Impl {
             if (t.sasl_username.empty()) t.sasl_username = p->sasl_username;
             if (t.size < 0) t.size = p->size;
             if (t.nrcpt < 0) t.nrcpt = p->nrcpt;
-            if (t.notification_queue_id.empty()) t.notification_queue_id = p->notification_queue_id;
+            {   // union of both lists, the stored one's IDs first
+                std::string mine = std::move(t.notification_queue_id);
+                t.notification_queue_id = p->notification_queue_id;
+                for (std::string_view l = mine; !l.empty();) {
+                    std::size_t sp = l.find(' ');
+                    add_notification(t, l.substr(0, sp));
+                    l = sp == std::string_view::npos ? std::string_view{} : l.substr(sp + 1);
+                }
+            }
+            {   // the stored piece's verdicts first
+                std::string mine = std::move(t.verdict);
+                t.verdict = p->verdict;
+                for (std::string_view l = mine; !l.empty();) {
+                    std::size_t sep = l.find("; ");
+                    add_verdict(t, l.substr(0, sep));
+                    l = sep == std::string_view::npos ? std::string_view{} : l.substr(sep + 2);
+                }
+            }
             t.last_time = std::max(t.last_time, p->last_time);
             t.complete = t.complete || p->complete;
             load_raw(pid, t.raw); // its lines go with it

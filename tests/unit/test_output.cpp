@@ -75,7 +75,7 @@ TEST_CASE("transaction block and JSON") {
     CHECK(format_json(t) ==
           "{\"id\":7,\"host\":\"smtp\",\"mta\":\"sendmail\",\"queue_id\":\"pBFERI8l019936\",\"first_time\":\"2011-12-15T14:27:18Z\","
           "\"last_time\":\"2011-12-15T14:27:20Z\",\"sender\":\"bob@foo.com\",\"client\":{\"name\":\"ws12.foo.com\",\"ip\":\"192.0.2.10\",\"sasl_username\":\"\"},"
-          "\"message_id\":\"m1@foo.com\",\"size\":2417,\"nrcpt\":1,\"complete\":true,\"status\":\"sent\",\"notification_queue_id\":\"\","
+          "\"message_id\":\"m1@foo.com\",\"size\":2417,\"nrcpt\":1,\"complete\":true,\"status\":\"sent\",\"notification_queue_id\":\"\",\"verdict\":\"\","
           "\"attempts\":[{\"time\":\"2011-12-15T14:27:20Z\",\"recipient\":\"alice@bar.com\",\"orig_recipient\":\"\","
           "\"relay\":\"smtp.bar.com. [198.51.100.25]\",\"status\":\"sent\",\"dsn\":\"2.0.0\",\"delay\":2,"
           "\"text\":\"Sent (pBFERKa1001234 Message accepted \\u001b[2J for delivery)\",\"queued_as\":\"\"}]}\n");
@@ -105,6 +105,7 @@ TEST_CASE("the text block shows every field JSON has") {
     t.nrcpt = 31;
     t.complete = true;
     t.notification_queue_id = "1qZ9xR-0001Ab-Ef";
+    t.verdict = "amavis: Passed CLEAN, score -1.2";
     Attempt a;
     a.time = 1678790096 * kMicrosPerSecond; // 2023-03-14 10:34:56 UTC
     a.recipient = "recipientvalue@example.net";

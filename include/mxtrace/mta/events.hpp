@@ -17,10 +17,18 @@ enum class Mta : std::uint8_t { none, postfix, sendmail, exim };
 /// Name of an MTA: "postfix", "sendmail", "exim" ("" for none).
 std::string_view mta_name(Mta m) noexcept;
 
-/// Delivery status class of one attempt, as admins name them.
-enum class Status : std::uint8_t { none, sent, deferred, bounced, expired, rejected };
+/// Delivery status class of one attempt, as admins name them. Besides the delivery outcomes:
+/// discarded (Postfix discard: action, milter-discard, the discard transport: accepted, then
+/// thrown away), held (Postfix hold: action, milter-hold, postsuper -h: parked in the hold queue),
+/// removed (deleted from the queue by the admin: postsuper -d), deliverable / undeliverable
+/// (Postfix address verification probes: no mail was delivered or returned).
+enum class Status : std::uint8_t {
+    none, sent, deferred, bounced, expired, rejected,
+    discarded, held, removed, deliverable, undeliverable
+};
 
-/// "sent", "deferred", "bounced", "expired", "rejected" ("" for none).
+/// "sent", "deferred", "bounced", "expired", "rejected", "discarded", "held", "removed",
+/// "deliverable", "undeliverable" ("" for none).
 std::string_view status_name(Status s) noexcept;
 
 /// Parses a status class name (as printed by status_name); Status::none if unknown.
@@ -38,6 +46,7 @@ enum class EventKind : std::uint8_t {
     removed,      ///< Postfix removed the queue file: the transaction is complete
     notification, ///< a bounce/delay notification was queued under child_queue_id
     info,         ///< a line about the message that carries no field we keep
+    verdict,      ///< a content filter's verdict on the message (amavis, rspamd, opendkim)
 };
 
 /// Every line shape an MTA parser recognises. Each has a name and at least one sample
@@ -59,6 +68,8 @@ enum class Shape : std::uint8_t {
     pf_postsuper,
     pf_noqueue,
     pf_session,
+    pf_proxy,              ///< "proxy-accept:" / "proxy-reject:" of smtpd_proxy_filter
+    pf_lost_client,        ///< smtpd "lost connection after X" / "timeout after X" with a queue ID
     sm_from,
     sm_to,
     sm_notification,
@@ -66,6 +77,8 @@ enum class Shape : std::uint8_t {
     sm_reject_user,
     sm_info,
     sm_session,
+    sm_quarantine,         ///< "quarantine=REASON": held in the quarantine queue
+    sm_lost,               ///< "collect: premature EOM" (never received), "Losing ./qf...: savemail panic"
     exim_arrival,          ///< "<=": a message was received (starts the transaction)
     exim_bounce_arrival,   ///< "<= <> R=ID": a bounce Exim made about message ID
     exim_delivery,         ///< "=>": first delivery of a message to a recipient
@@ -81,6 +94,9 @@ enum class Shape : std::uint8_t {
     exim_info,             ///< any other line with a message ID (ACL logwrite, DKIM, TLS notes)
     exim_reject,           ///< "rejected RCPT/MAIL/after DATA/connection": a pre-queue reject
     exim_session,          ///< a line about no queued message (authenticator failed, queue runs)
+    filter_amavis,         ///< amavis "(PID-N) Passed CLEAN {...}, ... Queue-ID: ID, ..., Hits: S, ..."
+    filter_rspamd,         ///< rspamd "rspamd_task_write_log: ... qid: <ID>, ... (default: F (no action): [S/T] ..."
+    filter_opendkim,       ///< opendkim "ID: DKIM-Signature field added", "ID: DKIM verification successful", ...
     count_
 };
 
@@ -102,6 +118,8 @@ struct Event {
     std::string_view sender;            ///< envelope sender without angle brackets
     std::string_view client_name;       ///< client host name as logged ("unknown" if no rDNS)
     std::string_view client_ip;         ///< client IP address
+    bool local_user = false;            ///< client_name is a local user's login name (Exim
+                                        ///< "U=root P=local"): the client is USER@localhost
     std::string_view sasl_username;     ///< SASL user the client authenticated as (Postfix smtpd
                                         ///< "client=..., sasl_method=..., sasl_username=U")
     std::string_view message_id;        ///< Message-ID without angle brackets
@@ -116,6 +134,10 @@ struct Event {
     double delay = -1;                  ///< seconds from queueing to this attempt, -1 unknown
     std::string_view child_queue_id;    ///< queue ID of a notification, or "queued as" of the next hop;
                                         ///< for an Exim bounce arrival, the ID of the message it is about
+    std::string_view filter;            ///< for EventKind::verdict: "amavis", "rspamd" or "opendkim"
+    std::string_view verdict;           ///< the filter's verdict as it words it ("Passed CLEAN",
+                                        ///< "Blocked SPAM", rspamd's action "no action", "reject")
+    std::string_view score;             ///< the filter's spam score as logged ("2.913"), empty if none
     const char* reason = nullptr;       ///< for LineClass::unparsed: why
 
     void clear() {
@@ -124,10 +146,11 @@ struct Event {
         mta = Mta::none;
         queue_id = sender = client_name = client_ip = sasl_username = message_id = {};
         has_sender = false;
+        local_user = false;
         size = -1;
         nrcpt = -1;
         recipients.clear();
-        orig_recipient = relay = dsn = text = child_queue_id = {};
+        orig_recipient = relay = dsn = text = child_queue_id = filter = verdict = score = {};
         status = Status::none;
         delay = -1;
         reason = nullptr;
@@ -172,7 +195,20 @@ LineClass parse_exim(std::string_view program, std::string_view message, Event& 
 /// "1rvHyI-000000001mA-0aKd" (6-11-4).
 bool is_exim_message_id(std::string_view s) noexcept;
 
-/// Dispatches to the parser of the line's MTA; LineClass::not_mine for other programs.
+/// Parses a content filter's line: amavis (amavisd-new "Passed/Blocked CONTENTS" log_templ, log
+/// level 0), rspamd (rspamd_task_write_log, the default log format) and opendkim (its per-message
+/// signing/verification notes). A line that names a queue ID and a verdict is LineClass::event
+/// with kind EventKind::verdict (queue_id, filter, verdict, score); amavis names the MTA's
+/// "Queue-ID:", or only "queued_as:" (a before-queue filter) which is then the queue ID. Any
+/// other line is LineClass::not_mine (counted with the other programs).
+LineClass parse_filter(std::string_view program, std::string_view message, Event& ev);
+
+/// True for the syslog tags of the content filters parse_filter reads: "amavis", "amavisd",
+/// "amavisd-new", "rspamd", "opendkim".
+bool is_filter_program(std::string_view program) noexcept;
+
+/// Dispatches to the parser of the line's MTA, or of a content filter (parse_filter);
+/// LineClass::not_mine for other programs.
 LineClass parse_mail_line(std::string_view program, std::string_view message, Event& ev);
 
 /// The queue ID that ends a "... queued as XXXX)" reply text, or empty.

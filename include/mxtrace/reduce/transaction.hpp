@@ -65,7 +65,10 @@ struct Transaction {
     std::int64_t size = -1;      ///< bytes, -1 unknown
     int nrcpt = -1;              ///< recipients announced, -1 unknown
     bool complete = false;       ///< the MTA said it is done (Postfix "removed"; Sendmail: all final)
-    std::string notification_queue_id; ///< queue ID of the bounce/DSN this message caused
+    std::string notification_queue_id; ///< queue IDs of the bounces/DSNs this message caused, in log
+                                       ///< order, separated by one space (Sendmail may send several)
+    std::string verdict;         ///< content filter verdicts, "FILTER: VERDICT[, score S]" each, in log
+                                 ///< order, joined by "; " ("amavis: Passed CLEAN, score 2.913"); "" if none
     bool headless = false;       ///< its first line read was not a start line (client=, pickup, from=):
                                  ///< its beginning is in a file not read yet
     std::vector<Attempt> attempts;
@@ -74,13 +77,21 @@ struct Transaction {
     std::vector<RawLine> raw;
 
     /// The status class summarising all attempts: the final state of each recipient, worst
-    /// first (bounced > expired > rejected > deferred > sent); none if no attempt.
+    /// first (bounced > expired > undeliverable > rejected > removed > discarded > deferred > sent >
+    /// deliverable > held); none if no attempt.
     Status summary_status() const;
 };
 
 /// Adds an attempt in time order unless an identical one is already there, so that reading a
 /// line again changes nothing.
 void add_attempt(Transaction& t, Attempt a);
+
+/// Adds `id` to t.notification_queue_id (space-separated list) unless it is already there.
+void add_notification(Transaction& t, std::string_view id);
+
+/// Adds one verdict entry ("amavis: Passed CLEAN, score 2.913") to t.verdict ("; "-separated)
+/// unless the same entry is already there.
+void add_verdict(Transaction& t, std::string_view entry);
 
 /// The same for the attempts of one line (one time, many recipients), in linear time.
 void add_attempts(Transaction& t, std::vector<Attempt> as);
