@@ -227,6 +227,11 @@ struct Indexer::Impl {
         case LineClass::noqueue:
             ++stats.noqueue;
             if (ev.shape == Shape::pf_noqueue || ev.shape == Shape::exim_reject) ++stats.noqueue_rejects;
+            if (ev.kind == EventKind::reject_record) {
+                ++stats.reject_records;
+                set_source(in, text);
+                reducer.apply(sl.host, sl.time, ev, &source);
+            }
             return;
         case LineClass::unparsed:
             ++stats.unparsed;
@@ -240,16 +245,21 @@ struct Indexer::Impl {
                                                       in.path() == "-" ? "standard input" : in.path());
                 if (!w.empty() && opts.warn) opts.warn(w, "");
             }
-            source.line = in.line_no();
-            if (in.had_cr()) {
-                cr_line.assign(text);
-                cr_line += '\r';
-                source.text = cr_line;
-            } else {
-                source.text = text;
-            }
+            set_source(in, text);
             reducer.apply(sl.host, sl.time, ev, &source);
             return;
+        }
+    }
+
+    /// Points `source` at the current line (its number, and its bytes with a "\r" it had).
+    void set_source(const LineReader& in, std::string_view text) {
+        source.line = in.line_no();
+        if (in.had_cr()) {
+            cr_line.assign(text);
+            cr_line += '\r';
+            source.text = cr_line;
+        } else {
+            source.text = text;
         }
     }
 

@@ -99,19 +99,50 @@ void parse_reject_tail(std::string_view text, Event& ev) {
     std::size_t f = text.rfind("; from=<");
     if (f != std::string_view::npos) {
         std::string_view tail = text.substr(f + 8);
+        // smtpd separates with blanks ("> to=<"), postscreen with commas (">, to=<")
         std::size_t e = tail.find("> to=<");
+        std::size_t skip = 6;
+        if (e == std::string_view::npos) {
+            e = tail.find(">, to=<");
+            skip = 7;
+        }
         std::size_t e2 = tail.find('>');
         ev.has_sender = true;
         if (e != std::string_view::npos) {
             ev.sender = tail.substr(0, e);
-            std::string_view r = tail.substr(e + 6);
+            std::string_view r = tail.substr(e + skip);
             ev.recipients.push_back(r.substr(0, r.find('>')));
         } else {
             ev.sender = tail.substr(0, e2);
         }
+    } else if (std::size_t t = text.rfind("; to=<"); t != std::string_view::npos) {
+        // a reject before MAIL FROM names no sender ("... ; to=<x> proto=SMTP")
+        std::string_view r = text.substr(t + 6);
+        ev.recipients.push_back(r.substr(0, r.find('>')));
     }
     ev.dsn = find_dsn(text);
     ev.text = text;
+}
+
+/// "NOQUEUE: reject: STAGE from name[addr]: text" (smtpd: CONNECT, HELO, EHLO, MAIL, RCPT,
+/// DATA, END-OF-MESSAGE, VRFY, ETRN; postscreen: "RCPT from [addr]:port: 550 ...") and
+/// "NOQUEUE: milter-reject: ...": a pre-queue reject, made a reject record (EventKind::reject_record)
+/// with client, sender, recipient, DSN and the text from the stage on. Other NOQUEUE lines
+/// ("NOQUEUE: filter: ...") are left as they are.
+void parse_noqueue_reject(std::string_view rest, Event& ev) {
+    if (!consume(rest, "reject: ") && !consume(rest, "milter-reject: ")) return;
+    parse_reject_tail(rest, ev);
+    std::size_t from = rest.find(" from ");
+    if (from != std::string_view::npos) {
+        std::string_view client = rest.substr(from + 6);
+        std::size_t end = client.find(": ");
+        if (end != std::string_view::npos) {
+            client = client.substr(0, end);
+            split_host_addr(client, ev.client_name, ev.client_ip);
+        }
+    }
+    ev.status = Status::rejected;
+    ev.kind = EventKind::reject_record;
 }
 
 struct Prefixed { std::string_view prefix; Shape shape; };
@@ -147,6 +178,7 @@ LineClass parse_postfix(std::string_view /*program*/, std::string_view message, 
     std::string_view first = message.substr(0, colon);
     if (colon == std::string_view::npos || !is_postfix_qid(first)) {
         ev.shape = first == "NOQUEUE" ? Shape::pf_noqueue : Shape::pf_session;
+        if (first == "NOQUEUE") parse_noqueue_reject(message.substr(colon + 2), ev);
         return LineClass::noqueue;
     }
     ev.queue_id = first;

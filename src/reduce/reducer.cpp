@@ -116,7 +116,41 @@ Transaction* Reducer::find_or_start(std::string_view host, const Event& ev, Micr
     return raw;
 }
 
+std::string reject_record_id(const LineSource* source) {
+    if (!source) return "NOQUEUE";
+    return fmt::format("NOQUEUE-{}.{}", source->input, source->line);
+}
+
+void Reducer::apply_reject_record(std::string_view host, Micros time, const Event& ev, const LineSource* source) {
+    auto t = std::make_unique<Transaction>();
+    t->host.assign(host);
+    t->mta = ev.mta;
+    t->queue_id = reject_record_id(source);
+    t->first_time = t->last_time = time;
+    t->complete = true;
+    if (ev.has_sender) t->sender = std::string(ev.sender);
+    t->client_name.assign(ev.client_name);
+    t->client_ip.assign(ev.client_ip);
+    auto attempt = [&](std::string_view rcpt) {
+        Attempt a;
+        a.time = time;
+        a.recipient.assign(rcpt);
+        a.status = Status::rejected;
+        a.dsn.assign(ev.dsn);
+        a.text.assign(ev.text);
+        return a;
+    };
+    if (ev.recipients.empty()) t->attempts.push_back(attempt({}));
+    for (auto r : ev.recipients) t->attempts.push_back(attempt(r));
+    if (source) t->raw.push_back(RawLine{source->input, source->line, time, std::string(source->text)});
+    sink_(std::move(t));
+}
+
 void Reducer::apply(std::string_view host, Micros time, const Event& ev, const LineSource* source) {
+    if (ev.kind == EventKind::reject_record) {
+        apply_reject_record(host, time, ev, source);
+        return;
+    }
     Transaction* t = find_or_start(host, ev, time);
     if (time > t->last_time) t->last_time = time;
     if (source) t->raw.push_back(RawLine{source->input, source->line, time, std::string(source->text)});
@@ -209,6 +243,7 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
         t->notification_queue_id.assign(ev.child_queue_id);
         break;
     case EventKind::info:
+    case EventKind::reject_record: // handled above
         break;
     }
     if (ev.kind == EventKind::removed) finish(key_);

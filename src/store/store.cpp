@@ -836,6 +836,11 @@ IndexInfo Store::info() {
         }
     }
     {
+        // reject records: their queue ID column is "NOQUEUE-INPUT.LINE" (reject_record_id())
+        sql::Stmt st(m.db, "SELECT count(*) FROM txn WHERE queue_id GLOB 'NOQUEUE-*'");
+        if (st.step()) i.reject_records = static_cast<std::uint64_t>(st.i64(0));
+    }
+    {
         sql::Stmt st(m.db, "SELECT count(*) FROM attempt");
         if (st.step()) i.attempts = static_cast<std::uint64_t>(st.i64(0));
     }

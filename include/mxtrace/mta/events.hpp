@@ -34,6 +34,7 @@ enum class EventKind : std::uint8_t {
     queued,       ///< envelope sender (and size, recipient count) of the queued message
     delivery,     ///< one delivery attempt to one or more recipients
     reject,       ///< a recipient or the message was rejected
+    reject_record,///< a pre-queue reject (no queued message): a record of its own (LineClass::noqueue)
     expired,      ///< Postfix qmgr gave up: queue lifetime expired, returned to sender
     removed,      ///< Postfix removed the queue file: the transaction is complete
     notification, ///< a bounce/delay notification was queued under child_queue_id
@@ -87,7 +88,8 @@ enum class Shape : std::uint8_t {
 /// How a line was classified by the MTA parsers.
 enum class LineClass : std::uint8_t {
     event,     ///< a line about a queued message: `Event` is filled in
-    noqueue,   ///< the MTA's line about no queued message (connections, pre-queue rejects, daemons)
+    noqueue,   ///< the MTA's line about no queued message (connections, pre-queue rejects, daemons);
+               ///< a pre-queue reject has kind EventKind::reject_record and becomes a record
     unparsed,  ///< the MTA's line that names a queue ID but that we could not read
     not_mine,  ///< not a Postfix or Sendmail line
 };
