@@ -303,12 +303,23 @@ void reject_record(std::string_view m, Event& ev) {
     std::string_view fields = m.substr(0, rj == std::string_view::npos ? m.size() : rj);
     Field f;
     while (!fields.empty() && next_field(fields, f)) {
-        if (f.key == "H" && ev.client_ip.empty()) split_exim_host(f.value, ev.client_name, ev.client_ip);
+        if (f.key == "H" && ev.client_ip.empty()) {
+            split_exim_host(f.value, ev.client_name, ev.client_ip);
+            // "name (helo) [addr]" / "(helo) [addr]": the HELO name in parentheses
+            std::size_t lp = f.value.find('('), rp = f.value.find(')');
+            if (lp != std::string_view::npos && rp != std::string_view::npos && lp < rp)
+                ev.helo = f.value.substr(lp + 1, rp - lp - 1);
+        }
         else if (f.key == "F") {
             ev.has_sender = true;
             ev.sender = strip_angle(f.value);
         }
     }
+    if (std::size_t r = m.find("rejected EHLO or HELO "); r != std::string_view::npos) {
+        std::string_view v = m.substr(r + 22);
+        ev.helo = v.substr(0, v.find(':'));
+    }
+    ev.code = find_reply_code(m);
     if (std::size_t r = m.find("rejected RCPT <"); r != std::string_view::npos) {
         std::string_view v = m.substr(r + 15);
         std::size_t e = v.find('>');

@@ -120,7 +120,13 @@ void parse_reject_tail(std::string_view text, Event& ev) {
         std::string_view r = text.substr(t + 6);
         ev.recipients.push_back(r.substr(0, r.find('>')));
     }
+    if (std::size_t h = text.rfind("helo=<"); h != std::string_view::npos) {
+        std::string_view v = text.substr(h + 6);
+        std::size_t e = v.find('>');
+        if (e != std::string_view::npos) ev.helo = v.substr(0, e);
+    }
     ev.dsn = find_dsn(text);
+    ev.code = find_reply_code(text);
     ev.text = text;
 }
 
@@ -172,8 +178,36 @@ constexpr std::string_view kNotifications[] = {
 
 } // namespace
 
-LineClass parse_postfix(std::string_view /*program*/, std::string_view message, Event& ev) {
+/// postscreen(8)'s verdicts on a client: "PREGREET N after S from [addr]:port: text" (it spoke
+/// before its turn) and "DNSBL rank N for [addr]:port" (listed on block lists of that combined
+/// weight). True if `message` is one; it becomes a reject record with the client address and the
+/// whole verdict as its text (no SMTP code: postscreen logs its reply in a later NOQUEUE line).
+bool parse_postscreen_verdict(std::string_view message, Event& ev) {
+    std::string_view addr_part;
+    if (message.starts_with("PREGREET ")) {
+        std::size_t f = message.find(" from [");
+        if (f == std::string_view::npos) return false;
+        addr_part = message.substr(f + 6);
+    } else if (message.starts_with("DNSBL rank ")) {
+        std::size_t f = message.find(" for [");
+        if (f == std::string_view::npos) return false;
+        addr_part = message.substr(f + 5);
+    } else {
+        return false;
+    }
+    std::size_t rb = addr_part.find(']');
+    if (rb == std::string_view::npos) return false;
+    ev.client_ip = addr_part.substr(1, rb - 1);
+    ev.shape = Shape::pf_postscreen_verdict;
+    ev.kind = EventKind::reject_record;
+    ev.status = Status::rejected;
+    ev.text = message;
+    return true;
+}
+
+LineClass parse_postfix(std::string_view program, std::string_view message, Event& ev) {
     ev.mta = Mta::postfix;
+    if (program.ends_with("/postscreen") && parse_postscreen_verdict(message, ev)) return LineClass::noqueue;
     std::size_t colon = message.find(": ");
     std::string_view first = message.substr(0, colon);
     if (colon == std::string_view::npos || !is_postfix_qid(first)) {

@@ -125,12 +125,13 @@ void Reducer::apply_reject_record(std::string_view host, Micros time, const Even
     auto t = std::make_unique<Transaction>();
     t->host.assign(host);
     t->mta = ev.mta;
-    t->queue_id = reject_record_id(source);
+    t->queue_id = ev.queue_id.empty() ? reject_record_id(source) : std::string(ev.queue_id);
     t->first_time = t->last_time = time;
     t->complete = true;
     if (ev.has_sender) t->sender = std::string(ev.sender);
     t->client_name.assign(ev.client_name);
     t->client_ip.assign(ev.client_ip);
+    t->helo.assign(ev.helo);
     auto attempt = [&](std::string_view rcpt) {
         Attempt a;
         a.time = time;
@@ -138,6 +139,7 @@ void Reducer::apply_reject_record(std::string_view host, Micros time, const Even
         a.status = Status::rejected;
         a.dsn.assign(ev.dsn);
         a.text.assign(ev.text);
+        a.code.assign(ev.code);
         return a;
     };
     if (ev.recipients.empty()) t->attempts.push_back(attempt({}));
@@ -165,6 +167,7 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
         a.delay = ev.delay;
         a.text.assign(ev.text);
         if (ev.kind == EventKind::delivery) a.queued_as.assign(ev.child_queue_id);
+        a.code.assign(ev.code);
         return a;
     };
     switch (ev.kind) {
@@ -197,6 +200,7 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
     case EventKind::delivery:
     case EventKind::reject:
         if (ev.has_sender && !t->sender) t->sender = std::string(ev.sender);
+        if (t->helo.empty()) t->helo.assign(ev.helo);
         if (ev.kind == EventKind::reject && t->client_ip.empty() && !ev.client_ip.empty()) {
             t->client_name.assign(ev.client_name);
             t->client_ip.assign(ev.client_ip);

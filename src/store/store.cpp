@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS txn(
   notification_queue_id TEXT NOT NULL,
   headless INTEGER NOT NULL,
   sasl_username TEXT NOT NULL DEFAULT '',
+  helo TEXT NOT NULL DEFAULT '',
   UNIQUE(host, queue_id, first_us));
 CREATE INDEX IF NOT EXISTS txn_open ON txn(host, queue_id, last_us) WHERE complete = 0;
 CREATE INDEX IF NOT EXISTS txn_last ON txn(last_us);
@@ -98,6 +99,7 @@ CREATE TABLE IF NOT EXISTS attempt(
   delay REAL,
   text TEXT NOT NULL,
   queued_as TEXT NOT NULL,
+  code TEXT NOT NULL DEFAULT '',
   PRIMARY KEY(txn_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS xapian_pending(id INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS hop(
@@ -118,7 +120,7 @@ CREATE INDEX IF NOT EXISTS hop_relay_addr ON hop(relay_addr) WHERE kind = 'relay
 
 constexpr const char* kTxnCols =
     "id, host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, message_id, size, nrcpt, "
-    "complete, notification_queue_id, headless, sasl_username";
+    "complete, notification_queue_id, headless, sasl_username, helo";
 
 double to_value(Micros t) { return static_cast<double>(t) / 1e6; }
 
@@ -146,7 +148,8 @@ struct Prefixes {
                      to = field("to").prefix, to_domain = field("to_domain").prefix,
                      message_id = field("message_id").prefix, client = field("client").prefix,
                      sasl = field("sasl_username").prefix, relay = field("relay").prefix,
-                     status = field("status").prefix;
+                     status = field("status").prefix, helo = field("helo").prefix,
+                     code = field("code").prefix;
 };
 
 const Prefixes& prefixes() {
@@ -176,6 +179,7 @@ Xapian::Document make_document(const Transaction& t) {
     term(P.client, ascii_lower(t.client_name));
     term(P.client, ascii_lower(t.client_ip));
     term(P.sasl, ascii_lower(t.sasl_username));
+    term(P.helo, ascii_lower(t.helo));
     if (auto ip = parse_ip(t.client_ip)) {
         // the canonical text too (Sendmail's "IPv6:" form, upper-case hex), and the address as
         // 16 bytes for CIDR ranges (fields.hpp, slot_client_addr)
@@ -197,6 +201,7 @@ Xapian::Document make_document(const Transaction& t) {
         term(P.relay, name);
         term(P.relay, addr);
         term(P.status, status_name(a.status));
+        term(P.code, a.code);
         // Free text: the words of status texts, without positions (a phrase is all its words),
         // each distinct text once. "sent" replies ("250 2.0.0 Ok: queued as ...") are left out:
         // they are alike but for a unique ID and would double the index for little use; the
@@ -256,7 +261,7 @@ struct Store::Impl {
     void prepare_read() {
         st_get = sql::Stmt(db, fmt::format("SELECT {} FROM txn WHERE id = ?", kTxnCols).c_str());
         st_attempts = sql::Stmt(db,
-                                "SELECT time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as "
+                                "SELECT time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as, code "
                                 "FROM attempt WHERE txn_id = ? ORDER BY seq");
         st_raw_get = sql::Stmt(db, "SELECT size, data, nlines FROM txn_raw WHERE txn_id = ?");
         st_hops = sql::Stmt(db, "SELECT txn_id, seq, rule, kind, next_qid, relay_name, relay_addr, time_us, attempt "
@@ -365,16 +370,16 @@ struct Store::Impl {
                                  "WHERE id=?");
         st_insert = sql::Stmt(db,
                               "INSERT INTO txn(host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, "
-                              "message_id, size, nrcpt, complete, notification_queue_id, headless, sasl_username) "
-                              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                              "message_id, size, nrcpt, complete, notification_queue_id, headless, sasl_username, helo) "
+                              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         st_update = sql::Stmt(db,
                               "UPDATE txn SET host=?, queue_id=?, first_us=?, last_us=?, mta=?, sender=?, client_name=?, "
                               "client_ip=?, message_id=?, size=?, nrcpt=?, complete=?, notification_queue_id=?, headless=?, "
-                              "sasl_username=? WHERE id=?");
+                              "sasl_username=?, helo=? WHERE id=?");
         st_del_attempts = sql::Stmt(db, "DELETE FROM attempt WHERE txn_id = ?");
         st_ins_attempt = sql::Stmt(db,
                                    "INSERT INTO attempt(txn_id, seq, time_us, recipient, orig_recipient, relay, status, "
-                                   "dsn, delay, text, queued_as) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+                                   "dsn, delay, text, queued_as, code) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
         st_pending = sql::Stmt(db, "INSERT OR IGNORE INTO xapian_pending(id) VALUES(?)");
         st_raw_put = sql::Stmt(db, "INSERT OR REPLACE INTO txn_raw(txn_id, nlines, size, data) VALUES(?,?,?,?)");
         st_raw_del = sql::Stmt(db, "DELETE FROM txn_raw WHERE txn_id = ?");
@@ -403,6 +408,7 @@ struct Store::Impl {
         t.notification_queue_id = st_get.str(13);
         t.headless = st_get.i64(14) != 0;
         t.sasl_username = st_get.str(15);
+        t.helo = st_get.str(16);
         st_get.reset();
         st_attempts.reset().bind(id);
         while (st_attempts.step()) {
@@ -416,6 +422,7 @@ struct Store::Impl {
             a.delay = st_attempts.is_null(6) ? -1 : st_attempts.dbl(6);
             a.text = st_attempts.str(7);
             a.queued_as = st_attempts.str(8);
+            a.code = st_attempts.str(9);
             t.attempts.push_back(std::move(a));
         }
         st_attempts.reset();
@@ -426,6 +433,7 @@ struct Store::Impl {
         st.bind(t.host).bind(t.queue_id).bind(t.first_time).bind(t.last_time).bind(mta_name(t.mta)).bind(t.sender);
         st.bind(t.client_name).bind(t.client_ip).bind(t.message_id).bind(t.size).bind(t.nrcpt);
         st.bind(t.complete ? 1 : 0).bind(t.notification_queue_id).bind(t.headless ? 1 : 0).bind(t.sasl_username);
+        st.bind(t.helo);
     }
 
     /// A transaction absorbs a stored headless piece of the same host and queue ID that starts
@@ -449,6 +457,7 @@ struct Store::Impl {
                 t.client_ip = p->client_ip;
             }
             if (t.sasl_username.empty()) t.sasl_username = p->sasl_username;
+            if (t.helo.empty()) t.helo = p->helo;
             if (t.size < 0) t.size = p->size;
             if (t.nrcpt < 0) t.nrcpt = p->nrcpt;
             if (t.notification_queue_id.empty()) t.notification_queue_id = p->notification_queue_id;
@@ -492,7 +501,7 @@ struct Store::Impl {
             st_ins_attempt.bind(a.relay).bind(status_name(a.status)).bind(a.dsn);
             if (a.delay < 0) st_ins_attempt.bind_null();
             else st_ins_attempt.bind(a.delay);
-            st_ins_attempt.bind(a.text).bind(a.queued_as).run();
+            st_ins_attempt.bind(a.text).bind(a.queued_as).bind(a.code).run();
         }
         // hop links: keys only (computed from this transaction alone), resolved by trace
         st_del_hops.reset().bind(t.id).run();

@@ -3,6 +3,7 @@
 // parses to a reject record with client, sender, recipient, DSN and text; the reducer makes one
 // record per line, never merged (a burst of identical rejects stays a burst).
 #include "mxtrace/mta/events.hpp"
+#include "mxtrace/reduce/links.hpp"
 #include "mxtrace/reduce/reducer.hpp"
 
 #include <doctest/doctest.h>
@@ -95,19 +96,42 @@ TEST_CASE("Postfix NOQUEUE rejects at every stage") {
         REQUIRE(e.recipients.size() == 1);
         CHECK(e.recipients[0] == "bob@bar.com");
     }
-    SUBCASE("postscreen verdicts and other NOQUEUE lines are not records") {
+    SUBCASE("postscreen verdicts PREGREET and DNSBL are records; other NOQUEUE lines are not") {
         Event ev;
         CHECK(parse_mail_line("postfix/postscreen", "PREGREET 11 after 0.1 from [198.51.100.99]:40000: EHLO x\\r\\n", ev) ==
               LineClass::noqueue);
+        CHECK(ev.kind == EventKind::reject_record);
+        CHECK(ev.shape == Shape::pf_postscreen_verdict);
+        CHECK(ev.client_ip == "198.51.100.99");
+        CHECK(ev.text.starts_with("PREGREET 11 after 0.1"));
+        CHECK(ev.code.empty());
+        ev.clear();
+        CHECK(parse_mail_line("postfix/postscreen", "DNSBL rank 3 for [2001:db8::7]:40000", ev) == LineClass::noqueue);
+        CHECK(ev.kind == EventKind::reject_record);
+        CHECK(ev.client_ip == "2001:db8::7");
+        ev.clear();
+        // the same words from another daemon are not postscreen's verdict
+        CHECK(parse_mail_line("postfix/smtpd", "DNSBL rank 3 for [198.51.100.99]:40000", ev) == LineClass::noqueue);
         CHECK(ev.kind != EventKind::reject_record);
         ev.clear();
-        CHECK(parse_mail_line("postfix/postscreen", "DNSBL rank 3 for [198.51.100.99]:40000", ev) == LineClass::noqueue);
+        CHECK(parse_mail_line("postfix/postscreen", "HANGUP after 0.5 from [198.51.100.99]:40000 in tests before SMTP handshake", ev) ==
+              LineClass::noqueue);
         CHECK(ev.kind != EventKind::reject_record);
         ev.clear();
         CHECK(parse_mail_line("postfix/smtpd", "NOQUEUE: filter: RCPT from x[192.0.2.1]: <a@b>: Sender address "
                                                "triggers FILTER smtp:[127.0.0.1]:10025",
                               ev) == LineClass::noqueue);
         CHECK(ev.kind != EventKind::reject_record);
+    }
+    SUBCASE("HELO name and SMTP reply code") {
+        auto e = pf("postfix/smtpd", "NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 <spam@bar.com>: Relay "
+                                     "access denied; from=<x@example.net> to=<spam@bar.com> proto=ESMTP helo=<pc9.example>");
+        CHECK(e.helo == "pc9.example");
+        CHECK(e.code == "554");
+        auto m = pf("postfix/cleanup", "NOQUEUE: milter-reject: END-OF-MESSAGE from x[192.0.2.1]: 5.7.1 Spam; from=<a@b> "
+                                       "to=<c@d> proto=ESMTP helo=<h>");
+        CHECK(m.code.empty()); // milter replies are logged with the DSN only
+        CHECK(m.dsn == "5.7.1");
     }
 }
 
@@ -122,7 +146,13 @@ TEST_CASE("Exim rejects without a queued message") {
     CHECK(c.client_name == "bad.example.org");
     CHECK(c.client_ip == "198.51.100.66");
     CHECK_FALSE(c.has_sender);
-    CHECK(ex("H=(localhost) [203.0.113.21]:51002 rejected EHLO or HELO localhost: 550 5.7.1 no").dsn == "5.7.1");
+    CHECK(r.helo == "pc20");
+    CHECK(r.code.empty()); // Exim logs no code for an unrouteable recipient
+    auto h = ex("H=(localhost) [203.0.113.21]:51002 rejected EHLO or HELO localhost: 550 5.7.1 no");
+    CHECK(h.dsn == "5.7.1");
+    CHECK(h.code == "550");
+    CHECK(h.helo == "localhost");
+    CHECK(ex("H=mx.example.org (helo.example.org) [192.0.2.5] F=<a@b> rejected RCPT <c@d>: x").helo == "helo.example.org");
     auto d = ex("1rvHyI-000000001mA-0aKd H=(pc23) [203.0.113.23]:51004 F=<a@example.com> rejected after DATA: spam");
     CHECK(d.queue_id.empty());
     CHECK(d.client_ip == "203.0.113.23");
@@ -156,4 +186,72 @@ TEST_CASE("each reject line is its own complete record") {
     CHECK(out[0]->raw[0].line == 41);
     CHECK(reject_record_id(&a) == "NOQUEUE-7.41");
     CHECK(reject_record_id(nullptr) == "NOQUEUE");
+    CHECK(out[0]->helo == "x");
+    CHECK(out[0]->attempts[0].code == "554");
+    // the indexer names records by content (ev.queue_id): the reducer takes that name
+    ev.queue_id = "NOQUEUE-0123456789ab";
+    r.apply("mx1", 2'000'000, ev, &a);
+    REQUIRE(out.size() == 3);
+    CHECK(out[2]->queue_id == "NOQUEUE-0123456789ab");
+}
+
+TEST_CASE("retry-after-reject: a reject and the accepted transaction that retried it") {
+    Transaction rej;
+    rej.queue_id = "NOQUEUE-0123456789ab";
+    rej.first_time = rej.last_time = 1'000'000'000;
+    rej.sender = "Alice@example.com";
+    rej.client_ip = "192.0.2.77";
+    Attempt ra;
+    ra.recipient = "bob@bar.com";
+    ra.status = Status::rejected;
+    rej.attempts.push_back(ra);
+    Transaction acc;
+    acc.queue_id = "4F1A2B3C4D";
+    acc.first_time = rej.first_time + Micros{291} * kMicrosPerSecond;
+    acc.sender = "alice@example.com";
+    acc.client_ip = "192.0.2.78"; // another address of the same /24: a pool of outgoing servers
+    Attempt aa;
+    aa.recipient = "Bob@bar.com";
+    aa.status = Status::sent;
+    acc.attempts.push_back(aa);
+    const Micros hour = Micros{3600} * kMicrosPerSecond;
+    CHECK(is_reject_record(rej));
+    CHECK_FALSE(is_reject_record(acc));
+    CHECK(retries_reject(rej, acc, hour));
+    CHECK_FALSE(retries_reject(acc, rej, hour));
+    CHECK_FALSE(retries_reject(rej, acc, Micros{60} * kMicrosPerSecond)); // outside the window
+    CHECK_FALSE(retries_reject(rej, acc, 0));
+    SUBCASE("another network, sender or recipient: no link") {
+        acc.client_ip = "192.0.3.78";
+        CHECK_FALSE(retries_reject(rej, acc, hour));
+        acc.client_ip = "192.0.2.78";
+        acc.sender = "mallory@example.com";
+        CHECK_FALSE(retries_reject(rej, acc, hour));
+        acc.sender = "";
+        CHECK_FALSE(retries_reject(rej, acc, hour));
+        acc.sender = "alice@example.com";
+        acc.attempts[0].recipient = "carol@bar.com";
+        CHECK_FALSE(retries_reject(rej, acc, hour));
+        acc.attempts[0].orig_recipient = "bob@bar.com"; // rewritten after acceptance
+        CHECK(retries_reject(rej, acc, hour));
+    }
+    SUBCASE("an accepted transaction before the reject, or one that rejected everything") {
+        acc.first_time = rej.first_time - 1;
+        CHECK_FALSE(retries_reject(rej, acc, hour));
+        acc.first_time = rej.first_time + 1;
+        acc.attempts[0].status = Status::rejected;
+        CHECK_FALSE(retries_reject(rej, acc, hour));
+    }
+    SUBCASE("a reject without a recipient or client address never links") {
+        rej.attempts[0].recipient.clear();
+        CHECK_FALSE(retries_reject(rej, acc, hour));
+        rej.attempts[0].recipient = "bob@bar.com";
+        rej.client_ip.clear();
+        CHECK_FALSE(retries_reject(rej, acc, hour));
+    }
+    CHECK(client_network("192.0.2.77") == "192.0.2.0/24");
+    CHECK(client_network("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64");
+    CHECK(client_network("IPv6:2001:db8::1") == "2001:db8::/64");
+    CHECK(client_network("unknown").empty());
+    CHECK(client_network("").empty());
 }

@@ -59,6 +59,7 @@ enum class Shape : std::uint8_t {
     pf_delivery_info,
     pf_postsuper,
     pf_noqueue,
+    pf_postscreen_verdict, ///< postscreen "PREGREET ... from [addr]:port" / "DNSBL rank N for [addr]:port"
     pf_session,
     sm_from,
     sm_to,
@@ -106,6 +107,8 @@ struct Event {
     std::string_view client_ip;         ///< client IP address
     std::string_view sasl_username;     ///< SASL user the client authenticated as (Postfix smtpd
                                         ///< "client=..., sasl_method=..., sasl_username=U")
+    std::string_view helo;              ///< HELO/EHLO name (Postfix reject "helo=<h>", Exim "H=(h)")
+    std::string_view code;              ///< SMTP reply code of a reject ("554"), empty if not logged
     std::string_view message_id;        ///< Message-ID without angle brackets
     std::int64_t size = -1;             ///< message size in bytes, -1 unknown
     int nrcpt = -1;                     ///< number of recipients, -1 unknown
@@ -124,7 +127,7 @@ struct Event {
         shape = Shape::unknown;
         kind = EventKind::info;
         mta = Mta::none;
-        queue_id = sender = client_name = client_ip = sasl_username = message_id = {};
+        queue_id = sender = client_name = client_ip = sasl_username = message_id = helo = code = {};
         has_sender = false;
         size = -1;
         nrcpt = -1;

@@ -39,7 +39,9 @@ public:
 
     /// Applies one event logged at `time` by `host`. With `source`, the line is kept with the
     /// transaction as a RawLine (evidence). An EventKind::reject_record event becomes a complete
-    /// record of its own at once (see reject_record_id()), never merged with another line.
+    /// record of its own at once, never merged with another line: its queue ID column is
+    /// ev.queue_id (the indexer names it by the line's content, see ARCHITECTURE.md "Reject
+    /// records"), else reject_record_id(source).
     void apply(std::string_view host, Micros time, const Event& ev, const LineSource* source = nullptr);
 
     /// Hands every transaction whose last line is older than `now - idle` to the sink.

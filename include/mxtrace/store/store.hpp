@@ -22,7 +22,7 @@
 namespace mxtrace {
 
 /// Schema version of both stores; stored in each and checked on every open.
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 /// The index directory: `$MXTRACE_DB`, else `$XDG_DATA_HOME/mxtrace`, else `~/.local/share/mxtrace`.
 std::filesystem::path default_index_dir();
