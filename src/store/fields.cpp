@@ -34,7 +34,7 @@ constexpr Field kFields[] = {
      "next-hop host name, IP address, or transport (local, dovecot)"},
     {"status", "", "XSTATUS", FieldKind::boolean, "--status", "status:expired",
      "status class of any attempt: sent, deferred, bounced, expired, rejected"},
-    {"code", "smtp_code", "XCODE", FieldKind::name, "", "code:554",
+    {"code", "", "XCODE", FieldKind::name, "", "code:554",
      "SMTP reply code of a reject as logged (450, 550, 554); code:5* for every permanent one"},
     {"mta", "", "XMTA", FieldKind::boolean, "", "mta:sendmail",
      "postfix, sendmail or exim"},
