@@ -18,7 +18,7 @@ echo "== -f, -t, --client, query language"
 echo "== json"
 "$MXTRACE" search --db "$DB" --status rejected -c 198.51.100.99 --format json
 echo "== show one"
-q=$("$MXTRACE" search --db "$DB" --status rejected --client 203.0.113.14 --format csv --fields queue_id | tail -1)
+q=$("$MXTRACE" search --db "$DB" --status rejected --client 203.0.113.14 --format csv --fields queue_id | tail -1 | tr -d "\r")
 "$MXTRACE" show --db "$DB" "$q" --utc; echo "exit $?"
 echo "== raw evidence"
 "$MXTRACE" search --db "$DB" --status rejected --client 203.0.113.20 --raw
@@ -27,3 +27,14 @@ echo "== reading both again: no new records"
 "$MXTRACE" index --db "$DB" --retention 0 --full --host mx2 "$FIXTURES/rejects-exim-mainlog" 2>&1 | grep -E 'reject records'
 "$MXTRACE" search --db "$DB" --status rejected --format csv --fields queue_id | tail -n +2 | wc -l
 "$MXTRACE" info --db "$DB" | grep -E "^(transactions|  reject records)"
+echo "== HELO and SMTP code fields"
+"$MXTRACE" search --db "$DB" 'code:554' --format csv --fields queue_id,client_ip
+"$MXTRACE" search --db "$DB" 'helo:pc13 OR helo:localhost' --format csv --fields host,queue_id,client_ip
+echo "== retry-after-reject: greylisted, accepted 5 minutes later from the same /24; the same tree from either end"
+"$MXTRACE" trace --db "$DB" 4F1A2B3C4D --utc
+q=$("$MXTRACE" search --db "$DB" --status rejected -f alice@example.com --format csv --fields queue_id | tail -1 | tr -d "\r")
+"$MXTRACE" trace --db "$DB" "$q" --utc > t2.txt
+"$MXTRACE" trace --db "$DB" 4F1A2B3C4D --utc | cmp -s - t2.txt && echo "same tree from the reject"
+echo "== --reject-window 60s: no link"
+"$MXTRACE" trace --db "$DB" 4F1A2B3C4D --utc --reject-window 60s | grep -c rejected-before
+"$MXTRACE" trace --db "$DB" 4F1A2B3C4D --reject-window 1y; echo "exit $?"
