@@ -174,6 +174,9 @@ Runner setup_index(CLI::App& app) {
                 "  unparsed:            {}{}\n"
                 "  empty:               {}\n",
                 s.lines, s.attributed, s.noqueue, s.noqueue_rejects, s.other, s.unparsed, hint, s.empty);
+            if (s.reject_records)
+                out += fmt::format("    reject records:    {}  (pre-queue rejects stored, status rejected)\n",
+                                   s.reject_records);
             if (s.exim_pieces)
                 out += fmt::format("  Exim syslog pieces:  {}  (joined into the line they belong to)\n", s.exim_pieces);
             if (s.too_old)

@@ -64,6 +64,7 @@ Runner setup_info(CLI::App& app) {
         fmt::print("index:          {}\n", i.dir.string());
         fmt::print("schema version: {}\n", i.schema_version);
         fmt::print("transactions:   {}\n", i.transactions);
+        if (i.reject_records) fmt::print("  reject records: {}  (pre-queue rejects, queue ID NOQUEUE-...)\n", i.reject_records);
         fmt::print("attempts:       {}\n", i.attempts);
         fmt::print("first time:     {}\n", t(i.first_time));
         fmt::print("last time:      {}\n", t(i.last_time));

@@ -23,8 +23,26 @@ struct TraceCmdArgs : SearchArgs {
     std::vector<std::string> aliases;
     std::string format = "text";
     std::optional<std::string> fields;
+    std::string reject_window = "1h";
     RawArgs raw;
 };
+
+/// "--reject-window": a whole number with an optional unit s, m, h or d (seconds without one),
+/// in µs. @throws Error(usage) for anything else.
+Micros parse_window(const std::string& s) {
+    std::size_t n = 0;
+    while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
+    std::string_view unit = std::string_view(s).substr(n);
+    Micros mult = 0;
+    if (unit.empty() || unit == "s") mult = 1;
+    else if (unit == "m") mult = 60;
+    else if (unit == "h") mult = 3600;
+    else if (unit == "d") mult = 86400;
+    if (n == 0 || n > 7 || mult == 0)
+        throw Error(ExitCode::usage, fmt::format("--reject-window '{}' is not a duration", s),
+                    "write a whole number with s, m, h or d: --reject-window 1h, --reject-window 30m; 0 links no rejects");
+    return static_cast<Micros>(std::stoll(s.substr(0, n))) * mult * kMicrosPerSecond;
+}
 
 bool any_flag(const SearchFilter& f) {
     return !f.from.empty() || !f.to.empty() || !f.message_id.empty() || !f.host.empty() || !f.queue_id.empty() ||
@@ -51,6 +69,11 @@ Runner setup_trace(CLI::App& app) {
     app.add_option("--fields", a->fields, "With csv: the columns after the trace columns, in order (the names of "
                                           "Fields in mxtrace-search(1))")
         ->type_name("NAME,...");
+    app.add_option("--reject-window", a->reject_window,
+                   "How long after a reject an accepted transaction of the same client network, sender and recipient "
+                   "is linked to it (retry-after-reject): N[s|m|h|d], default 1h, 0 links none (config: [trace] "
+                   "reject-window)")
+        ->type_name("DURATION");
     add_raw_options(app, a->raw);
     return [a, &app]() -> int {
         Zone zone;
@@ -64,6 +87,7 @@ Runner setup_trace(CLI::App& app) {
                         "add --format csv, or leave --fields out");
         const Fields fields = a->fields ? parse_fields(*a->fields) : all_fields();
         TraceOptions opt;
+        opt.reject_window = parse_window(a->reject_window);
         for (const auto& s : a->aliases) {
             std::size_t eq = s.find('=');
             if (eq == std::string::npos || eq == 0 || eq + 1 == s.size())

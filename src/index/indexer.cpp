@@ -18,6 +18,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <tuple>
 #include <filesystem>
 
 namespace mxtrace {
@@ -144,6 +146,12 @@ struct Indexer::Impl {
     // byte reread_until at or after reread_cutoff were indexed then and are passed over.
     std::uint64_t reread_until = 0;
     Micros reread_cutoff = INT64_MIN;
+    /// Reject records of the input being read: (host, time, content hash) -> occurrences so
+    /// far, for reject_record_name(); entries older than the newest time by 10 minutes are
+    /// dropped when it grows.
+    std::map<std::tuple<std::string, Micros, std::string>, std::uint32_t> reject_seen;
+    Micros reject_seen_newest = INT64_MIN;
+    std::string reject_name;          // scratch: the name of the reject record being applied
 
     Impl(Store& s, IndexOptions o)
         : store(s), opts(std::move(o)), zone(opts.tz), syslog(zone, 0), // classic lines are dated by the input's FileClock
@@ -267,7 +275,14 @@ struct Indexer::Impl {
             return;
         case LineClass::noqueue:
             ++stats.noqueue;
-            if (ev.shape == Shape::pf_noqueue || ev.shape == Shape::exim_reject) ++stats.noqueue_rejects;
+            if (ev.shape == Shape::pf_noqueue || ev.shape == Shape::exim_reject || ev.shape == Shape::sm_reject_ruleset)
+                ++stats.noqueue_rejects;
+            if (ev.kind == EventKind::reject_record) {
+                ++stats.reject_records;
+                set_source(in, text);
+                ev.queue_id = reject_record_name();
+                reducer.apply(sl.host, sl.time, ev, &source);
+            }
             return;
         case LineClass::unparsed:
             ++stats.unparsed;
@@ -281,16 +296,44 @@ struct Indexer::Impl {
                                                       in.path() == "-" ? "standard input" : in.path());
                 if (!w.empty() && opts.warn) opts.warn(w, "");
             }
-            source.line = in.line_no();
-            if (in.had_cr()) {
-                cr_line.assign(text);
-                cr_line += '\r';
-                source.text = cr_line;
-            } else {
-                source.text = text;
-            }
+            set_source(in, text);
             reducer.apply(sl.host, sl.time, ev, &source);
             return;
+        }
+    }
+
+    /// The queue ID column of the reject record of the current line (sl): "NOQUEUE-HASH" for
+    /// the first line of that content (program, pid, message text) at that time on that host in
+    /// this input, "NOQUEUE-HASH-K" for its K-th identical repeat (HASH: 12 hex digits of FNV-1a 64). With host and time (the rest
+    /// of the store key) this is the line's identity: re-reading the input, or the same line in
+    /// another input (Exim's reject log repeats the main log's reject lines), writes the same
+    /// record again instead of a second one, while a burst of identical rejects in one second is
+    /// one record per line.
+    std::string_view reject_record_name() {
+        std::string content;
+        content.reserve(sl.program.size() + sl.pid.size() + sl.message.size() + 2);
+        content.append(sl.program).append(1, '\0').append(sl.pid).append(1, '\0').append(sl.message);
+        std::string hash = fnv1a_hex(content).substr(0, 12);
+        if (sl.time > reject_seen_newest) reject_seen_newest = sl.time;
+        if (reject_seen.size() > 4096) {
+            const Micros keep = reject_seen_newest - Micros{600} * kMicrosPerSecond;
+            std::erase_if(reject_seen, [&](const auto& kv) { return std::get<1>(kv.first) < keep; });
+        }
+        std::uint32_t k = ++reject_seen[{std::string(sl.host), sl.time, hash}];
+        reject_name = "NOQUEUE-" + hash;
+        if (k > 1) reject_name += fmt::format("-{}", k);
+        return reject_name;
+    }
+
+    /// Points `source` at the current line (its number, and its bytes with a "\r" it had).
+    void set_source(const LineReader& in, std::string_view text) {
+        source.line = in.line_no();
+        if (in.had_cr()) {
+            cr_line.assign(text);
+            cr_line += '\r';
+            source.text = cr_line;
+        } else {
+            source.text = text;
         }
     }
 
@@ -435,6 +478,8 @@ void Indexer::add_input(const std::string& path) {
         std::uint64_t skipped = 0;
         const std::uint64_t resume_lines = cp.lines;
         m.source.input = cp.id;
+        m.reject_seen.clear();
+        m.reject_seen_newest = INT64_MIN;
         cp.offset = 0;
         cp.lines = 0;
         if (resume > 0) {

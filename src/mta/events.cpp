@@ -151,6 +151,10 @@ constexpr ShapeSample kSamples[] = {
     {Shape::pf_noqueue, "postfix.noqueue", "postfix/smtpd",
      "NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 <spam@bar.com>: Relay access denied; "
      "from=<x@example.net> to=<spam@bar.com> proto=ESMTP helo=<x>"},
+    {Shape::pf_postscreen_verdict, "postfix.postscreen-verdict", "postfix/postscreen",
+     "PREGREET 11 after 0.1 from [198.51.100.99]:40000: EHLO spam\\r\\n"},
+    {Shape::pf_postscreen_verdict, "postfix.postscreen-verdict", "postfix/postscreen",
+     "DNSBL rank 3 for [198.51.100.99]:40000"},
     {Shape::pf_session, "postfix.session", "postfix/smtpd", "connect from mail.example.net[198.51.100.120]"},
     {Shape::pf_session, "postfix.session", "postfix/postscreen", "CONNECT from [203.0.113.9]:41695 to [192.0.2.1]:25"},
     {Shape::sm_from, "sendmail.from", "sm-mta",

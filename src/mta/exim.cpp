@@ -304,6 +304,46 @@ bool is_reject(std::string_view s) {
            s.find("rejected AUTH") != std::string_view::npos || s.find("rejected after BDAT") != std::string_view::npos;
 }
 
+/// Fills a reject record (EventKind::reject_record) from an Exim reject line without a queued
+/// message: "H=name (helo) [addr]:port F=<sender> rejected RCPT <rcpt>: text", "H=... rejected
+/// EHLO or HELO x: text", "H=... F=<s> rejected after DATA: text", "H=... rejected connection
+/// in \"connect\" ACL". Client from H=, sender from F=, recipient from "rejected RCPT <...>";
+/// the text is the whole line (it names the stage), the DSN the first enhanced code in it.
+void reject_record(std::string_view m, Event& ev) {
+    ev.shape = Shape::exim_reject;
+    ev.kind = EventKind::reject_record;
+    ev.status = Status::rejected;
+    ev.text = m;
+    ev.dsn = find_dsn(m);
+    std::size_t rj = m.find(" rejected ");
+    if (rj == std::string_view::npos) rj = m.find("rejected ");
+    std::string_view fields = m.substr(0, rj == std::string_view::npos ? m.size() : rj);
+    Field f;
+    while (!fields.empty() && next_field(fields, f)) {
+        if (f.key == "H" && ev.client_ip.empty()) {
+            split_exim_host(f.value, ev.client_name, ev.client_ip);
+            // "name (helo) [addr]" / "(helo) [addr]": the HELO name in parentheses
+            std::size_t lp = f.value.find('('), rp = f.value.find(')');
+            if (lp != std::string_view::npos && rp != std::string_view::npos && lp < rp)
+                ev.helo = f.value.substr(lp + 1, rp - lp - 1);
+        }
+        else if (f.key == "F") {
+            ev.has_sender = true;
+            ev.sender = strip_angle(f.value);
+        }
+    }
+    if (std::size_t r = m.find("rejected EHLO or HELO "); r != std::string_view::npos) {
+        std::string_view v = m.substr(r + 22);
+        ev.helo = v.substr(0, v.find(':'));
+    }
+    ev.code = find_reply_code(m);
+    if (std::size_t r = m.find("rejected RCPT <"); r != std::string_view::npos) {
+        std::string_view v = m.substr(r + 15);
+        std::size_t e = v.find('>');
+        if (e != std::string_view::npos) ev.recipients.push_back(v.substr(0, e));
+    }
+}
+
 /// Skips "YYYY-MM-DD HH:MM:SS[.fff] [+zone] " (Exim's own stamp inside a syslog message, with
 /// syslog_timestamp set) and "[pid] " (+pid).
 std::string_view skip_inner_stamp(std::string_view m) {
@@ -342,10 +382,7 @@ LineClass parse_exim(std::string_view /*program*/, std::string_view message, Eve
     std::string_view first = m.substr(0, sp);
     if (!is_exim_id(first)) {
         if (is_reject(m)) {
-            ev.shape = Shape::exim_reject;
-            ev.status = Status::rejected;
-            ev.text = m;
-            ev.dsn = find_dsn(m);
+            reject_record(m, ev);
         } else {
             ev.shape = Shape::exim_session;
         }
@@ -380,12 +417,8 @@ LineClass parse_exim(std::string_view /*program*/, std::string_view message, Eve
     if (is_reject(rest) || rest.find("closed by DROP in ACL") != std::string_view::npos) {
         // a message refused after DATA (it got an ID but was never queued), or a dropped session
         ev.queue_id = {};
-        ev.shape = is_reject(rest) ? Shape::exim_reject : Shape::exim_session;
-        if (ev.shape == Shape::exim_reject) {
-            ev.status = Status::rejected;
-            ev.text = rest;
-            ev.dsn = find_dsn(rest);
-        }
+        if (is_reject(rest)) reject_record(rest, ev);
+        else ev.shape = Shape::exim_session;
         return LineClass::noqueue;
     }
     // Any other line with a message ID: Exim and its ACLs (logwrite) say something about the

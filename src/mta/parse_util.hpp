@@ -115,4 +115,19 @@ inline std::string_view find_dsn(std::string_view text) {
     return {};
 }
 
+/// The SMTP reply code of a reject text: the first "[245]NN" that starts the text or follows
+/// ": " or "=" and is followed by a blank or '-' ("RCPT from x[ip]: 554 5.7.1 ...",
+/// "reject=550 5.7.1 ...", "... HELO x: 550 5.7.1 ..."); empty if none (Postfix header/body
+/// checks and Exim "rejected RCPT <x>: Unrouteable address" log only text).
+inline std::string_view find_reply_code(std::string_view text) {
+    for (std::size_t i = 0; i + 3 < text.size(); ++i) {
+        char c = text[i];
+        if ((c != '2' && c != '4' && c != '5') || !is_digit(text[i + 1]) || !is_digit(text[i + 2])) continue;
+        if (text[i + 3] != ' ' && text[i + 3] != '-') continue;
+        if (i == 0 || text[i - 1] == '=' || (i >= 2 && text[i - 1] == ' ' && text[i - 2] == ':'))
+            return text.substr(i, 3);
+    }
+    return {};
+}
+
 } // namespace mxtrace::detail

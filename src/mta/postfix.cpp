@@ -107,19 +107,56 @@ void parse_reject_tail(std::string_view text, Event& ev) {
     std::size_t f = text.rfind("; from=<");
     if (f != std::string_view::npos) {
         std::string_view tail = text.substr(f + 8);
+        // smtpd separates with blanks ("> to=<"), postscreen with commas (">, to=<")
         std::size_t e = tail.find("> to=<");
+        std::size_t skip = 6;
+        if (e == std::string_view::npos) {
+            e = tail.find(">, to=<");
+            skip = 7;
+        }
         std::size_t e2 = tail.find('>');
         ev.has_sender = true;
         if (e != std::string_view::npos) {
             ev.sender = tail.substr(0, e);
-            std::string_view r = tail.substr(e + 6);
+            std::string_view r = tail.substr(e + skip);
             ev.recipients.push_back(r.substr(0, r.find('>')));
         } else {
             ev.sender = tail.substr(0, e2);
         }
+    } else if (std::size_t t = text.rfind("; to=<"); t != std::string_view::npos) {
+        // a reject before MAIL FROM names no sender ("... ; to=<x> proto=SMTP")
+        std::string_view r = text.substr(t + 6);
+        ev.recipients.push_back(r.substr(0, r.find('>')));
+    }
+    if (std::size_t h = text.rfind("helo=<"); h != std::string_view::npos) {
+        std::string_view v = text.substr(h + 6);
+        std::size_t e = v.find('>');
+        if (e != std::string_view::npos) ev.helo = v.substr(0, e);
     }
     ev.dsn = find_dsn(text);
+    ev.code = find_reply_code(text);
     ev.text = text;
+}
+
+/// "NOQUEUE: reject: STAGE from name[addr]: text" (smtpd: CONNECT, HELO, EHLO, MAIL, RCPT,
+/// DATA, END-OF-MESSAGE, VRFY, ETRN; postscreen: "RCPT from [addr]:port: 550 ...") and
+/// "NOQUEUE: milter-reject: ...": a pre-queue reject, made a reject record (EventKind::reject_record)
+/// with client, sender, recipient, DSN and the text from the stage on. Other NOQUEUE lines
+/// ("NOQUEUE: filter: ...") are left as they are.
+void parse_noqueue_reject(std::string_view rest, Event& ev) {
+    if (!consume(rest, "reject: ") && !consume(rest, "milter-reject: ")) return;
+    parse_reject_tail(rest, ev);
+    std::size_t from = rest.find(" from ");
+    if (from != std::string_view::npos) {
+        std::string_view client = rest.substr(from + 6);
+        std::size_t end = client.find(": ");
+        if (end != std::string_view::npos) {
+            client = client.substr(0, end);
+            split_host_addr(client, ev.client_name, ev.client_ip);
+        }
+    }
+    ev.status = Status::rejected;
+    ev.kind = EventKind::reject_record;
 }
 
 struct Prefixed { std::string_view prefix; Shape shape; };
@@ -148,8 +185,36 @@ constexpr std::string_view kNotifications[] = {
 
 } // namespace
 
+/// postscreen(8)'s verdicts on a client: "PREGREET N after S from [addr]:port: text" (it spoke
+/// before its turn) and "DNSBL rank N for [addr]:port" (listed on block lists of that combined
+/// weight). True if `message` is one; it becomes a reject record with the client address and the
+/// whole verdict as its text (no SMTP code: postscreen logs its reply in a later NOQUEUE line).
+bool parse_postscreen_verdict(std::string_view message, Event& ev) {
+    std::string_view addr_part;
+    if (message.starts_with("PREGREET ")) {
+        std::size_t f = message.find(" from [");
+        if (f == std::string_view::npos) return false;
+        addr_part = message.substr(f + 6);
+    } else if (message.starts_with("DNSBL rank ")) {
+        std::size_t f = message.find(" for [");
+        if (f == std::string_view::npos) return false;
+        addr_part = message.substr(f + 5);
+    } else {
+        return false;
+    }
+    std::size_t rb = addr_part.find(']');
+    if (rb == std::string_view::npos) return false;
+    ev.client_ip = addr_part.substr(1, rb - 1);
+    ev.shape = Shape::pf_postscreen_verdict;
+    ev.kind = EventKind::reject_record;
+    ev.status = Status::rejected;
+    ev.text = message;
+    return true;
+}
+
 LineClass parse_postfix(std::string_view program, std::string_view message, Event& ev) {
     ev.mta = Mta::postfix;
+    if (program.ends_with("/postscreen") && parse_postscreen_verdict(message, ev)) return LineClass::noqueue;
     std::size_t colon = message.find(": ");
     std::string_view first = message.substr(0, colon);
     if (colon == std::string_view::npos || !is_postfix_qid(first)) {
@@ -170,6 +235,7 @@ LineClass parse_postfix(std::string_view program, std::string_view message, Even
             }
         }
         ev.shape = first == "NOQUEUE" ? Shape::pf_noqueue : Shape::pf_session;
+        if (first == "NOQUEUE") parse_noqueue_reject(message.substr(colon + 2), ev);
         return LineClass::noqueue;
     }
     ev.queue_id = first;

@@ -109,6 +109,43 @@ constexpr std::string_view kInfoPrefixes[] = {
     "postmaster notify:",
 };
 
+/// "ruleset=check_rcpt, arg1=<x@y>, relay=host [ip], reject=550 5.7.1 <x@y>... Relaying denied"
+/// (check_mail: arg1 is the sender; check_rcpt: the recipient; check_relay: the client's name,
+/// with arg2 its address): fills client, sender or recipient, text (from the reply on), DSN and
+/// SMTP code, status rejected and shape sm_reject_ruleset. False (nothing rejected) without a
+/// "reject=" (a "discard=" or "quarantine=" ruleset line).
+bool parse_ruleset(std::string_view rest, Event& ev) {
+    KvScanner kv(rest);
+    std::string_view key, value, ruleset, arg1;
+    bool rejected = false;
+    while (kv.next(key, value)) {
+        if (key == "ruleset") ruleset = value;
+        else if (key == "arg1") arg1 = strip_angle(value);
+        else if (key == "relay") sendmail_client(value, ev);
+        else if (key == "reject") {
+            ev.text = std::string_view(value.data(), static_cast<std::size_t>(rest.data() + rest.size() - value.data()));
+            rejected = true;
+            break;
+        }
+    }
+    if (!rejected) return false;
+    if (ruleset == "check_relay") {
+        // the connection itself was refused (srvrsmtp.c, "check_relay"): arg1 is the client's
+        // host name, arg2 its address; no sender or recipient yet
+        if (ev.client_name.empty() && ev.client_ip.empty()) ev.client_name = arg1;
+    } else if (ruleset == "check_mail") {
+        ev.has_sender = true;
+        ev.sender = arg1;
+    } else if (!arg1.empty()) {
+        ev.recipients.push_back(arg1);
+    }
+    ev.dsn = find_dsn(ev.text);
+    ev.code = find_reply_code(ev.text);
+    ev.status = Status::rejected;
+    ev.shape = Shape::sm_reject_ruleset;
+    return true;
+}
+
 } // namespace
 
 LineClass parse_sendmail(std::string_view /*program*/, std::string_view message, Event& ev) {
@@ -116,6 +153,11 @@ LineClass parse_sendmail(std::string_view /*program*/, std::string_view message,
     std::size_t colon = message.find(": ");
     std::string_view first = message.substr(0, colon);
     if (colon == std::string_view::npos || !is_sendmail_qid(first)) {
+        // a ruleset reject before the session had a queue ID (check_relay at connect time)
+        if (message.starts_with("ruleset=") && parse_ruleset(message, ev)) {
+            ev.kind = EventKind::reject_record;
+            return LineClass::noqueue;
+        }
         ev.shape = Shape::sm_session;
         return LineClass::noqueue;
     }
@@ -184,39 +226,11 @@ LineClass parse_sendmail(std::string_view /*program*/, std::string_view message,
         }
     }
     if (rest.starts_with("ruleset=")) {
-        // "ruleset=check_rcpt, arg1=<x@y>, relay=host [ip], reject=550 5.7.1 <x@y>... Relaying denied"
-        KvScanner kv(rest);
-        std::string_view key, value, ruleset, arg1;
-        bool rejected = false;
-        while (kv.next(key, value)) {
-            if (key == "ruleset") ruleset = value;
-            else if (key == "arg1") arg1 = strip_angle(value);
-            else if (key == "relay") sendmail_client(value, ev);
-            else if (key == "reject") {
-                ev.text = std::string_view(value.data(),
-                                           static_cast<std::size_t>(rest.data() + rest.size() - value.data()));
-                rejected = true;
-                break;
-            }
-        }
-        if (!rejected) {
+        if (!parse_ruleset(rest, ev)) {
             ev.shape = Shape::sm_info;
             return LineClass::event;
         }
-        if (ruleset == "check_relay") {
-            // the connection itself was refused (srvrsmtp.c, "check_relay"): arg1 is the client's
-            // host name, arg2 its address; no sender or recipient yet
-            if (ev.client_name.empty() && ev.client_ip.empty()) ev.client_name = arg1;
-        } else if (ruleset == "check_mail") {
-            ev.has_sender = true;
-            ev.sender = arg1;
-        } else if (!arg1.empty()) {
-            ev.recipients.push_back(arg1);
-        }
-        ev.dsn = find_dsn(ev.text);
-        ev.status = Status::rejected;
         ev.kind = EventKind::reject;
-        ev.shape = Shape::sm_reject_ruleset;
         return LineClass::event;
     }
     // "<nobody@bar.com>... User unknown"
@@ -226,6 +240,7 @@ LineClass parse_sendmail(std::string_view /*program*/, std::string_view message,
             ev.recipients.push_back(rest.substr(1, e - 1));
             ev.text = rest.substr(e + 5);
             ev.dsn = find_dsn(ev.text);
+            ev.code = find_reply_code(ev.text);
             ev.status = Status::rejected;
             ev.kind = EventKind::reject;
             ev.shape = Shape::sm_reject_user;

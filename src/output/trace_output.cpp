@@ -117,9 +117,13 @@ struct TextPrinter {
                 line(prefix, last, fmt::format("{} {}: {}", kind, esc(e.link.next_queue_id), e.note));
                 return;
             }
-            std::string head = fmt::format("{}  [{}, {}: {}; hop {}{}]", node_head(e.nodes[0].txn), kind, e.link.rule,
-                                           esc(e.match), format_duration(e.delay),
-                                           e.delay_flagged ? " FLAGGED: the hosts' clocks disagree" : "");
+            std::string head =
+                e.link.kind == LinkKind::rejected_before
+                    ? fmt::format("{}  [{}, {}: {}; {} before it]", node_head(e.nodes[0].txn), kind, e.link.rule,
+                                  esc(e.match), format_duration(e.delay))
+                    : fmt::format("{}  [{}, {}: {}; hop {}{}]", node_head(e.nodes[0].txn), kind, e.link.rule,
+                                  esc(e.match), format_duration(e.delay),
+                                  e.delay_flagged ? " FLAGGED: the hosts' clocks disagree" : "");
             line(prefix, last, head);
             node_body(e.nodes[0], prefix + (last ? "   " : "│  "));
             return;

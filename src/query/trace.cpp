@@ -194,10 +194,95 @@ struct Ctx {
         return e;
     }
 
+    /// Runs a search for the retry-after-reject lookups; a value the search refuses (an
+    /// address it cannot take as a filter) finds nothing.
+    std::vector<Transaction> lookup(const SearchFilter& f) {
+        try {
+            return store.search(f);
+        } catch (const Error&) {
+            return {};
+        }
+    }
+
+    /// The filter shared by both directions of the retry-after-reject rule: same sender, that
+    /// recipient, a client in `net`.
+    static SearchFilter retry_filter(const std::string& sender, const std::string& rcpt, const std::string& net) {
+        SearchFilter f;
+        f.from = sender.empty() ? "<>" : sender;
+        f.to = rcpt;
+        f.query = "client:" + net;
+        f.max_results = 1000;
+        return f;
+    }
+
+    /// The first accepted transaction that retried what reject record `r` refused, if any
+    /// (links.hpp, retries_reject()).
+    std::optional<Transaction> accepted_after(const Transaction& r) {
+        if (!is_reject_record(r) || !r.sender || opt.reject_window <= 0) return std::nullopt;
+        const std::string net = client_network(r.client_ip);
+        if (net.empty()) return std::nullopt;
+        std::optional<Transaction> best;
+        for (const auto& a : r.attempts) {
+            if (a.recipient.empty()) continue;
+            SearchFilter f = retry_filter(*r.sender, a.recipient, net);
+            f.since = r.first_time;
+            f.until = r.first_time + opt.reject_window;
+            for (auto& c : lookup(f))
+                if (retries_reject(r, c, opt.reject_window) && (!best || c.first_time < best->first_time ||
+                                                                (c.first_time == best->first_time && c.id < best->id)))
+                    best = std::move(c);
+        }
+        return best;
+    }
+
+    /// The reject records that accepted transaction `t` retried, oldest first.
+    std::vector<Transaction> rejects_before(const Transaction& t) {
+        std::vector<Transaction> out;
+        if (is_reject_record(t) || !t.sender || opt.reject_window <= 0) return out;
+        const std::string net = client_network(t.client_ip);
+        if (net.empty()) return out;
+        std::set<std::string> rcpts;
+        for (const auto& a : t.attempts) {
+            if (a.status == Status::rejected) continue;
+            if (!a.recipient.empty()) rcpts.insert(ascii_lower(a.recipient));
+            if (!a.orig_recipient.empty()) rcpts.insert(ascii_lower(a.orig_recipient));
+        }
+        std::set<std::int64_t> seen;
+        for (const auto& rc : rcpts) {
+            SearchFilter f = retry_filter(*t.sender, rc, net);
+            f.status = Status::rejected;
+            f.since = t.first_time - opt.reject_window;
+            f.until = t.first_time;
+            for (auto& r : lookup(f))
+                if (retries_reject(r, t, opt.reject_window) && seen.insert(r.id).second) out.push_back(std::move(r));
+        }
+        std::sort(out.begin(), out.end(), [](const Transaction& a, const Transaction& b) {
+            return a.first_time != b.first_time ? a.first_time < b.first_time : a.id < b.id;
+        });
+        return out;
+    }
+
     /// Resolves and descends every link of `n`.
     void expand(TraceNode& n) {
         visited.insert(n.txn.id);
         if (++nodes > opt.max_nodes) return;
+        // retry-after-reject: the rejects this accepted transaction retried, as leaves
+        for (auto& r : rejects_before(n.txn)) {
+            if (visited.count(r.id)) continue;
+            visited.insert(r.id);
+            ++nodes;
+            TraceEdge e;
+            e.link.rule = "retry-after-reject";
+            e.link.kind = LinkKind::rejected_before;
+            e.link.next_queue_id = r.queue_id;
+            e.link.time = r.first_time;
+            e.state = EdgeState::linked;
+            e.host = r.host;
+            e.match = fmt::format("same client network {}, sender and recipient", client_network(r.client_ip));
+            e.delay = static_cast<double>(n.txn.first_time - r.first_time) / 1e6;
+            e.nodes.push_back(TraceNode{std::move(r), {}});
+            n.edges.push_back(std::move(e));
+        }
         for (const auto& l : store.links_of(n.txn.id)) {
             TraceEdge e = resolve(n.txn, l);
             if (e.state == EdgeState::linked) {
@@ -214,6 +299,9 @@ struct Ctx {
 
     /// The transaction that handed `t` on, if one does; notes when several do.
     std::optional<Transaction> parent_of(const Transaction& t, std::vector<std::string>& notes) {
+        // a reject record: the accepted transaction that retried it (which lists it among its
+        // rejects when expanded), so the tree is the same from either
+        if (is_reject_record(t)) return accepted_after(t);
         std::vector<Transaction> parents;
         for (const auto& h : store.links_to(t.queue_id)) {
             if (h.txn_id == t.id) continue;

@@ -3,9 +3,12 @@
 // ARCHITECTURE.md, "Hop links".
 #include "mxtrace/reduce/links.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 
 namespace mxtrace {
 
@@ -26,7 +29,7 @@ std::string_view id_at(std::string_view s, std::size_t p, bool dashes) noexcept 
 // Sources: postfix-logsums/mail.log.gz (pixelpark/postfix-logsums), exim-testsuite (Exim's own
 // test suite logs), and, for Sendmail, whose hand-offs and DSN lines the corpus lacks, the
 // bundled sample (examples/logs/smtp/maillog), written after real Sendmail 8.14 output.
-constexpr std::array<LinkRule, 5> kRules{{
+constexpr std::array<LinkRule, 6> kRules{{
     {"queued-as", "reply",
      "a delivery's reply ends in \"queued as ID\": Postfix smtpd (\"250 2.0.0 Ok: queued as ID\"), also relayed "
      "back by a content filter (amavis \"from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as ID\") and LMTP servers",
@@ -57,6 +60,15 @@ constexpr std::array<LinkRule, 5> kRules{{
      "queue ID on the same host",
      "Dec 15 11:03:30 smtp sm-mta[19512]: pBFB3R2F019511: pBFB3UCA019512: DSN: User unknown",
      "pBFB3UCA019512"},
+    {"retry-after-reject", "lookup",
+     "a pre-queue reject (reject record) followed, within trace --reject-window (default 1h), by an accepted "
+     "transaction of the same client network (IPv4 /24, IPv6 /64), envelope sender and recipient: the client "
+     "tried again after greylisting or a block list entry was lifted. Found by lookup at trace time, not stored; "
+     "trace shows the accepted transaction with the rejects before it",
+     "2024-03-03T10:00:09+00:00 mx1 postfix/smtpd[2108]: NOQUEUE: milter-reject: RCPT from mail.example.com[192.0.2.77]: "
+     "451 4.7.1 Greylisting in action, please come back later; from=<alice@example.com> to=<bob@bar.com> proto=ESMTP "
+     "helo=<mail.example.com>",
+     ""},
 }};
 
 } // namespace
@@ -66,6 +78,7 @@ std::string_view link_kind_name(LinkKind k) noexcept {
     case LinkKind::relay: return "relay";
     case LinkKind::loop: return "loop";
     case LinkKind::notification: return "notification";
+    case LinkKind::rejected_before: return "rejected-before";
     }
     return "relay";
 }
@@ -120,6 +133,53 @@ bool is_loopback(std::string_view name, std::string_view addr) noexcept {
                s == "ipv6:::1";
     };
     return loop(addr) || (addr.empty() && loop(name)) || (!addr.empty() && loop(name) && addr == name);
+}
+
+bool is_reject_record(const Transaction& t) noexcept { return t.queue_id.starts_with("NOQUEUE-"); }
+
+std::string client_network(std::string_view ip) {
+    if (ip.size() > 5 && (ip.substr(0, 5) == "IPv6:" || ip.substr(0, 5) == "ipv6:")) ip.remove_prefix(5);
+    if (ip.empty() || ip.size() > 63) return {};
+    char buf[64];
+    std::memcpy(buf, ip.data(), ip.size());
+    buf[ip.size()] = '\0';
+    unsigned char a[16];
+    char out[INET6_ADDRSTRLEN];
+    if (inet_pton(AF_INET, buf, a) == 1) {
+        a[3] = 0;
+        if (!inet_ntop(AF_INET, a, out, sizeof out)) return {};
+        return std::string(out) + "/24";
+    }
+    if (inet_pton(AF_INET6, buf, a) == 1) {
+        std::memset(a + 8, 0, 8);
+        if (!inet_ntop(AF_INET6, a, out, sizeof out)) return {};
+        return std::string(out) + "/64";
+    }
+    return {};
+}
+
+bool retries_reject(const Transaction& reject, const Transaction& accepted, Micros window) {
+    auto lower = [](std::string_view s) {
+        std::string r(s);
+        for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return r;
+    };
+    if (!is_reject_record(reject) || is_reject_record(accepted) || window <= 0) return false;
+    if (accepted.first_time < reject.first_time || accepted.first_time > reject.first_time + window) return false;
+    if (!reject.sender || !accepted.sender || lower(*reject.sender) != lower(*accepted.sender)) return false;
+    const std::string net = client_network(reject.client_ip);
+    if (net.empty() || net != client_network(accepted.client_ip)) return false;
+    bool accepted_any = false;
+    for (const auto& a : accepted.attempts) accepted_any = accepted_any || a.status != Status::rejected;
+    if (!accepted_any) return false;
+    for (const auto& r : reject.attempts) {
+        if (r.recipient.empty()) continue;
+        const std::string want = lower(r.recipient);
+        for (const auto& a : accepted.attempts)
+            if (a.status != Status::rejected && (lower(a.recipient) == want || lower(a.orig_recipient) == want))
+                return true;
+    }
+    return false;
 }
 
 std::vector<HopLink> hop_links(const Transaction& t) {

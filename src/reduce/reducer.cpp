@@ -155,7 +155,43 @@ Transaction* Reducer::find_or_start(std::string_view host, const Event& ev, Micr
     return raw;
 }
 
+std::string reject_record_id(const LineSource* source) {
+    if (!source) return "NOQUEUE";
+    return fmt::format("NOQUEUE-{}.{}", source->input, source->line);
+}
+
+void Reducer::apply_reject_record(std::string_view host, Micros time, const Event& ev, const LineSource* source) {
+    auto t = std::make_unique<Transaction>();
+    t->host.assign(host);
+    t->mta = ev.mta;
+    t->queue_id = ev.queue_id.empty() ? reject_record_id(source) : std::string(ev.queue_id);
+    t->first_time = t->last_time = time;
+    t->complete = true;
+    if (ev.has_sender) t->sender = std::string(ev.sender);
+    t->client_name.assign(ev.client_name);
+    t->client_ip.assign(ev.client_ip);
+    t->helo.assign(ev.helo);
+    auto attempt = [&](std::string_view rcpt) {
+        Attempt a;
+        a.time = time;
+        a.recipient.assign(rcpt);
+        a.status = Status::rejected;
+        a.dsn.assign(ev.dsn);
+        a.text.assign(ev.text);
+        a.code.assign(ev.code);
+        return a;
+    };
+    if (ev.recipients.empty()) t->attempts.push_back(attempt({}));
+    for (auto r : ev.recipients) t->attempts.push_back(attempt(r));
+    if (source) t->raw.push_back(RawLine{source->input, source->line, time, std::string(source->text)});
+    sink_(std::move(t));
+}
+
 void Reducer::apply(std::string_view host, Micros time, const Event& ev, const LineSource* source) {
+    if (ev.kind == EventKind::reject_record) {
+        apply_reject_record(host, time, ev, source);
+        return;
+    }
     Transaction* t = find_or_start(host, ev, time);
     if (t->mta == Mta::none) t->mta = ev.mta; // started by a filter's verdict line
     if (time > t->last_time) t->last_time = time;
@@ -171,6 +207,7 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
         a.delay = ev.delay;
         a.text.assign(ev.text);
         if (ev.kind == EventKind::delivery) a.queued_as.assign(ev.child_queue_id);
+        a.code.assign(ev.code);
         return a;
     };
     switch (ev.kind) {
@@ -204,6 +241,7 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
     case EventKind::delivery:
     case EventKind::reject:
         if (ev.has_sender && !t->sender) t->sender = std::string(ev.sender);
+        if (t->helo.empty()) t->helo.assign(ev.helo);
         if (ev.kind == EventKind::reject && t->client_ip.empty() && !ev.client_ip.empty()) {
             t->client_name.assign(ev.client_name);
             t->client_ip.assign(ev.client_ip);
@@ -247,6 +285,7 @@ void Reducer::apply(std::string_view host, Micros time, const Event& ev, const L
         add_notification(*t, ev.child_queue_id);
         break;
     case EventKind::info:
+    case EventKind::reject_record: // handled above
         break;
     case EventKind::verdict:
         add_verdict(*t, ev.score.empty() ? fmt::format("{}: {}", ev.filter, ev.verdict)

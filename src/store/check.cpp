@@ -627,15 +627,15 @@ void dump_index(const fs::path& dir, const std::function<void(std::string_view)>
         if (!t) continue;
         ++n;
         out(fmt::format("txn {} {} {} last={} mta={} sender={} client={}[{}] msgid={} size={} nrcpt={} complete={} notify={} "
-                        "headless={} sasl={} verdict={}\n",
+                        "headless={} sasl={} verdict={} helo={}\n",
                         esc(t->host), esc(t->queue_id), t->first_time, t->last_time, mta_name(t->mta),
                         t->sender ? "<" + esc(*t->sender) + ">" : "?", esc(t->client_name), esc(t->client_ip),
                         esc(t->message_id), t->size, t->nrcpt, t->complete ? 1 : 0, esc(t->notification_queue_id),
-                        t->headless ? 1 : 0, esc(t->sasl_username), esc(t->verdict)));
+                        t->headless ? 1 : 0, esc(t->sasl_username), esc(t->verdict), esc(t->helo)));
         for (const auto& a : t->attempts)
-            out(fmt::format("  attempt {} to={} orig={} relay={} status={} dsn={} delay={} text={} queued_as={}\n", a.time,
+            out(fmt::format("  attempt {} to={} orig={} relay={} status={} dsn={} delay={} text={} queued_as={} code={}\n", a.time,
                             esc(a.recipient), esc(a.orig_recipient), esc(a.relay), status_name(a.status), esc(a.dsn), a.delay,
-                            esc(a.text), esc(a.queued_as)));
+                            esc(a.text), esc(a.queued_as), esc(a.code)));
         hops.reset().bind(id);
         while (hops.step())
             out(fmt::format("  hop {} rule={} kind={} next={} relay={}[{}] time={} attempt={}\n", hops.i64(0), esc(hops.str(1)),

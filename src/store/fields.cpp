@@ -28,6 +28,8 @@ constexpr Field kFields[] = {
      "client host name, IP address, or CIDR network (IPv4 or IPv6)"},
     {"sasl_username", "sasl", "XSASL", FieldKind::name, "", "sasl:carol@bar.com",
      "SASL user name the client authenticated as (Postfix sasl_username=), case-insensitive"},
+    {"helo", "", "XHELO", FieldKind::name, "", "helo:localhost",
+     "HELO/EHLO name the client gave (Postfix reject helo=, Exim H=(name)), case-insensitive"},
     {"relay", "", "XRELAY", FieldKind::name, "--relay", "relay:smtp.bar.com",
      "next-hop host name, IP address, or transport (local, dovecot)"},
     {"status", "", "XSTATUS", FieldKind::boolean, "--status", "status:expired",
@@ -36,6 +38,8 @@ constexpr Field kFields[] = {
     {"verdict", "", "XVERDICT", FieldKind::name, "", "verdict:spam",
      "a content filter's verdict: the filter (amavis, rspamd, opendkim) or a word of its verdict "
      "(passed, blocked, clean, spam, infected, reject, signed), case-insensitive"},
+    {"code", "", "XCODE", FieldKind::name, "", "code:554",
+     "SMTP reply code of a reject as logged (450, 550, 554); code:5* for every permanent one"},
     {"mta", "", "XMTA", FieldKind::boolean, "", "mta:sendmail",
      "postfix, sendmail or exim"},
     {"text", "", "", FieldKind::text, "--text", "\"timed out\"",

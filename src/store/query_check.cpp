@@ -299,6 +299,8 @@ std::optional<ValuePattern> parse_value(const Field& f, std::string_view value, 
             return p;
         }
         if (v.empty()) return fail("empty value", 0);
+        if (f.name == "code" && (v.size() != 3 || v.find_first_not_of("0123456789") != std::string_view::npos))
+            return fail("an SMTP reply code is three digits (code:554), or a prefix (code:5*)", 0);
         p.value = ascii_lower(v);
         return p;
     }

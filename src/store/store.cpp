@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS txn(
   headless INTEGER NOT NULL,
   sasl_username TEXT NOT NULL DEFAULT '',
   verdict TEXT NOT NULL DEFAULT '',
+  helo TEXT NOT NULL DEFAULT '',
   UNIQUE(host, queue_id, first_us));
 CREATE INDEX IF NOT EXISTS txn_open ON txn(host, queue_id, last_us) WHERE complete = 0;
 CREATE INDEX IF NOT EXISTS txn_last ON txn(last_us);
@@ -103,6 +104,7 @@ CREATE TABLE IF NOT EXISTS attempt(
   delay REAL,
   text TEXT NOT NULL,
   queued_as TEXT NOT NULL,
+  code TEXT NOT NULL DEFAULT '',
   PRIMARY KEY(txn_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS xapian_pending(id INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS hop(
@@ -123,7 +125,7 @@ CREATE INDEX IF NOT EXISTS hop_relay_addr ON hop(relay_addr) WHERE kind = 'relay
 
 const char* const kTxnColsText =
     "id, host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, message_id, size, nrcpt, "
-    "complete, notification_queue_id, headless, sasl_username, verdict";
+    "complete, notification_queue_id, headless, sasl_username, verdict, helo";
 
 double to_value(Micros t) { return static_cast<double>(t) / 1e6; }
 
@@ -151,7 +153,8 @@ struct Prefixes {
                      to = field("to").prefix, to_domain = field("to_domain").prefix,
                      message_id = field("message_id").prefix, client = field("client").prefix,
                      sasl = field("sasl_username").prefix, relay = field("relay").prefix,
-                     status = field("status").prefix, verdict = field("verdict").prefix;
+                     status = field("status").prefix, verdict = field("verdict").prefix,
+                     helo = field("helo").prefix, code = field("code").prefix;
 };
 
 const Prefixes& prefixes() {
@@ -164,7 +167,7 @@ const Prefixes& prefixes() {
 namespace detail {
 const char* const kSchemaSql = kSchemaSqlText;
 const char* const kTxnColumns = kTxnColsText;
-const char* const kAttemptsSql = "SELECT time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as "
+const char* const kAttemptsSql = "SELECT time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as, code "
                                  "FROM attempt WHERE txn_id = ? ORDER BY seq";
 
 Xapian::Document make_document(const Transaction& t) {
@@ -207,6 +210,7 @@ Xapian::Document make_document(const Transaction& t) {
             words = sp == std::string_view::npos ? std::string_view{} : words.substr(sp + 1);
         }
     }
+    term(P.helo, ascii_lower(t.helo));
     if (auto ip = parse_ip(t.client_ip)) {
         // the canonical text too (Sendmail's "IPv6:" form, upper-case hex), and the address as
         // 16 bytes for CIDR ranges (fields.hpp, slot_client_addr)
@@ -228,6 +232,7 @@ Xapian::Document make_document(const Transaction& t) {
         term(P.relay, name);
         term(P.relay, addr);
         term(P.status, status_name(a.status));
+        term(P.code, a.code);
         // Free text: the words of status texts, without positions (a phrase is all its words),
         // each distinct text once. "sent" replies ("250 2.0.0 Ok: queued as ...") are left out:
         // they are alike but for a unique ID and would double the index for little use; the
@@ -261,6 +266,7 @@ std::optional<Transaction> read_transaction(sql::Stmt& st_get, sql::Stmt& st_att
     t.headless = st_get.i64(14) != 0;
     t.sasl_username = st_get.str(15);
     t.verdict = st_get.str(16);
+    t.helo = st_get.str(17);
     st_get.reset();
     st_attempts.reset().bind(id);
     while (st_attempts.step()) {
@@ -274,6 +280,7 @@ std::optional<Transaction> read_transaction(sql::Stmt& st_get, sql::Stmt& st_att
         a.delay = st_attempts.is_null(6) ? -1 : st_attempts.dbl(6);
         a.text = st_attempts.str(7);
         a.queued_as = st_attempts.str(8);
+        a.code = st_attempts.str(9);
         t.attempts.push_back(std::move(a));
     }
     st_attempts.reset();
@@ -440,16 +447,16 @@ struct Store::Impl {
                                  "too_old=?, too_old_cutoff_us=? WHERE id=?");
         st_insert = sql::Stmt(db,
                               "INSERT INTO txn(host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, "
-                              "message_id, size, nrcpt, complete, notification_queue_id, headless, sasl_username, verdict) "
-                              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                              "message_id, size, nrcpt, complete, notification_queue_id, headless, sasl_username, verdict, helo) "
+                              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         st_update = sql::Stmt(db,
                               "UPDATE txn SET host=?, queue_id=?, first_us=?, last_us=?, mta=?, sender=?, client_name=?, "
                               "client_ip=?, message_id=?, size=?, nrcpt=?, complete=?, notification_queue_id=?, headless=?, "
-                              "sasl_username=?, verdict=? WHERE id=?");
+                              "sasl_username=?, verdict=?, helo=? WHERE id=?");
         st_del_attempts = sql::Stmt(db, "DELETE FROM attempt WHERE txn_id = ?");
         st_ins_attempt = sql::Stmt(db,
                                    "INSERT INTO attempt(txn_id, seq, time_us, recipient, orig_recipient, relay, status, "
-                                   "dsn, delay, text, queued_as) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+                                   "dsn, delay, text, queued_as, code) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
         st_pending = sql::Stmt(db, "INSERT OR IGNORE INTO xapian_pending(id) VALUES(?)");
         st_raw_put = sql::Stmt(db, "INSERT OR REPLACE INTO txn_raw(txn_id, nlines, size, data) VALUES(?,?,?,?)");
         st_raw_del = sql::Stmt(db, "DELETE FROM txn_raw WHERE txn_id = ?");
@@ -465,6 +472,7 @@ struct Store::Impl {
         st.bind(t.client_name).bind(t.client_ip).bind(t.message_id).bind(t.size).bind(t.nrcpt);
         st.bind(t.complete ? 1 : 0).bind(t.notification_queue_id).bind(t.headless ? 1 : 0).bind(t.sasl_username);
         st.bind(t.verdict);
+        st.bind(t.helo);
     }
 
     /// A transaction absorbs a stored headless piece of the same host and queue ID that starts
@@ -488,6 +496,7 @@ struct Store::Impl {
                 t.client_ip = p->client_ip;
             }
             if (t.sasl_username.empty()) t.sasl_username = p->sasl_username;
+            if (t.helo.empty()) t.helo = p->helo;
             if (t.size < 0) t.size = p->size;
             if (t.nrcpt < 0) t.nrcpt = p->nrcpt;
             {   // union of both lists, the stored one's IDs first
@@ -548,7 +557,7 @@ struct Store::Impl {
             st_ins_attempt.bind(a.relay).bind(status_name(a.status)).bind(a.dsn);
             if (a.delay < 0) st_ins_attempt.bind_null();
             else st_ins_attempt.bind(a.delay);
-            st_ins_attempt.bind(a.text).bind(a.queued_as).run();
+            st_ins_attempt.bind(a.text).bind(a.queued_as).bind(a.code).run();
         }
         // hop links: keys only (computed from this transaction alone), resolved by trace
         st_del_hops.reset().bind(t.id).run();
@@ -964,6 +973,11 @@ IndexInfo Store::info() {
             if (!st.is_null(1)) i.first_time = st.i64(1);
             if (!st.is_null(2)) i.last_time = st.i64(2);
         }
+    }
+    {
+        // reject records: their queue ID column is "NOQUEUE-INPUT.LINE" (reject_record_id())
+        sql::Stmt st(m.db, "SELECT count(*) FROM txn WHERE queue_id GLOB 'NOQUEUE-*'");
+        if (st.step()) i.reject_records = static_cast<std::uint64_t>(st.i64(0));
     }
     {
         sql::Stmt st(m.db, "SELECT count(*) FROM attempt");

@@ -109,7 +109,11 @@ def main():
                     errors.append(f"{where}: notification {t['notification_queue_id']!r}, truth {hop['notification']!r}")
                 if micros(t["last_time"]) != hop["last_us"]:
                     errors.append(f"{where}: last_time {t['last_time']}, truth {hop['last_us']}")
-    extra = [t for ts in index.values() for t in ts if id(t) not in matched]
+    # pre-queue reject records (queue ID NOQUEUE-..., issue 10) are not in the generator's truth,
+    # which models queued messages only: they are counted, not compared
+    rejects = [t for ts in index.values() for t in ts if t["queue_id"].startswith("NOQUEUE-")]
+    extra = [t for ts in index.values() for t in ts if id(t) not in matched and not t["queue_id"].startswith("NOQUEUE-")]
+    print(f"reject records (not compared with the truth): {len(rejects)}")
     for t in extra[:10]:
         errors.append(f"index has a transaction the truth does not: {t['host']} {t['queue_id']} first {t['first_time']}")
     for e in errors[:40]:

@@ -42,6 +42,7 @@ enum class EventKind : std::uint8_t {
     queued,       ///< envelope sender (and size, recipient count) of the queued message
     delivery,     ///< one delivery attempt to one or more recipients
     reject,       ///< a recipient or the message was rejected
+    reject_record,///< a pre-queue reject (no queued message): a record of its own (LineClass::noqueue)
     expired,      ///< Postfix qmgr gave up: queue lifetime expired, returned to sender
     removed,      ///< Postfix removed the queue file: the transaction is complete
     notification, ///< a bounce/delay notification was queued under child_queue_id
@@ -67,6 +68,7 @@ enum class Shape : std::uint8_t {
     pf_delivery_info,
     pf_postsuper,
     pf_noqueue,
+    pf_postscreen_verdict, ///< postscreen "PREGREET ... from [addr]:port" / "DNSBL rank N for [addr]:port"
     pf_session,
     pf_proxy,              ///< "proxy-accept:" / "proxy-reject:" of smtpd_proxy_filter
     pf_lost_client,        ///< smtpd "lost connection after X" / "timeout after X" with a queue ID
@@ -103,7 +105,8 @@ enum class Shape : std::uint8_t {
 /// How a line was classified by the MTA parsers.
 enum class LineClass : std::uint8_t {
     event,     ///< a line about a queued message: `Event` is filled in
-    noqueue,   ///< the MTA's line about no queued message (connections, pre-queue rejects, daemons)
+    noqueue,   ///< the MTA's line about no queued message (connections, pre-queue rejects, daemons);
+               ///< a pre-queue reject has kind EventKind::reject_record and becomes a record
     unparsed,  ///< the MTA's line that names a queue ID but that we could not read
     not_mine,  ///< not a Postfix or Sendmail line
 };
@@ -122,6 +125,8 @@ struct Event {
                                         ///< "U=root P=local"): the client is USER@localhost
     std::string_view sasl_username;     ///< SASL user the client authenticated as (Postfix smtpd
                                         ///< "client=..., sasl_method=..., sasl_username=U")
+    std::string_view helo;              ///< HELO/EHLO name (Postfix reject "helo=<h>", Exim "H=(h)")
+    std::string_view code;              ///< SMTP reply code of a reject ("554"), empty if not logged
     std::string_view message_id;        ///< Message-ID without angle brackets
     std::int64_t size = -1;             ///< message size in bytes, -1 unknown
     int nrcpt = -1;                     ///< number of recipients, -1 unknown
@@ -144,7 +149,7 @@ struct Event {
         shape = Shape::unknown;
         kind = EventKind::info;
         mta = Mta::none;
-        queue_id = sender = client_name = client_ip = sasl_username = message_id = {};
+        queue_id = sender = client_name = client_ip = sasl_username = message_id = helo = code = {};
         has_sender = false;
         local_user = false;
         size = -1;

@@ -23,6 +23,10 @@ struct TraceOptions {
     Micros window = Micros{86400} * kMicrosPerSecond;
     /// A hop delay over this (µs) past the hand-off, or any negative one, is flagged.
     Micros skew_tolerance = Micros{300} * kMicrosPerSecond;
+    /// The retry-after-reject window (links.hpp, retries_reject()): a reject record and an
+    /// accepted transaction at most this far apart (UTC µs) are linked; 0 links none. From
+    /// `trace --reject-window` and the config key `[trace] reject-window`.
+    Micros reject_window = Micros{3600} * kMicrosPerSecond;
     /// At most this many transactions in one tree (a guard against pathological data).
     std::size_t max_nodes = 1000;
 };

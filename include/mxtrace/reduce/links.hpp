@@ -20,15 +20,19 @@ enum class LinkKind {
     relay,          ///< handed to another host, which queued it under the named ID
     loop,           ///< handed back to the same host (content filter such as amavis, MSP -> MTA)
     notification,   ///< a bounce / delay / DSN notification about this message, on the same host
+    rejected_before,///< a reject record of the same client network, sender and recipient that came
+                    ///< before this accepted transaction (greylisting, a block list fixed): found by
+                    ///< lookup at trace time, never stored (rule "retry-after-reject")
 };
 
-/// "relay", "loop", "notification".
+/// "relay", "loop", "notification", "rejected-before".
 std::string_view link_kind_name(LinkKind k) noexcept;
 
 /// One link rule: where the next queue ID is found and what it means.
 struct LinkRule {
     std::string_view name;        ///< stable name, stored in the index ("queued-as", ...)
-    std::string_view source;      ///< what it reads: "reply" (a delivery's reply text) or "notification"
+    std::string_view source;      ///< what it reads: "reply" (a delivery's reply text), "notification", or
+                                  ///< "lookup" (found at trace time by retries_reject(), not stored)
     std::string_view description; ///< for the man page and ARCHITECTURE.md
     std::string_view sample;      ///< a real log line it applies to
     std::string_view sample_id;   ///< the queue ID it must find in `sample`
@@ -49,6 +53,23 @@ void relay_parts(std::string_view relay, std::string& name, std::string& addr);
 
 /// True for an address or name that is the host itself: 127.0.0.0/8, ::1, "localhost".
 bool is_loopback(std::string_view name, std::string_view addr) noexcept;
+
+/// True for a reject record: a pre-queue reject kept as a record of its own, whose queue ID
+/// column is "NOQUEUE-..." (see ARCHITECTURE.md, "Reject records").
+bool is_reject_record(const Transaction& t) noexcept;
+
+/// The network a client address is compared in by the retry-after-reject rule, as CIDR text:
+/// IPv4 /24 ("192.0.2.0/24"), IPv6 /64 ("2001:db8:1:2::/64"); Sendmail's "IPv6:" prefix is
+/// ignored. Empty if `ip` is not an IP address.
+std::string client_network(std::string_view ip);
+
+/// The retry-after-reject rule: true if `accepted` (a transaction that is not a reject record
+/// and did not reject everything) is a later acceptance of what reject record `reject` refused:
+/// its first line is at or after the reject and at most `window` µs later, its client is in
+/// the same client_network(), its envelope sender is the same (case-insensitive, <> included)
+/// and one of its recipients (or original recipients) is a recipient of the reject. A reject
+/// without a client address, a sender or a recipient never matches.
+bool retries_reject(const Transaction& reject, const Transaction& accepted, Micros window);
 
 /// One outgoing link of a transaction.
 struct HopLink {

@@ -25,6 +25,12 @@ using TransactionSink = std::function<void(std::unique_ptr<Transaction>)>;
 using TransactionLoader = std::function<std::unique_ptr<Transaction>(
     std::string_view host, std::string_view queue_id, Micros at, bool starts)>;
 
+/// The queue ID column of a pre-queue reject record: "NOQUEUE-INPUT.LINE", from the line's identity
+/// (store row ID of its input's content fingerprint, 1-based line number), so that each reject line
+/// is one record (a burst of identical rejects is not collapsed) and reading the same input again
+/// finds the same record (host + this ID + time is the store key). "NOQUEUE" without a source.
+std::string reject_record_id(const LineSource* source);
+
 /// The reducer. Memory is bounded by the number of messages in flight, not by input size:
 /// complete transactions leave at once, idle ones are evicted by evict_idle().
 class Reducer {
@@ -32,7 +38,10 @@ public:
     Reducer(TransactionSink sink, TransactionLoader loader) : sink_(std::move(sink)), loader_(std::move(loader)) {}
 
     /// Applies one event logged at `time` by `host`. With `source`, the line is kept with the
-    /// transaction as a RawLine (evidence).
+    /// transaction as a RawLine (evidence). An EventKind::reject_record event becomes a complete
+    /// record of its own at once, never merged with another line: its queue ID column is
+    /// ev.queue_id (the indexer names it by the line's content, see ARCHITECTURE.md "Reject
+    /// records"), else reject_record_id(source).
     void apply(std::string_view host, Micros time, const Event& ev, const LineSource* source = nullptr);
 
     /// Hands every transaction whose last line is older than `now - idle` to the sink.
@@ -45,6 +54,7 @@ public:
     std::size_t open_count() const noexcept { return open_.size(); }
 
 private:
+    void apply_reject_record(std::string_view host, Micros time, const Event& ev, const LineSource* source);
     Transaction* find_or_start(std::string_view host, const Event& ev, Micros time);
     void finish(const std::string& key);
     /// An Exim bounce "<= <> R=PARENT": the parent message (in memory, or taken back from the

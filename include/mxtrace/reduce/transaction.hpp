@@ -25,6 +25,7 @@ struct Attempt {
     double delay = -1;           ///< seconds since the message was queued, -1 if not logged
     std::string text;            ///< full status text / SMTP reply
     std::string queued_as;       ///< queue ID the next hop gave ("queued as X"), if any
+    std::string code;            ///< SMTP reply code of a reject ("554"), "" if not logged
 
     bool operator==(const Attempt&) const = default;
 };
@@ -61,6 +62,7 @@ struct Transaction {
     std::string client_name;     ///< client host name (Postfix client=, Sendmail from= relay=)
     std::string client_ip;
     std::string sasl_username;   ///< SASL user the client authenticated as (Postfix sasl_username=), "" if none
+    std::string helo;            ///< HELO/EHLO name the client gave, if logged (rejects), "" if not
     std::string message_id;      ///< without angle brackets
     std::int64_t size = -1;      ///< bytes, -1 unknown
     int nrcpt = -1;              ///< recipients announced, -1 unknown

@@ -113,6 +113,7 @@ struct IndexInfo {
     std::filesystem::path dir;
     int schema_version = 0;
     std::uint64_t transactions = 0;
+    std::uint64_t reject_records = 0; ///< of the transactions, pre-queue reject records (queue ID NOQUEUE-...)
     std::uint64_t attempts = 0;
     std::optional<Micros> first_time, last_time;
     std::uint64_t sqlite_bytes = 0, xapian_bytes = 0;

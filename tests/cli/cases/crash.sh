@@ -5,10 +5,11 @@ LOG="$CORPUS/postfix-logsums/mail.log.gz"
 if [ ! -f "$LOG" ]; then echo "SKIP: $LOG not found"; exit 77; fi
 export MXTRACE_COMMIT_LINES=5000
 dump() { "$MXTRACE" search --db "$1" -r 1000000 --format json --raw | sed -E 's/^\{"id":[0-9]+,/{/' | sort; }
-"$MXTRACE" index --db ref "$LOG" 2>&1 | grep -E '^ +attributed:'
+"$MXTRACE" index --db ref "$LOG" 2>&1 | grep -E '^ +(attributed|reject records):' | tee summary.txt
 dump ref > ref.json
 wc -l < ref.json
-echo "raw lines kept (one per attributed line): $(grep -o '"line":[0-9]*,"fingerprint"' ref.json | wc -l)"
+# every attributed line is kept, and each reject record keeps its one line
+echo "raw lines kept: $(grep -o '"line":[0-9]*,"fingerprint"' ref.json | wc -l) = $(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { n += $i; break } } END { print n }' summary.txt) (attributed lines + reject records)"
 "$MXTRACE" index --db ref2 --quiet "$LOG"
 "$MXTRACE" index --db ref2 --quiet --full "$LOG"
 dump ref2 | cmp -s ref.json - && echo "a second run with --full (every line read again): same as one run"
