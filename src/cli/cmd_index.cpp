@@ -132,6 +132,12 @@ Runner setup_index(CLI::App& app) {
                 s.lines, s.attributed, s.noqueue, s.noqueue_rejects, s.other, s.unparsed, hint, s.empty);
             if (s.exim_pieces)
                 out += fmt::format("  Exim syslog pieces:  {}  (joined into the line they belong to)\n", s.exim_pieces);
+            if (s.duplicates)
+                out += fmt::format("  read twice:          {}  (mail lines another input holds too: applied once)\n",
+                                   s.duplicates);
+            if (s.repeats)
+                out += fmt::format("  repeats expanded:    {}  (extra events of \"message repeated N times\" lines)\n",
+                                   s.repeats);
             if (s.too_old) out += fmt::format("  older than {} days: {}  (not indexed)\n", shared().retention, s.too_old);
             if (s.skipped_bytes || s.files_unchanged)
                 out += fmt::format("already read:          {} in earlier runs; {} of {} inputs unchanged\n",

@@ -55,6 +55,40 @@ std::pair<std::string, long> rotation_age(const std::string& path) {
     if (auto d = digits_at_end('-', 8, 8)) return {p, 1000000 + (99991231 - *d)};
     return {p, 0};
 }
+/// FNV-1a 64 of a line's identity: host (lower case), program, pid and message text, each ended by
+/// a NUL (the UTC second is the other half of the key, see ARCHITECTURE.md "Line identity").
+std::uint64_t line_identity(std::string_view host, std::string_view program, std::string_view pid, std::string_view text) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    auto add = [&](std::string_view v, bool lower) {
+        for (char ch : v) {
+            unsigned char c = static_cast<unsigned char>(ch);
+            if (lower && c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
+            h = (h ^ c) * 0x100000001b3ULL;
+        }
+        h = (h ^ 0) * 0x100000001b3ULL;
+    };
+    add(host, true);
+    add(program, false);
+    add(pid, false);
+    add(text, false);
+    return h;
+}
+
+/// rsyslog's reduction "message repeated N times: [ TEXT]" (rsyslog cuts TEXT at 800 bytes): N
+/// and TEXT (its leading space dropped), or 0 if `msg` is not one.
+unsigned rsyslog_repeat(std::string_view msg, std::string_view& inner) {
+    constexpr std::string_view head = "message repeated ";
+    if (!msg.starts_with(head) || !msg.ends_with(']')) return 0;
+    std::size_t i = head.size();
+    unsigned n = 0;
+    while (i < msg.size() && msg[i] >= '0' && msg[i] <= '9' && n < 1000000) n = n * 10 + static_cast<unsigned>(msg[i++] - '0');
+    constexpr std::string_view mid = " times: [";
+    if (i == head.size() || n == 0 || msg.substr(i, mid.size()) != mid) return 0;
+    inner = msg.substr(i + mid.size(), msg.size() - i - mid.size() - 1);
+    if (inner.starts_with(' ')) inner.remove_prefix(1);
+    return n;
+}
+
 /// True if the head of an input is an Exim main log: most of its dated lines have the main log's
 /// shape (no host, no syslog tag). See SyslogParser::is_exim_mainlog.
 bool is_exim_mainlog_head(std::string_view head) {
@@ -219,14 +253,26 @@ struct Indexer::Impl {
             return;
         }
         if (mta_of_program(sl.program) == Mta::exim && exim_piece(in, text)) return;
+        // the line's identity is its text as logged, a "message repeated" line included
+        const std::string_view logged = sl.message;
+        std::string_view inner;
+        const unsigned times = rsyslog_repeat(sl.message, inner);
+        if (times) sl.message = inner;
         ev.clear();
-        switch (parse_mail_line(sl.program, sl.message, ev)) {
+        const LineClass cls = parse_mail_line(sl.program, sl.message, ev);
+        if ((cls == LineClass::noqueue || cls == LineClass::event) && seen_elsewhere(logged)) {
+            ++stats.duplicates;
+            return;
+        }
+        if (times && (cls == LineClass::noqueue || cls == LineClass::event)) stats.repeats += times - 1;
+        switch (cls) {
         case LineClass::not_mine:
             ++stats.other;
             return;
         case LineClass::noqueue:
             ++stats.noqueue;
-            if (ev.shape == Shape::pf_noqueue || ev.shape == Shape::exim_reject) ++stats.noqueue_rejects;
+            if (ev.shape == Shape::pf_noqueue || ev.shape == Shape::exim_reject)
+                stats.noqueue_rejects += times ? times : 1;
             return;
         case LineClass::unparsed:
             ++stats.unparsed;
@@ -248,9 +294,22 @@ struct Indexer::Impl {
             } else {
                 source.text = text;
             }
-            reducer.apply(sl.host, sl.time, ev, &source);
+            for (unsigned i = 0; i < std::max(times, 1u); ++i) reducer.apply(sl.host, sl.time, ev, &source);
             return;
         }
+    }
+
+    /// Line identity (ARCHITECTURE.md): counts this occurrence of the mail line in `sl` (with
+    /// `logged` its message as logged) for the input being read; true if another input already
+    /// holds the line at least as many times (it was applied from there).
+    bool seen_elsewhere(std::string_view logged) {
+        const Micros t = sl.time;
+        const std::int64_t sec = t >= 0 ? t / kMicrosPerSecond : -((-t + kMicrosPerSecond - 1) / kMicrosPerSecond);
+        const std::uint64_t h = line_identity(sl.host, sl.program, sl.pid, logged);
+        const SeenCounts c = store.seen(sec, h, source.input);
+        const std::uint32_t k = c.mine + 1;
+        store.put_seen(sec, h, source.input, k);
+        return k <= c.others;
     }
 
     /// Exim's syslog pieces "[i/n] ...": true if the line was a piece kept for later (counted in
@@ -365,6 +424,8 @@ void Indexer::add_input(const std::string& path) {
         std::uint64_t skipped = 0;
         const std::uint64_t resume_lines = cp.lines;
         m.source.input = cp.id;
+        // read again from its start: its line counts start again (in the batch: a crash keeps the old ones)
+        if (resume == 0 && resume_lines > 0) m.store.forget_seen(cp.id);
         cp.offset = 0;
         cp.lines = 0;
         if (resume > 0) {
@@ -386,6 +447,7 @@ void Indexer::add_input(const std::string& path) {
                 in->hold_partial_line(regular && !in->compressed());
                 in->hash_content({});
                 skipped = 0;
+                m.store.forget_seen(cp.id);
                 m.clock.emplace(m.zone, infer(*in), m.now); // new content: its own year
             } else {
                 m.stats.skipped_bytes += skipped;

@@ -42,7 +42,7 @@ struct IndexOptions {
 };
 
 /// Where every input line went.
-/// lines == attributed + noqueue + other + unparsed + empty + too_old + exim_pieces.
+/// lines == attributed + noqueue + other + unparsed + empty + too_old + exim_pieces + duplicates.
 struct IndexStats {
     std::uint64_t lines = 0;        ///< lines read
     std::uint64_t attributed = 0;   ///< Postfix/Sendmail/Exim lines attributed to a transaction
@@ -55,6 +55,8 @@ struct IndexStats {
     std::uint64_t empty = 0;        ///< empty lines
     std::uint64_t too_old = 0;      ///< lines older than the retention window (not indexed)
     std::uint64_t exim_pieces = 0;  ///< Exim syslog pieces "[i/n]" joined into a later line (counted there)
+    std::uint64_t duplicates = 0;   ///< mail lines another input already held (applied once, from there)
+    std::uint64_t repeats = 0;      ///< extra applications of rsyslog "message repeated N times" lines (N - 1 each)
     std::uint64_t exim_mainlogs = 0; ///< inputs read as Exim main logs
     std::uint64_t bytes = 0;        ///< bytes of (decompressed) content read
     std::uint64_t skipped_bytes = 0; ///< bytes of content skipped because an earlier run read them
