@@ -22,6 +22,7 @@ struct IndexArgs {
     int year = 0;
     std::string tz;
     std::string host;
+    std::vector<std::string> host_for; // GLOB=NAME
     std::string unparsed;
     bool full = false;
     bool wait = false;
@@ -67,6 +68,17 @@ Runner setup_index(CLI::App& app) {
     app.add_option("--host", a->host,
                    "Host name for inputs whose lines name none (an Exim main log, /var/log/exim4/mainlog); without it such an input is refused")
         ->type_name("NAME");
+    app.add_option("--host-for", a->host_for,
+                   "Host name by path for such inputs: GLOB=NAME (fnmatch(3) glob on the path as given or made absolute; "
+                   "the first match wins over --host); repeatable")
+        ->type_name("GLOB=NAME")
+        ->allow_extra_args(false)
+        ->check([](const std::string& v) -> std::string {
+            const auto eq = v.rfind('=');
+            if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+                return "expected GLOB=NAME, e.g. '/var/log/exim4/*=mail1'";
+            return {};
+        });
     add_retention_option(app, "Keep DAYS days back from the newest time in the index (or now, if earlier); 0 keeps everything (default 90)");
     app.add_flag("--full", a->full, "Read every input from its start, ignoring what earlier runs read");
     app.add_flag("--wait", a->wait, "If another mxtrace index is running on the index, wait for it instead of failing");
@@ -83,6 +95,10 @@ Runner setup_index(CLI::App& app) {
         if (a->year) opts.year = a->year;
         opts.tz = a->tz;
         opts.host = a->host;
+        for (const auto& v : a->host_for) {
+            const auto eq = v.rfind('=');
+            opts.host_for.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+        }
         opts.full = a->full;
         opts.retention_days = shared().retention;
         opts.now = now_micros();

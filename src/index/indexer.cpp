@@ -13,6 +13,7 @@
 #include "base/testhooks.hpp"
 
 #include <fmt/format.h>
+#include <fnmatch.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -132,6 +133,19 @@ std::vector<std::string> order_inputs(std::vector<std::string> inputs) {
     return out;
 }
 
+std::string host_for_input(const IndexOptions& opts, const std::string& path) {
+    std::string abs;
+    if (path != "-") {
+        std::error_code ec;
+        abs = std::filesystem::absolute(path, ec).lexically_normal().string();
+    }
+    for (const auto& [glob, name] : opts.host_for) {
+        if (::fnmatch(glob.c_str(), path.c_str(), 0) == 0) return name;
+        if (!abs.empty() && ::fnmatch(glob.c_str(), abs.c_str(), 0) == 0) return name;
+    }
+    return opts.host;
+}
+
 struct Indexer::Impl {
     Store& store;
     IndexOptions opts;
@@ -152,6 +166,7 @@ struct Indexer::Impl {
     LineReader* in_now = nullptr;     // its reader (for the content hash at a commit)
     std::uint64_t classic_lines = 0;  // classic lines of the input being read
     bool mainlog = false;             // the input being read is an Exim main log
+    std::string input_host;           // the host name of that main log (--host / --host-for)
     EximPieces pieces;                // Exim syslog pieces waiting for the rest of their line
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
     LineSource source;                // where the line being applied comes from
@@ -234,7 +249,7 @@ struct Indexer::Impl {
         }
         const bool parsed = mainlog && SyslogParser::is_exim_mainlog(text) ? syslog.parse_exim_mainlog(text, sl)
                                                                             : syslog.parse(text, sl);
-        if (parsed && mainlog && sl.host.empty()) sl.host = opts.host;
+        if (parsed && mainlog && sl.host.empty()) sl.host = input_host;
         if (!parsed) {
             ++stats.unparsed;
             ++stats.not_syslog;
@@ -377,11 +392,13 @@ void Indexer::add_input(const std::string& path) {
         std::string_view prefix = in->peek(kFingerprintBytes);
         if (prefix.empty()) return; // empty input: nothing to read, nothing to remember
         m.mainlog = is_exim_mainlog_head(prefix);
-        if (m.mainlog && m.opts.host.empty()) {
+        m.input_host = m.mainlog ? host_for_input(m.opts, path) : std::string();
+        if (m.mainlog && m.input_host.empty()) {
             ++m.stats.files_failed;
             warn(fmt::format("{} is an Exim main log: its lines name no host, and mxtrace will not label it with this "
                              "machine's name; not read", shown),
-                 "give the name of the host that wrote it: mxtrace index --host NAME FILE");
+                 "give the name of the host that wrote it: mxtrace index --host NAME FILE (or --host-for 'GLOB=NAME', "
+                 "config key host-for in [index]; see mxtrace-index(1))");
             return;
         }
         if (m.mainlog) ++m.stats.exim_mainlogs;

@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mxtrace {
@@ -39,7 +40,15 @@ struct IndexOptions {
     /// Host name of inputs whose lines name none (an Exim main log); empty: such an input is
     /// refused (a copied log must never be labelled with this machine's name).
     std::string host;
+    /// Host names of such inputs by path: (glob, name) pairs, the first whose glob (fnmatch(3),
+    /// '*' also matching '/') matches the input's path as given or its absolute path wins over
+    /// `host`. From `--host-for GLOB=NAME` and the config key `[index] host-for`.
+    std::vector<std::pair<std::string, std::string>> host_for;
 };
+
+/// The host name for an input whose lines name none: the first `opts.host_for` glob matching
+/// `path` (as given, or made absolute), else `opts.host`; empty when neither names one.
+std::string host_for_input(const IndexOptions& opts, const std::string& path);
 
 /// Where every input line went.
 /// lines == attributed + noqueue + other + unparsed + empty + too_old + exim_pieces + duplicates.

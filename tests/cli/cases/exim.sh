@@ -18,3 +18,12 @@ echo "== syslog form, with pieces"
 "$MXTRACE" index --db "$WORK/db2" --retention 0 -y 2024 "$FIXTURES/exim-syslog.log" 2>&1; echo "exit $?"
 "$MXTRACE" search --db "$WORK/db2" > syslog.txt
 diff main.txt syslog.txt && echo "same transactions in both forms"
+echo "== the host by path: --host-for and the config key; the first matching glob wins over --host"
+cp "$FIXTURES/exim-mainlog" mainlog
+"$MXTRACE" index --db "$WORK/db3" --retention 0 --quiet --host other --host-for '/nowhere/*=nope' --host-for '*/mainlog=mx1' mainlog; echo "exit $?"
+"$MXTRACE" search --db "$WORK/db3" > byglob.txt
+diff main.txt byglob.txt && echo "same transactions, host mx1"
+printf '[index]\nhost-for = ["*/mainlog=gw"]\n' > conf
+"$MXTRACE" --config conf index --db "$WORK/db4" --retention 0 --quiet mainlog; echo "exit $?"
+"$MXTRACE" search --db "$WORK/db4" --format csv --fields host | sort | uniq -c
+"$MXTRACE" index --db "$WORK/db5" --host-for mx1 mainlog; echo "exit $?"

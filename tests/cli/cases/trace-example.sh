@@ -1,8 +1,10 @@
 # mxtrace trace on the bundled sample: bob@foo.com's message from the Sendmail host smtp to the
 # Postfix host mx1 and its mailbox, and the multi-host chain client -> mx2 (Postfix) -> amavis ->
-# mx2 (Postfix) -> hub (Sendmail), with a deferral, a bounce and its DSN, in text, JSON and DOT.
+# Exim host out -> mx2 (Postfix) -> amavis -> mx2 (Postfix) -> hub (Sendmail), with a deferral, a
+# bounce and its DSN back to out (Exim), in text, JSON and DOT.
 L="$EXAMPLES/logs"
-"$MXTRACE" index --db "$DB" --tz UTC --quiet "$L"/smtp/maillog "$L"/mx1/mail.log.1 "$L"/mx1/mail.log "$L"/mx2/mail.log "$L"/hub/maillog
+"$MXTRACE" index --db "$DB" --tz UTC --quiet "$L"/smtp/maillog "$L"/mx1/mail.log.1 "$L"/mx1/mail.log "$L"/mx2/mail.log "$L"/hub/maillog \
+  --host-for '*/logs/out/mainlog=out' "$L"/out/mainlog
 echo "== bob@foo.com's message by queue ID on smtp"
 "$MXTRACE" trace --db "$DB" --utc smtp:pBG9CXlZ022280
 echo "== the same by Message-ID, and from its mx1 queue ID: one identical tree"
@@ -16,6 +18,11 @@ echo "== -r cuts the list of matching transactions: stderr says so"
 "$MXTRACE" trace --db "$DB" --utc -f bob@foo.com -r 1 | head -1
 echo "== the chain: text"
 "$MXTRACE" trace --db "$DB" --utc 20111216141502.7F3A2C0012@out.example.org
+echo "== the chain from its Exim message ID, and from the Exim ID of the returned DSN: the same tree"
+"$MXTRACE" trace --db "$DB" --utc 20111216141502.7F3A2C0012@out.example.org > a.txt
+"$MXTRACE" trace --db "$DB" --utc out:1RbYYu-00012r-DI > b.txt
+"$MXTRACE" trace --db "$DB" --utc 1RbYdr-00014f-T9 > c.txt
+cmp a.txt b.txt && cmp a.txt c.txt && echo "same tree"
 echo "== the chain: JSON"
 "$MXTRACE" trace --db "$DB" --format json hub:pBGEK6aB028812
 echo "== the chain: DOT"
