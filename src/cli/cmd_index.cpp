@@ -146,6 +146,11 @@ Runner setup_index(CLI::App& app) {
                 "  unparsed:            {}{}\n"
                 "  empty:               {}\n",
                 s.lines, s.attributed, s.noqueue, s.noqueue_rejects, s.other, s.unparsed, hint, s.empty);
+            if (s.unparsed_mail)
+                out += fmt::format("    of them mail:      {}  (Postfix/Sendmail/Exim lines not understood)\n", s.unparsed_mail);
+            if (s.unsupported_mta)
+                out += fmt::format("  unsupported MTA:     {}  (qmail, Courier, OpenSMTPD, Domino, Exchange lines: not indexed)\n",
+                                   s.unsupported_mta);
             if (s.exim_pieces)
                 out += fmt::format("  Exim syslog pieces:  {}  (joined into the line they belong to)\n", s.exim_pieces);
             if (s.duplicates)

@@ -75,6 +75,15 @@ std::uint64_t line_identity(std::string_view host, std::string_view program, std
     return h;
 }
 
+/// True if `head` (the start of a line that is not a syslog line) names Postfix, Sendmail or Exim
+/// as its program, e.g. an RFC 5424 line "<165>1 2003-10-11T22:14:15.003Z host postfix - ...".
+bool names_mail_program(std::string_view head) {
+    for (std::string_view tag : {" postfix/", " postfix[", " postfix - ", " sendmail[", " sendmail - ", " sm-mta[",
+                                 " sm-mta - ", " exim[", " exim - ", " exim4[", " exim4 - "})
+        if (head.find(tag) != std::string_view::npos) return true;
+    return false;
+}
+
 /// rsyslog's reduction "message repeated N times: [ TEXT]" (rsyslog cuts TEXT at 800 bytes): N
 /// and TEXT (its leading space dropped), or 0 if `msg` is not one.
 unsigned rsyslog_repeat(std::string_view msg, std::string_view& inner) {
@@ -247,13 +256,26 @@ struct Indexer::Impl {
             ++stats.empty;
             return;
         }
-        const bool parsed = mainlog && SyslogParser::is_exim_mainlog(text) ? syslog.parse_exim_mainlog(text, sl)
+        // Domino and Exchange lines first: a Domino line dated "yyyy-mm-dd hh:mm:ss" would pass
+        // for an Exim main log's line
+        if (const auto mta = unsupported_mta_line(text); !mta.empty()) {
+            ++stats.unsupported_mta;
+            list_unparsed(in, fmt::format("a {} line (an MTA mxtrace does not read)", mta), text);
+            return;
+        }
+        bool parsed = mainlog && SyslogParser::is_exim_mainlog(text) ? syslog.parse_exim_mainlog(text, sl)
                                                                             : syslog.parse(text, sl);
+        if (!parsed) parsed = parse_tagged_exim(text);
         if (parsed && mainlog && sl.host.empty()) sl.host = input_host;
         if (!parsed) {
             ++stats.unparsed;
             ++stats.not_syslog;
-            list_unparsed(in, "not a syslog line", text);
+            if (names_mail_program(text.substr(0, 256))) {
+                ++stats.unparsed_mail;
+                list_unparsed(in, "a mail server's line in a layout mxtrace does not know", text);
+            } else {
+                list_unparsed(in, "not a syslog line", text);
+            }
             return;
         }
         if (sl.has_year) {
@@ -282,7 +304,16 @@ struct Indexer::Impl {
         if (times && (cls == LineClass::noqueue || cls == LineClass::event)) stats.repeats += times - 1;
         switch (cls) {
         case LineClass::not_mine:
-            ++stats.other;
+            if (const auto mta = unsupported_mta(sl.program, sl.message); !mta.empty()) {
+                ++stats.unsupported_mta;
+                list_unparsed(in, fmt::format("a {} line (an MTA mxtrace does not read)", mta), text);
+            } else if (unknown_mail_program(sl.program)) {
+                ++stats.unparsed;
+                ++stats.unparsed_mail;
+                list_unparsed(in, "a mail server's tag in a form mxtrace does not know", text);
+            } else {
+                ++stats.other;
+            }
             return;
         case LineClass::noqueue:
             ++stats.noqueue;
@@ -291,6 +322,7 @@ struct Indexer::Impl {
             return;
         case LineClass::unparsed:
             ++stats.unparsed;
+            ++stats.unparsed_mail;
             list_unparsed(in, ev.reason ? ev.reason : "not understood", text);
             return;
         case LineClass::event:
@@ -312,6 +344,23 @@ struct Indexer::Impl {
             for (unsigned i = 0; i < std::max(times, 1u); ++i) reducer.apply(sl.host, sl.time, ev, &source);
             return;
         }
+    }
+
+    /// "HOST exim[PID]: STAMP TEXT": an Exim main log line behind a host and a syslog tag with no
+    /// syslog time stamp (a syslog daemon's template); read into `sl` with that host and pid.
+    bool parse_tagged_exim(std::string_view text) {
+        const std::size_t sp = text.find(' ');
+        if (sp == 0 || sp == std::string_view::npos || sp > 255) return false;
+        const std::string_view tag = text.substr(sp + 1);
+        const std::size_t open = tag.starts_with("exim[") ? 4 : tag.starts_with("exim4[") ? 5 : 0;
+        const std::size_t close = open ? tag.find("]: ") : std::string_view::npos;
+        if (close == std::string_view::npos || close <= open + 1) return false;
+        const std::string_view rest = tag.substr(close + 3);
+        if (!SyslogParser::is_exim_mainlog(rest) || !syslog.parse_exim_mainlog(rest, sl)) return false;
+        sl.host = text.substr(0, sp);
+        sl.program = tag.substr(0, open);
+        sl.pid = tag.substr(open + 1, close - open - 1);
+        return true;
     }
 
     /// Line identity (ARCHITECTURE.md): counts this occurrence of the mail line in `sl` (with
@@ -336,6 +385,7 @@ struct Indexer::Impl {
         if (const auto d = pieces.take_dropped()) {
             stats.exim_pieces -= d;
             stats.unparsed += d;
+            stats.unparsed_mail += d;
             list_unparsed(in, "Exim syslog piece whose other pieces are missing (at or before this line)", text);
         }
         if (r == EximPieces::Result::held) return true;
@@ -491,6 +541,7 @@ void Indexer::add_input(const std::string& path) {
         if (const auto d = m.pieces.take_dropped()) {
             m.stats.exim_pieces -= d;
             m.stats.unparsed += d;
+            m.stats.unparsed_mail += d;
         }
         cp.offset = in->offset();
         cp.lines = in->line_no();

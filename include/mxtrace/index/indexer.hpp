@@ -51,7 +51,8 @@ struct IndexOptions {
 std::string host_for_input(const IndexOptions& opts, const std::string& path);
 
 /// Where every input line went.
-/// lines == attributed + noqueue + other + unparsed + empty + too_old + exim_pieces + duplicates.
+/// lines == attributed + noqueue + other + unparsed + unsupported_mta + empty + too_old + exim_pieces +
+/// duplicates.
 struct IndexStats {
     std::uint64_t lines = 0;        ///< lines read
     std::uint64_t attributed = 0;   ///< Postfix/Sendmail/Exim lines attributed to a transaction
@@ -61,6 +62,10 @@ struct IndexStats {
     std::uint64_t unparsed = 0;     ///< lines not understood (includes not_syslog and too_long)
     std::uint64_t not_syslog = 0;   ///< of those, lines without a syslog timestamp and host
     std::uint64_t too_long = 0;     ///< of those, lines longer than 1 MiB
+    std::uint64_t unparsed_mail = 0; ///< of those, Postfix/Sendmail/Exim lines (a known MTA's tag or an
+                                     ///< Exim main log's dated line) that were not understood
+    std::uint64_t unsupported_mta = 0; ///< lines of mail servers mxtrace does not read (qmail, Courier,
+                                       ///< OpenSMTPD, Domino, Exchange CSV): not indexed
     std::uint64_t empty = 0;        ///< empty lines
     std::uint64_t too_old = 0;      ///< lines older than the retention window (not indexed)
     std::uint64_t exim_pieces = 0;  ///< Exim syslog pieces "[i/n]" joined into a later line (counted there)
