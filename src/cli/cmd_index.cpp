@@ -143,11 +143,11 @@ Runner setup_index(CLI::App& app) {
                 "  attributed:          {}  (Postfix/Sendmail lines about a queued message)\n"
                 "  no queue ID:         {}  (connections, pre-queue rejects: {}, daemon notices)\n"
                 "  other programs:      {}\n"
-                "  unparsed:            {}{}\n"
-                "  empty:               {}\n",
-                s.lines, s.attributed, s.noqueue, s.noqueue_rejects, s.other, s.unparsed, hint, s.empty);
+                "  unparsed:            {}{}\n",
+                s.lines, s.attributed, s.noqueue, s.noqueue_rejects, s.other, s.unparsed, hint);
             if (s.unparsed_mail)
                 out += fmt::format("    of them mail:      {}  (Postfix/Sendmail/Exim lines not understood)\n", s.unparsed_mail);
+            out += fmt::format("  empty:               {}\n", s.empty);
             if (s.unsupported_mta)
                 out += fmt::format("  unsupported MTA:     {}  (qmail, Courier, OpenSMTPD, Domino, Exchange lines: not indexed)\n",
                                    s.unsupported_mta);
