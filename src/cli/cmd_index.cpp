@@ -171,14 +171,25 @@ Runner setup_index(CLI::App& app) {
                 "  attributed:          {}  (Postfix/Sendmail lines about a queued message)\n"
                 "  no queue ID:         {}  (connections, pre-queue rejects: {}, daemon notices)\n"
                 "  other programs:      {}\n"
-                "  unparsed:            {}{}\n"
-                "  empty:               {}\n",
-                s.lines, s.attributed, s.noqueue, s.noqueue_rejects, s.other, s.unparsed, hint, s.empty);
+                "  unparsed:            {}{}\n",
+                s.lines, s.attributed, s.noqueue, s.noqueue_rejects, s.other, s.unparsed, hint);
+            if (s.unparsed_mail)
+                out += fmt::format("    of them mail:      {}  (Postfix/Sendmail/Exim lines not understood)\n", s.unparsed_mail);
+            out += fmt::format("  empty:               {}\n", s.empty);
             if (s.reject_records)
                 out += fmt::format("    reject records:    {}  (pre-queue rejects stored, status rejected)\n",
                                    s.reject_records);
+            if (s.unsupported_mta)
+                out += fmt::format("  unsupported MTA:     {}  (qmail, Courier, OpenSMTPD, Domino, Exchange lines: not indexed)\n",
+                                   s.unsupported_mta);
             if (s.exim_pieces)
                 out += fmt::format("  Exim syslog pieces:  {}  (joined into the line they belong to)\n", s.exim_pieces);
+            if (s.duplicates)
+                out += fmt::format("  read twice:          {}  (mail lines another input holds too: applied once)\n",
+                                   s.duplicates);
+            if (s.repeats)
+                out += fmt::format("  repeats expanded:    {}  (extra events of \"message repeated N times\" lines)\n",
+                                   s.repeats);
             if (s.too_old)
                 out += fmt::format("  older than {} days: {}  (not indexed, not recorded as read)\n", opts.retention_days, s.too_old);
             if (s.indexed_before)

@@ -58,6 +58,49 @@ std::pair<std::string, long> rotation_age(const std::string& path) {
     if (auto d = digits_at_end('-', 8, 8)) return {p, 1000000 + (99991231 - *d)};
     return {p, 0};
 }
+/// FNV-1a 64 of a line's identity: host (lower case), program, pid and message text, each ended by
+/// a NUL (the UTC second is the other half of the key, see ARCHITECTURE.md "Line identity").
+std::uint64_t line_identity(std::string_view host, std::string_view program, std::string_view pid, std::string_view text) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    auto add = [&](std::string_view v, bool lower) {
+        for (char ch : v) {
+            unsigned char c = static_cast<unsigned char>(ch);
+            if (lower && c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
+            h = (h ^ c) * 0x100000001b3ULL;
+        }
+        h = (h ^ 0) * 0x100000001b3ULL;
+    };
+    add(host, true);
+    add(program, false);
+    add(pid, false);
+    add(text, false);
+    return h;
+}
+
+/// True if `head` (the start of a line that is not a syslog line) names Postfix, Sendmail or Exim
+/// as its program, e.g. an RFC 5424 line "<165>1 2003-10-11T22:14:15.003Z host postfix - ...".
+bool names_mail_program(std::string_view head) {
+    for (std::string_view tag : {" postfix/", " postfix[", " postfix - ", " sendmail[", " sendmail - ", " sm-mta[",
+                                 " sm-mta - ", " exim[", " exim - ", " exim4[", " exim4 - "})
+        if (head.find(tag) != std::string_view::npos) return true;
+    return false;
+}
+
+/// rsyslog's reduction "message repeated N times: [ TEXT]" (rsyslog cuts TEXT at 800 bytes): N
+/// and TEXT (its leading space dropped), or 0 if `msg` is not one.
+unsigned rsyslog_repeat(std::string_view msg, std::string_view& inner) {
+    constexpr std::string_view head = "message repeated ";
+    if (!msg.starts_with(head) || !msg.ends_with(']')) return 0;
+    std::size_t i = head.size();
+    unsigned n = 0;
+    while (i < msg.size() && msg[i] >= '0' && msg[i] <= '9' && n < 1000000) n = n * 10 + static_cast<unsigned>(msg[i++] - '0');
+    constexpr std::string_view mid = " times: [";
+    if (i == head.size() || n == 0 || msg.substr(i, mid.size()) != mid) return 0;
+    inner = msg.substr(i + mid.size(), msg.size() - i - mid.size() - 1);
+    if (inner.starts_with(' ')) inner.remove_prefix(1);
+    return n;
+}
+
 /// True if the head of an input is an Exim main log: most of its dated lines have the main log's
 /// shape (no host, no syslog tag). See SyslogParser::is_exim_mainlog.
 bool is_exim_mainlog_head(std::string_view head) {
@@ -242,13 +285,26 @@ struct Indexer::Impl {
             ++stats.empty;
             return;
         }
-        const bool parsed = mainlog && SyslogParser::is_exim_mainlog(text) ? syslog.parse_exim_mainlog(text, sl)
+        // Domino and Exchange lines first: a Domino line dated "yyyy-mm-dd hh:mm:ss" would pass
+        // for an Exim main log's line
+        if (const auto mta = unsupported_mta_line(text); !mta.empty()) {
+            ++stats.unsupported_mta;
+            list_unparsed(in, fmt::format("a {} line (an MTA mxtrace does not read)", mta), text);
+            return;
+        }
+        bool parsed = mainlog && SyslogParser::is_exim_mainlog(text) ? syslog.parse_exim_mainlog(text, sl)
                                                                             : syslog.parse(text, sl);
+        if (!parsed) parsed = parse_tagged_exim(text);
         if (parsed && mainlog && sl.host.empty()) sl.host = input_host;
         if (!parsed) {
             ++stats.unparsed;
             ++stats.not_syslog;
-            list_unparsed(in, "not a syslog line", text);
+            if (names_mail_program(text.substr(0, 256))) {
+                ++stats.unparsed_mail;
+                list_unparsed(in, "a mail server's line in a layout mxtrace does not know", text);
+            } else {
+                list_unparsed(in, "not a syslog line", text);
+            }
             return;
         }
         if (sl.has_year) {
@@ -260,6 +316,12 @@ struct Indexer::Impl {
         if (sl.time > newest) newest = sl.time;
         if (reread_until && in.offset() <= reread_until && sl.time >= reread_cutoff) {
             ++stats.indexed_before; // read again only for the lines that were too old then
+            // its line identity count is recorded again (reading from the start forgot it)
+            const std::string_view logged = sl.message;
+            std::string_view inner;
+            ev.clear();
+            const LineClass c = parse_mail_line(sl.program, rsyslog_repeat(sl.message, inner) ? inner : sl.message, ev);
+            if (c == LineClass::noqueue || c == LineClass::event) (void)seen_elsewhere(logged);
             return;
         }
         if (sl.time < input_cutoff) {
@@ -268,24 +330,47 @@ struct Indexer::Impl {
             return;
         }
         if (mta_of_program(sl.program) == Mta::exim && exim_piece(in, text)) return;
+        // the line's identity is its text as logged, a "message repeated" line included
+        const std::string_view logged = sl.message;
+        std::string_view inner;
+        const unsigned times = rsyslog_repeat(sl.message, inner);
+        if (times) sl.message = inner;
         ev.clear();
-        switch (parse_mail_line(sl.program, sl.message, ev)) {
+        const LineClass cls = parse_mail_line(sl.program, sl.message, ev);
+        if ((cls == LineClass::noqueue || cls == LineClass::event) && seen_elsewhere(logged)) {
+            ++stats.duplicates;
+            return;
+        }
+        if (times && (cls == LineClass::noqueue || cls == LineClass::event)) stats.repeats += times - 1;
+        switch (cls) {
         case LineClass::not_mine:
-            ++stats.other;
+            if (const auto mta = unsupported_mta(sl.program, sl.message); !mta.empty()) {
+                ++stats.unsupported_mta;
+                list_unparsed(in, fmt::format("a {} line (an MTA mxtrace does not read)", mta), text);
+            } else if (unknown_mail_program(sl.program)) {
+                ++stats.unparsed;
+                ++stats.unparsed_mail;
+                list_unparsed(in, "a mail server's tag in a form mxtrace does not know", text);
+            } else {
+                ++stats.other;
+            }
             return;
         case LineClass::noqueue:
             ++stats.noqueue;
             if (ev.shape == Shape::pf_noqueue || ev.shape == Shape::exim_reject || ev.shape == Shape::sm_reject_ruleset)
-                ++stats.noqueue_rejects;
+                stats.noqueue_rejects += times ? times : 1;
             if (ev.kind == EventKind::reject_record) {
-                ++stats.reject_records;
                 set_source(in, text);
-                ev.queue_id = reject_record_name();
-                reducer.apply(sl.host, sl.time, ev, &source);
+                for (unsigned i = 0; i < std::max(times, 1u); ++i) { // each repeat is a reject of its own
+                    ++stats.reject_records;
+                    ev.queue_id = reject_record_name();
+                    reducer.apply(sl.host, sl.time, ev, &source);
+                }
             }
             return;
         case LineClass::unparsed:
             ++stats.unparsed;
+            ++stats.unparsed_mail;
             list_unparsed(in, ev.reason ? ev.reason : "not understood", text);
             return;
         case LineClass::event:
@@ -297,7 +382,7 @@ struct Indexer::Impl {
                 if (!w.empty() && opts.warn) opts.warn(w, "");
             }
             set_source(in, text);
-            reducer.apply(sl.host, sl.time, ev, &source);
+            for (unsigned i = 0; i < std::max(times, 1u); ++i) reducer.apply(sl.host, sl.time, ev, &source);
             return;
         }
     }
@@ -337,6 +422,36 @@ struct Indexer::Impl {
         }
     }
 
+    /// "HOST exim[PID]: STAMP TEXT": an Exim main log line behind a host and a syslog tag with no
+    /// syslog time stamp (a syslog daemon's template); read into `sl` with that host and pid.
+    bool parse_tagged_exim(std::string_view text) {
+        const std::size_t sp = text.find(' ');
+        if (sp == 0 || sp == std::string_view::npos || sp > 255) return false;
+        const std::string_view tag = text.substr(sp + 1);
+        const std::size_t open = tag.starts_with("exim[") ? 4 : tag.starts_with("exim4[") ? 5 : 0;
+        const std::size_t close = open ? tag.find("]: ") : std::string_view::npos;
+        if (close == std::string_view::npos || close <= open + 1) return false;
+        const std::string_view rest = tag.substr(close + 3);
+        if (!SyslogParser::is_exim_mainlog(rest) || !syslog.parse_exim_mainlog(rest, sl)) return false;
+        sl.host = text.substr(0, sp);
+        sl.program = tag.substr(0, open);
+        sl.pid = tag.substr(open + 1, close - open - 1);
+        return true;
+    }
+
+    /// Line identity (ARCHITECTURE.md): counts this occurrence of the mail line in `sl` (with
+    /// `logged` its message as logged) for the input being read; true if another input already
+    /// holds the line at least as many times (it was applied from there).
+    bool seen_elsewhere(std::string_view logged) {
+        const Micros t = sl.time;
+        const std::int64_t sec = t >= 0 ? t / kMicrosPerSecond : -((-t + kMicrosPerSecond - 1) / kMicrosPerSecond);
+        const std::uint64_t h = line_identity(sl.host, sl.program, sl.pid, logged);
+        const SeenCounts c = store.seen(sec, h, source.input);
+        const std::uint32_t k = c.mine + 1;
+        store.put_seen(sec, h, source.input, k);
+        return k <= c.others;
+    }
+
     /// Exim's syslog pieces "[i/n] ...": true if the line was a piece kept for later (counted in
     /// exim_pieces); for the last piece, sl.message becomes the joined line and false is returned.
     bool exim_piece(const LineReader& in, std::string_view text) {
@@ -346,6 +461,7 @@ struct Indexer::Impl {
         if (const auto d = pieces.take_dropped()) {
             stats.exim_pieces -= d;
             stats.unparsed += d;
+            stats.unparsed_mail += d;
             list_unparsed(in, "Exim syslog piece whose other pieces are missing (at or before this line)", text);
         }
         if (r == EximPieces::Result::held) return true;
@@ -480,6 +596,8 @@ void Indexer::add_input(const std::string& path) {
         m.source.input = cp.id;
         m.reject_seen.clear();
         m.reject_seen_newest = INT64_MIN;
+        // read again from its start: its line counts start again (in the batch: a crash keeps the old ones)
+        if (resume == 0 && resume_lines > 0) m.store.forget_seen(cp.id);
         cp.offset = 0;
         cp.lines = 0;
         if (resume > 0) {
@@ -501,6 +619,7 @@ void Indexer::add_input(const std::string& path) {
                 in->hold_partial_line(regular && !in->compressed());
                 in->hash_content({});
                 skipped = 0;
+                m.store.forget_seen(cp.id);
                 m.clock.emplace(m.zone, infer(*in), m.now); // new content: its own year
                 m.resumed = false;
             } else {
@@ -528,6 +647,7 @@ void Indexer::add_input(const std::string& path) {
         if (const auto d = m.pieces.take_dropped()) {
             m.stats.exim_pieces -= d;
             m.stats.unparsed += d;
+            m.stats.unparsed_mail += d;
         }
         cp.offset = in->offset();
         cp.lines = in->line_no();

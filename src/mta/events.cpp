@@ -2,6 +2,7 @@
 // Names of enums, the MTA dispatcher, and the sample line of every line shape.
 #include "mxtrace/mta/events.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace mxtrace {
@@ -49,6 +50,64 @@ Mta mta_of_program(std::string_view p) noexcept {
     if (p == "sendmail" || p.starts_with("sm-")) return Mta::sendmail;
     if (p == "exim" || p == "exim4") return Mta::exim;
     return Mta::none;
+}
+
+std::string_view unsupported_mta(std::string_view program, std::string_view message) noexcept {
+    if (program == "qmail" || program.starts_with("qmail-") || program == "rblsmtpd") return "qmail";
+    if (program == "tcpserver" && (message.find("qmail") != std::string_view::npos)) return "qmail";
+    if (program.starts_with("courier")) return "Courier";
+    if (program == "smtpd" &&
+        (message.starts_with("smtp-in:") || message.starts_with("smtp ") || message.starts_with("mta ") ||
+         message.starts_with("mda ") || message.starts_with("info: OpenSMTPD") || message.starts_with("smtp-out:") ||
+         message.starts_with("delivery:") || message.starts_with("relay:") || message.starts_with("mta-")))
+        return "OpenSMTPD";
+    if (program == "opensmtpd" || program == "smtpctl") return "OpenSMTPD";
+    if (program == "domino" || program == "nserver") return "Domino";
+    if (program == "MSExchangeTransport" || program.starts_with("MSExchange")) return "Exchange";
+    return {};
+}
+
+namespace {
+bool digits(std::string_view s) noexcept {
+    if (s.empty()) return false;
+    for (char c : s)
+        if (c < '0' || c > '9') return false;
+    return true;
+}
+/// "dd-mm-yyyy hh:mm:ss" or "yyyy-mm-dd hh:mm:ss" followed by three spaces (Domino's console).
+bool domino_stamp(std::string_view s) noexcept {
+    if (s.size() < 22 || s.substr(19, 3) != "   " || s[10] != ' ' || s[13] != ':' || s[16] != ':') return false;
+    const bool dmy = s[2] == '-' && s[5] == '-' && digits(s.substr(0, 2)) && digits(s.substr(3, 2)) && digits(s.substr(6, 4));
+    const bool ymd = s[4] == '-' && s[7] == '-' && digits(s.substr(0, 4)) && digits(s.substr(5, 2)) && digits(s.substr(8, 2));
+    return (dmy || ymd) && digits(s.substr(11, 2)) && digits(s.substr(14, 2)) && digits(s.substr(17, 2));
+}
+} // namespace
+
+std::string_view unsupported_mta_line(std::string_view line) noexcept {
+    std::string_view s = line;
+    if (s.starts_with('[')) { // Domino's "[pid:thread-id] " prefix
+        const auto close = s.find("] ");
+        if (close == std::string_view::npos || close > 40) return {};
+        s.remove_prefix(close + 2);
+    }
+    if (domino_stamp(s)) {
+        const std::string_view rest = s.substr(22);
+        if (rest.starts_with("SMTP ") || rest.starts_with("smtp:") || rest.starts_with("Router:") ||
+            rest.starts_with("SMTPClient:"))
+            return "Domino";
+    }
+    // Exchange: "2024-01-25T15:16:09.843Z," then comma-separated fields
+    if (line.size() > 25 && line[4] == '-' && line[7] == '-' && line[10] == 'T' && digits(line.substr(0, 4))) {
+        const auto z = line.find("Z,");
+        if (z != std::string_view::npos && z < 30 && std::count(line.begin(), line.end(), ',') >= 5) return "Exchange";
+    }
+    return {};
+}
+
+bool unknown_mail_program(std::string_view program) noexcept {
+    if (mta_of_program(program) != Mta::none) return false;
+    return program.starts_with("postfix") || program.starts_with("sendmail") || program.starts_with("exim") ||
+           program == "sm-mta";
 }
 
 LineClass parse_mail_line(std::string_view program, std::string_view message, Event& ev) {

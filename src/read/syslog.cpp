@@ -196,6 +196,18 @@ bool SyslogParser::parse_exim_mainlog(std::string_view line, SyslogLine& out) {
     out.program = "exim";
     out.pid = {};
     std::string_view r = line.substr(n);
+    // a syslog daemon's template with Exim's stamp: "STAMP HOST exim[PID]: TEXT"
+    if (const std::size_t sp = r.find(' '); sp != std::string_view::npos && sp > 0 && sp < 256) {
+        std::string_view tag = r.substr(sp + 1);
+        const std::size_t open = tag.starts_with("exim[") ? 4 : tag.starts_with("exim4[") ? 5 : 0;
+        const std::size_t close = open ? tag.find("]: ") : std::string_view::npos;
+        if (close != std::string_view::npos && close > open + 1) {
+            out.host = r.substr(0, sp);
+            out.program = tag.substr(0, open);
+            out.pid = tag.substr(open + 1, close - open - 1);
+            r = tag.substr(close + 3);
+        }
+    }
     if (r.size() > 2 && r[0] == '[' && is_digit(r[1])) {
         std::size_t e = r.find("] ");
         if (e != std::string_view::npos) {

@@ -121,6 +121,12 @@ CREATE TABLE IF NOT EXISTS hop(
 CREATE INDEX IF NOT EXISTS hop_next ON hop(next_qid);
 CREATE INDEX IF NOT EXISTS hop_relay_name ON hop(relay_name) WHERE kind = 'relay';
 CREATE INDEX IF NOT EXISTS hop_relay_addr ON hop(relay_addr) WHERE kind = 'relay';
+CREATE TABLE IF NOT EXISTS seen_line(
+  sec INTEGER NOT NULL,
+  hash INTEGER NOT NULL,
+  input INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY(sec, hash, input)) WITHOUT ROWID;
 )SQL";
 
 const char* const kTxnColsText =
@@ -319,7 +325,9 @@ struct Store::Impl {
     sql::Stmt st_hops, st_hops_to, st_del_hops, st_ins_hop;
     sql::Stmt st_get, st_attempts, st_find_key, st_find_open, st_find_span, st_find_headless, st_insert, st_update,
         st_del_attempts, st_del_txn, st_ins_attempt, st_pending, st_cp_insert, st_cp_update, st_raw_get, st_raw_put,
-        st_raw_del;
+        st_raw_del, st_seen_get, st_seen_put;
+    /// Line identity counts not committed yet: (UTC second, hash) -> (input, count) pairs.
+    std::map<std::pair<std::int64_t, std::uint64_t>, std::vector<std::pair<std::int64_t, std::uint32_t>>> seen_batch;
     std::unordered_set<std::int64_t> merged_away; // IDs deleted by merges in the current commit
     RawCodec codec;      // compresses and decompresses raw lines
     bool rebuilt_half_created = false; // write mode found a half-created index and started it anew
@@ -426,6 +434,9 @@ struct Store::Impl {
 
 
     void prepare_write() {
+        st_seen_get = sql::Stmt(db, "SELECT input, n FROM seen_line WHERE sec = ? AND hash = ?");
+        st_seen_put = sql::Stmt(db, "INSERT INTO seen_line(sec, hash, input, n) VALUES (?, ?, ?, ?) "
+                                    "ON CONFLICT(sec, hash, input) DO UPDATE SET n = excluded.n");
         st_find_key = sql::Stmt(db, "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND first_us = ?");
         st_find_open = sql::Stmt(db,
                                  "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND (complete = 0 OR mta = 'sendmail') "
@@ -806,7 +817,7 @@ std::unique_ptr<Transaction> Store::take_open(std::string_view host, std::string
 void Store::commit(std::span<Checkpoint> checkpoints) {
     Impl& m = *impl_;
     if (m.mode != Mode::write) return;
-    if (m.batch.empty() && checkpoints.empty()) {
+    if (m.batch.empty() && checkpoints.empty() && m.seen_batch.empty()) {
         if (m.in_txn) { // only lookups happened
             m.db.exec("COMMIT");
             m.in_txn = false;
@@ -823,7 +834,16 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
             written.push_back(t.get());
         }
         for (auto& cp : checkpoints) m.write_checkpoint(cp);
+        for (const auto& [key, rows] : m.seen_batch)
+            for (const auto& [input, n] : rows)
+                m.st_seen_put.reset()
+                    .bind(key.first)
+                    .bind(static_cast<std::int64_t>(key.second))
+                    .bind(input)
+                    .bind(static_cast<std::int64_t>(n))
+                    .run();
         m.db.exec("COMMIT");
+        m.seen_batch.clear();
         m.in_txn = false;
     } catch (...) {
         sqlite3_exec(m.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -938,6 +958,9 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
     detail::crash_point("prune-sqlite");
     m.begin();
     try {
+        // the line identities of the window's past go with it (seconds before the cutoff's)
+        sql::Stmt del_seen(m.db, "DELETE FROM seen_line WHERE sec < ?");
+        del_seen.bind(r.cutoff / kMicrosPerSecond).run();
         sql::Stmt del_a(m.db, "DELETE FROM attempt WHERE txn_id = ?");
         for (auto id : ids) {
             del_a.reset().bind(id).run();
@@ -1003,6 +1026,58 @@ void Store::add_input(Checkpoint& cp) {
     if (m.mode != Mode::write || cp.id) return;
     m.begin();
     m.write_checkpoint(cp);
+}
+
+SeenCounts Store::seen(std::int64_t sec, std::uint64_t hash, std::int64_t input) {
+    Impl& m = *impl_;
+    SeenCounts c;
+    if (m.mode != Mode::write) return c;
+    auto it = m.seen_batch.find({sec, hash});
+    auto pending_of = [&](std::int64_t in) -> std::optional<std::uint32_t> {
+        if (it == m.seen_batch.end()) return std::nullopt;
+        for (const auto& [i, n] : it->second)
+            if (i == in) return n;
+        return std::nullopt;
+    };
+    m.begin();
+    m.st_seen_get.reset().bind(sec).bind(static_cast<std::int64_t>(hash));
+    while (m.st_seen_get.step()) {
+        const std::int64_t in = m.st_seen_get.i64(0);
+        const auto n = pending_of(in).value_or(static_cast<std::uint32_t>(m.st_seen_get.i64(1)));
+        if (in == input) c.mine = n;
+        else c.others = std::max(c.others, n);
+    }
+    m.st_seen_get.reset();
+    if (it != m.seen_batch.end())
+        for (const auto& [in, n] : it->second) {
+            if (in == input) c.mine = n;
+            else c.others = std::max(c.others, n);
+        }
+    return c;
+}
+
+void Store::put_seen(std::int64_t sec, std::uint64_t hash, std::int64_t input, std::uint32_t n) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write) return;
+    auto& rows = m.seen_batch[{sec, hash}];
+    for (auto& [in, count] : rows)
+        if (in == input) {
+            count = n;
+            return;
+        }
+    rows.emplace_back(input, n);
+}
+
+void Store::forget_seen(std::int64_t input) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write) return;
+    for (auto it = m.seen_batch.begin(); it != m.seen_batch.end();) {
+        std::erase_if(it->second, [&](const auto& r) { return r.first == input; });
+        it = it->second.empty() ? m.seen_batch.erase(it) : std::next(it);
+    }
+    m.begin();
+    sql::Stmt st(m.db, "DELETE FROM seen_line WHERE input = ?");
+    st.bind(input).run();
 }
 
 std::vector<SourceLine> Store::raw_lines(std::int64_t txn_id) {

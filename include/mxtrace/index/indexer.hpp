@@ -60,7 +60,8 @@ struct SkippedInput {
 };
 
 /// Where every input line went.
-/// lines == attributed + noqueue + other + unparsed + empty + too_old + exim_pieces + indexed_before.
+/// lines == attributed + noqueue + other + unparsed + unsupported_mta + empty + too_old + exim_pieces +
+/// duplicates + indexed_before.
 struct IndexStats {
     std::uint64_t lines = 0;        ///< lines read
     std::uint64_t attributed = 0;   ///< Postfix/Sendmail/Exim lines attributed to a transaction
@@ -71,12 +72,18 @@ struct IndexStats {
     std::uint64_t unparsed = 0;     ///< lines not understood (includes not_syslog and too_long)
     std::uint64_t not_syslog = 0;   ///< of those, lines without a syslog timestamp and host
     std::uint64_t too_long = 0;     ///< of those, lines longer than 1 MiB
+    std::uint64_t unparsed_mail = 0; ///< of those, Postfix/Sendmail/Exim lines (a known MTA's tag or an
+                                     ///< Exim main log's dated line) that were not understood
+    std::uint64_t unsupported_mta = 0; ///< lines of mail servers mxtrace does not read (qmail, Courier,
+                                       ///< OpenSMTPD, Domino, Exchange CSV): not indexed
     std::uint64_t empty = 0;        ///< empty lines
     std::uint64_t too_old = 0;      ///< lines older than the retention window (not indexed)
     std::uint64_t indexed_before = 0; ///< lines of inputs read again (files_reread) that an earlier run indexed
     std::uint64_t files_reread = 0; ///< inputs read again for lines an earlier run skipped as too old
     std::vector<SkippedInput> too_old_inputs; ///< the inputs with lines older than the window
     std::uint64_t exim_pieces = 0;  ///< Exim syslog pieces "[i/n]" joined into a later line (counted there)
+    std::uint64_t duplicates = 0;   ///< mail lines another input already held (applied once, from there)
+    std::uint64_t repeats = 0;      ///< extra applications of rsyslog "message repeated N times" lines (N - 1 each)
     std::uint64_t exim_mainlogs = 0; ///< inputs read as Exim main logs
     std::uint64_t bytes = 0;        ///< bytes of (decompressed) content read
     std::uint64_t skipped_bytes = 0; ///< bytes of content skipped because an earlier run read them

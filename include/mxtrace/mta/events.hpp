@@ -212,6 +212,23 @@ LineClass parse_filter(std::string_view program, std::string_view message, Event
 /// "amavisd-new", "rspamd", "opendkim".
 bool is_filter_program(std::string_view program) noexcept;
 
+/// The mail server a syslog line comes from when it is one mxtrace does not read: "qmail" (tags
+/// "qmail", "qmail-*", "rblsmtpd", "tcpserver" with qmail's text), "Courier" ("courier*"),
+/// "OpenSMTPD" (tag "smtpd" with its "smtp-in:"/"mta"/"smtp:" text), "Domino"; empty for other
+/// programs. `program` is the syslog tag without pid, `message` the text after it.
+std::string_view unsupported_mta(std::string_view program, std::string_view message) noexcept;
+
+/// The same for a line that is not a syslog line: a Lotus Domino console line
+/// ("03-07-2005 23:07:20   SMTP Server: ...", "[28325:00010-3735542592] 22-06-2014 ... smtp: ...")
+/// or a Microsoft Exchange message tracking / SMTP protocol log CSV row
+/// ("2024-01-25T15:16:09.843Z,..."): "Domino", "Exchange"; empty otherwise.
+std::string_view unsupported_mta_line(std::string_view line) noexcept;
+
+/// True for a syslog tag that names Postfix, Sendmail or Exim in a form mxtrace does not read
+/// ("postfix" without a daemon, "exim-4.96", "sendmail-msp"...): its lines are unparsed mail,
+/// not "other programs". False for the tags mta_of_program() knows.
+bool unknown_mail_program(std::string_view program) noexcept;
+
 /// Dispatches to the parser of the line's MTA, or of a content filter (parse_filter);
 /// LineClass::not_mine for other programs.
 LineClass parse_mail_line(std::string_view program, std::string_view message, Event& ev);

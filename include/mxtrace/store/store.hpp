@@ -120,6 +120,12 @@ struct IndexInfo {
     std::vector<Checkpoint> inputs;
 };
 
+/// Occurrence counts of one line identity (see ARCHITECTURE.md "Line identity").
+struct SeenCounts {
+    std::uint32_t mine = 0;   ///< times the input asked about holds the line (up to its checkpoint + this run)
+    std::uint32_t others = 0; ///< the largest count of any other input
+};
+
 /// Opens the index for reading or for writing. Only the writer mode takes the write lock.
 class Store {
 public:
@@ -157,6 +163,18 @@ public:
     /// so lines read from it can name it; the row is rolled back with the batch if the run dies.
     /// An input with an ID is left alone.
     void add_input(Checkpoint& cp);
+
+    /// Line identity (write mode): the occurrence counts of the mail line with UTC second `sec`
+    /// and content hash `hash` (host, second, program, pid, text) in `input` and, at most, in any
+    /// other input; committed rows and those of the batch. Opens the batch's transaction.
+    SeenCounts seen(std::int64_t sec, std::uint64_t hash, std::int64_t input);
+
+    /// Records that `input` holds the line (sec, hash) `n` times; written at the next commit(),
+    /// in the same SQLite transaction as the records it produced.
+    void put_seen(std::int64_t sec, std::uint64_t hash, std::int64_t input, std::uint32_t n);
+
+    /// Forgets the line counts of `input` (it is read again from its start), in the batch.
+    void forget_seen(std::int64_t input);
 
     /// The original lines of a transaction, in log time order (then input and line number),
     /// each with its input's last path and fingerprint. Empty if it has none.
