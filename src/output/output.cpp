@@ -114,6 +114,7 @@ std::string format_text(const Transaction& t, Zone* zone) {
         client = t.client_ip.empty() ? t.client_name : fmt::format("{}[{}]", t.client_name, t.client_ip);
     line("client: ", client);
     if (!t.sasl_username.empty()) line("sasl: ", t.sasl_username);
+    if (!t.helo.empty()) line("helo: ", t.helo);
     if (!t.verdict.empty()) line("verdict: ", t.verdict);
     line("from: ", t.sender ? (t.sender->empty() ? std::string("<>") : *t.sender) : std::string());
     line("msgid: ", t.message_id);
@@ -135,6 +136,10 @@ std::string format_text(const Transaction& t, Zone* zone) {
         if (!a.dsn.empty()) {
             o += ", dsn=";
             escape_text(a.dsn, o);
+        }
+        if (!a.code.empty()) {
+            o += ", code=";
+            escape_text(a.code, o);
         }
         if (a.delay >= 0) o += fmt::format(", delay={}", a.delay);
         if (!a.queued_as.empty()) {

@@ -74,10 +74,10 @@ TEST_CASE("transaction block and JSON") {
           "host: smtp\n\n");
     CHECK(format_json(t) ==
           "{\"id\":7,\"host\":\"smtp\",\"mta\":\"sendmail\",\"queue_id\":\"pBFERI8l019936\",\"first_time\":\"2011-12-15T14:27:18Z\","
-          "\"last_time\":\"2011-12-15T14:27:20Z\",\"sender\":\"bob@foo.com\",\"client\":{\"name\":\"ws12.foo.com\",\"ip\":\"192.0.2.10\",\"sasl_username\":\"\"},"
+          "\"last_time\":\"2011-12-15T14:27:20Z\",\"sender\":\"bob@foo.com\",\"client\":{\"name\":\"ws12.foo.com\",\"ip\":\"192.0.2.10\",\"sasl_username\":\"\",\"helo\":\"\"},"
           "\"message_id\":\"m1@foo.com\",\"size\":2417,\"nrcpt\":1,\"complete\":true,\"status\":\"sent\",\"notification_queue_id\":\"\",\"verdict\":\"\","
           "\"attempts\":[{\"time\":\"2011-12-15T14:27:20Z\",\"recipient\":\"alice@bar.com\",\"orig_recipient\":\"\","
-          "\"relay\":\"smtp.bar.com. [198.51.100.25]\",\"status\":\"sent\",\"dsn\":\"2.0.0\",\"delay\":2,"
+          "\"relay\":\"smtp.bar.com. [198.51.100.25]\",\"status\":\"sent\",\"dsn\":\"2.0.0\",\"code\":\"\",\"delay\":2,"
           "\"text\":\"Sent (pBFERKa1001234 Message accepted \\u001b[2J for delivery)\",\"queued_as\":\"\"}]}\n");
     t.sender = std::string();
     CHECK(format_text(t, nullptr).find("from: <>\n") != std::string::npos);
@@ -100,6 +100,7 @@ TEST_CASE("the text block shows every field JSON has") {
     t.client_name = "clientname.example.org";
     t.client_ip = "192.0.2.77";
     t.sasl_username = "saslvalue";
+    t.helo = "helovalue.example.org";
     t.message_id = "msgidvalue@example.org";
     t.size = 987654;
     t.nrcpt = 31;
@@ -113,6 +114,7 @@ TEST_CASE("the text block shows every field JSON has") {
     a.relay = "relayvalue.example.net[198.51.100.9]";
     a.status = Status::bounced;
     a.dsn = "5.7.1";
+    a.code = "554";
     a.delay = 12.5;
     a.text = "textvalue said no";
     a.queued_as = "queuedasvalue";
