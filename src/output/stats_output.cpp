@@ -32,10 +32,12 @@ struct Table {
     std::vector<std::vector<Cell>> rows;
 };
 
-constexpr std::array<std::string_view, 14> kNames = {
-    "summary",          "per_hour",    "per_day",         "senders",        "sender_domains",
-    "recipients",       "recipient_domains", "clients",   "relays",         "deferral_reasons",
-    "bounce_reasons",   "reject_reasons",    "delays",    "deferred_longest"};
+constexpr std::array<std::string_view, 18> kNames = {
+    "summary",           "per_hour",         "per_day",          "senders",
+    "sender_domains",    "recipients",       "recipient_domains", "clients",
+    "relays",            "rejected_clients", "rejected_senders", "rejected_recipients",
+    "filter_verdicts",   "deferral_reasons", "bounce_reasons",   "reject_reasons",
+    "delays",            "deferred_longest"};
 
 Cell seconds(double v) { return v < 0 ? Cell{} : Cell{v}; }
 
@@ -57,6 +59,13 @@ std::vector<Table> tables_of(const StatsReport& r) {
         row("bounced", r.bounced.messages, r.bounced.recipients);
         row("expired", r.expired.messages, r.expired.recipients);
         row("rejected", r.rejected.messages, r.rejected.recipients);
+        row("pre-queue reject records (of rejected)", r.reject_records, {});
+        row("postscreen verdicts (not rejects)", r.postscreen_verdicts, {});
+        row("discarded", r.discarded.messages, r.discarded.recipients);
+        row("held", r.held.messages, r.held.recipients);
+        row("removed by the admin", r.removed.messages, {});
+        row("verification probes: deliverable", r.probes_deliverable.messages, r.probes_deliverable.recipients);
+        row("verification probes: undeliverable", r.probes_undeliverable.messages, r.probes_undeliverable.recipients);
         row("beginning not in the index", r.headless, {});
         row("distinct senders", r.distinct_senders, {});
         row("distinct recipients", {}, r.distinct_recipients);
@@ -103,6 +112,10 @@ std::vector<Table> tables_of(const StatsReport& r) {
     top("recipient_domains", "Top recipient domains (delivered)", "domain", "delivered", r.recipient_domains);
     top("clients", "Top clients (messages received)", "client", "messages", r.clients);
     top("relays", "Top relays (recipients sent)", "relay", "sent", r.relays);
+    top("rejected_clients", "Top rejected clients (rejected recipients)", "client", "rejected", r.rejected_clients);
+    top("rejected_senders", "Top rejected senders (rejected recipients)", "sender", "rejected", r.rejected_senders);
+    top("rejected_recipients", "Top rejected recipients", "recipient", "rejected", r.rejected_recipients);
+    top("filter_verdicts", "Content filter verdicts (messages)", "verdict", "messages", r.filter_verdicts);
     auto reasons = [&](std::string_view name, std::string_view title, const std::vector<Reason>& v) {
         Table t{name, title, {"count", "reason", "example"}, {}};
         for (const auto& x : v) t.rows.push_back({x.count, x.group, x.example});

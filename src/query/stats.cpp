@@ -190,6 +190,43 @@ double percentile(const std::vector<double>& sorted, double p) {
     return sorted[rank - 1];
 }
 
+bool is_postscreen_verdict(const Transaction& t) noexcept {
+    if (t.mta != Mta::postfix || !is_reject_record(t) || t.attempts.empty()) return false;
+    for (const Attempt& a : t.attempts)
+        if (!a.code.empty() || !(a.text.starts_with("PREGREET ") || a.text.starts_with("DNSBL rank "))) return false;
+    return true;
+}
+
+bool is_verify_probe(const Transaction& t) noexcept {
+    if (t.attempts.empty() || is_reject_record(t)) return false;
+    for (const Attempt& a : t.attempts)
+        if (a.status != Status::deliverable && a.status != Status::undeliverable) return false;
+    return true;
+}
+
+std::string reject_reason_text(std::string_view text) {
+    // "STAGE from CLIENT: reply; from=<...> to=<...> ..." with STAGE upper case (RCPT, END-OF-MESSAGE)
+    std::size_t sp = text.find(' ');
+    if (sp == std::string_view::npos || sp == 0) return std::string(text);
+    for (std::size_t i = 0; i < sp; ++i)
+        if (!((text[i] >= 'A' && text[i] <= 'Z') || text[i] == '-')) return std::string(text);
+    if (text.substr(sp, 6) != " from ") return std::string(text);
+    std::size_t colon = text.find(": ", sp + 6); // the client has no ": " ("[addr]:port: " ends it)
+    if (colon == std::string_view::npos) return std::string(text);
+    std::string_view reply = text.substr(colon + 2);
+    std::size_t tail = reply.find("; from=<");
+    if (tail != std::string_view::npos) reply = reply.substr(0, tail);
+    std::string out(text.substr(0, sp));
+    out += ": ";
+    out += reply;
+    return out;
+}
+
+std::string_view verdict_group(std::string_view entry) noexcept {
+    std::size_t sc = entry.find(", score ");
+    return sc == std::string_view::npos ? entry : entry.substr(0, sc);
+}
+
 namespace {
 
 /// An address as counted: the domain part lower case, the local part as logged (it may be
@@ -280,6 +317,7 @@ struct StatsBuilder::Impl {
     std::unordered_map<std::int64_t, Traffic> days; ///< local day number -> counts
     std::unordered_map<std::string, std::uint64_t> senders, sender_domains, recipients, recipient_domains, clients,
         relays;
+    std::unordered_map<std::string, std::uint64_t> rejected_clients, rejected_senders, rejected_recipients, verdicts;
     std::unordered_map<std::string, ReasonAcc> deferral, bounce, reject;
     std::vector<double> delays;
     std::unordered_map<std::string, std::vector<double>> relay_delays;
@@ -310,6 +348,19 @@ struct StatsBuilder::Impl {
         }
         if (!client.empty()) ++clients[client];
     }
+
+    /// One rejected attempt of transaction t (a reject record's or a queued message's).
+    void count_rejected(const Transaction& t, const Attempt& a, const std::string& client) {
+        ++r.rejected.recipients;
+        auto b = bucket(a.time);
+        ++hour_of(b).rejected;
+        ++days[b.first].rejected;
+        auto& acc = reject[reason_group(reject_reason_text(a.text))];
+        if (acc.count++ == 0) acc.example = a.text;
+        if (!client.empty()) ++rejected_clients[client];
+        if (t.sender) ++rejected_senders[count_address(*t.sender)];
+        if (!a.recipient.empty()) ++rejected_recipients[count_address(a.recipient)];
+    }
 };
 
 StatsBuilder::StatsBuilder(Zone* zone, std::size_t top) : impl_(std::make_unique<Impl>()) {
@@ -326,9 +377,23 @@ void StatsBuilder::add(const Transaction& t) {
     if (!r.first_time || t.first_time < *r.first_time) r.first_time = t.first_time;
     if (!r.last_time || t.last_time > *r.last_time) r.last_time = t.last_time;
 
-    // received: the transaction's start line was read (smtpd client=, pickup, Sendmail from=, Exim <=)
     std::string client = client_text(t.client_name, t.client_ip);
-    if (t.headless) {
+    if (is_reject_record(t)) {
+        // a pre-queue reject: never received mail; a postscreen verdict is not even a reject
+        if (is_postscreen_verdict(t)) {
+            ++r.postscreen_verdicts;
+            return;
+        }
+        ++r.reject_records;
+        ++r.rejected.messages;
+        for (const Attempt& a : t.attempts) m.count_rejected(t, a, client);
+        return;
+    }
+    const bool probe = is_verify_probe(t);
+    // received: the transaction's start line was read (smtpd client=, pickup, Sendmail from=, Exim <=)
+    if (probe) {
+        // an address verification probe is not mail received (counted below as a probe)
+    } else if (t.headless) {
         ++r.headless;
     } else if (is_loopback(t.client_name, t.client_ip)) {
         // maybe a content filter's re-injection: decided in finish(), once all hand-offs are known
@@ -337,7 +402,16 @@ void StatsBuilder::add(const Transaction& t) {
         m.count_received(t.sender, client, t.size, t.first_time);
     }
 
-    bool any[6] = {}; // delivered, forwarded, deferred, bounced, expired, rejected
+    for (std::string_view v = t.verdict; !v.empty();) {
+        std::size_t semi = v.find("; ");
+        std::string_view entry = v.substr(0, semi);
+        if (!entry.empty()) ++m.verdicts[std::string(verdict_group(entry))];
+        v = semi == std::string_view::npos ? std::string_view() : v.substr(semi + 2);
+    }
+
+    // delivered, forwarded, deferred, bounced, expired, rejected, discarded, held, removed,
+    // deliverable, undeliverable
+    bool any[11] = {};
     std::unordered_set<std::string> deferred_rcpts;
     std::uint64_t deferrals = 0;
     const Attempt* last_deferral = nullptr;
@@ -393,15 +467,30 @@ void StatsBuilder::add(const Transaction& t) {
             if (acc.count++ == 0) acc.example = a.text;
             break;
         }
-        case Status::rejected: {
-            ++r.rejected.recipients;
+        case Status::rejected:
             any[5] = true;
-            ++m.hour_of(b).rejected;
-            ++m.days[b.first].rejected;
-            auto& acc = m.reject[reason_group(a.text)];
-            if (acc.count++ == 0) acc.example = a.text;
+            m.count_rejected(t, a, client);
             break;
-        }
+        case Status::discarded:
+            ++r.discarded.recipients;
+            any[6] = true;
+            break;
+        case Status::held:
+            ++r.held.recipients;
+            any[7] = true;
+            break;
+        case Status::removed:
+            ++r.removed.recipients;
+            any[8] = true;
+            break;
+        case Status::deliverable:
+            ++r.probes_deliverable.recipients;
+            any[9] = true;
+            break;
+        case Status::undeliverable:
+            ++r.probes_undeliverable.recipients;
+            any[10] = true;
+            break;
         case Status::none:
             break;
         }
@@ -420,8 +509,10 @@ void StatsBuilder::add(const Transaction& t) {
             m.deferred.resize(m.top);
         }
     }
-    OutcomeCount* oc[6] = {&r.delivered, &r.forwarded, &r.deferred, &r.bounced, &r.expired, &r.rejected};
-    for (int i = 0; i < 6; ++i)
+    OutcomeCount* oc[11] = {&r.delivered, &r.forwarded,          &r.deferred, &r.bounced,
+                            &r.expired,   &r.rejected,           &r.discarded, &r.held,
+                            &r.removed,   &r.probes_deliverable, &r.probes_undeliverable};
+    for (int i = 0; i < 11; ++i)
         if (any[i]) ++oc[i]->messages;
 }
 
@@ -447,6 +538,10 @@ StatsReport StatsBuilder::finish() {
     r.recipient_domains = top_of(m.recipient_domains, m.top);
     r.clients = top_of(m.clients, m.top);
     r.relays = top_of(m.relays, m.top);
+    r.rejected_clients = top_of(m.rejected_clients, m.top);
+    r.rejected_senders = top_of(m.rejected_senders, m.top);
+    r.rejected_recipients = top_of(m.rejected_recipients, m.top);
+    r.filter_verdicts = top_of(m.verdicts, m.top);
     r.deferral_reasons = reasons_of(m.deferral, m.top);
     r.bounce_reasons = reasons_of(m.bounce, m.top);
     r.reject_reasons = reasons_of(m.reject, m.top);

@@ -1311,8 +1311,8 @@ void Store::scan(const SearchFilter& f, const std::function<void(const Transacti
         sql::Stmt txns(m.db, sql.c_str());
         if (f.since) txns.bind(*f.since);
         if (f.until) txns.bind(*f.until);
-        sql::Stmt atts(m.db, "SELECT txn_id, time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as "
-                             "FROM attempt ORDER BY txn_id, seq");
+        sql::Stmt atts(m.db, "SELECT txn_id, time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as, "
+                             "code FROM attempt ORDER BY txn_id, seq");
         bool more = atts.step();
         Transaction t;
         while (txns.step()) {
@@ -1333,6 +1333,8 @@ void Store::scan(const SearchFilter& f, const std::function<void(const Transacti
             t.notification_queue_id = txns.str(13);
             t.headless = txns.i64(14) != 0;
             t.sasl_username = txns.str(15);
+            t.verdict = txns.str(16);
+            t.helo = txns.str(17);
             while (more && atts.i64(0) < t.id) more = atts.step();
             while (more && atts.i64(0) == t.id) {
                 Attempt a;
@@ -1345,6 +1347,7 @@ void Store::scan(const SearchFilter& f, const std::function<void(const Transacti
                 a.delay = atts.is_null(7) ? -1 : atts.dbl(7);
                 a.text = atts.str(8);
                 a.queued_as = atts.str(9);
+                a.code = atts.str(10);
                 t.attempts.push_back(std::move(a));
                 more = atts.step();
             }

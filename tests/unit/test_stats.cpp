@@ -137,3 +137,164 @@ TEST_CASE("StatsBuilder: a content filter's re-injection is one message, its han
     REQUIRE(r.deferral_reasons.size() == 1);
     CHECK(r.deferral_reasons[0].group == "connect to mx.example.org[<ip>]:#: Connection timed out");
 }
+
+namespace {
+/// A reject record as the reducer builds one (Reducer::apply_reject_record): queue ID NOQUEUE-...,
+/// complete, one rejected attempt.
+Transaction reject_record(std::string qid, Micros t, std::string client_name, std::string client_ip,
+                          std::optional<std::string> sender, std::string rcpt, std::string code, std::string text) {
+    Transaction r;
+    r.host = "mx";
+    r.mta = Mta::postfix;
+    r.queue_id = std::move(qid);
+    r.first_time = r.last_time = t;
+    r.complete = true;
+    r.sender = std::move(sender);
+    r.client_name = std::move(client_name);
+    r.client_ip = std::move(client_ip);
+    Attempt a = attempt(t, std::move(rcpt), "", Status::rejected, -1, std::move(text));
+    a.code = std::move(code);
+    r.attempts.push_back(std::move(a));
+    return r;
+}
+} // namespace
+
+TEST_CASE("StatsBuilder: reject records are rejects, never received mail; postscreen verdicts apart") {
+    const Micros t0 = 7200 * kSec;
+    Transaction relay = reject_record("NOQUEUE-1.10", t0, "unknown", "203.0.113.9", "x@Example.NET", "spam@example.net",
+                                      "554",
+                                      "RCPT from unknown[203.0.113.9]: 554 5.7.1 <spam@example.net>: Relay access "
+                                      "denied; from=<x@Example.NET> to=<spam@example.net> proto=ESMTP helo=<a>");
+    Transaction relay2 = reject_record("NOQUEUE-1.11", t0 + kSec, "unknown", "203.0.113.9", "y@example.net",
+                                       "other@example.net", "554",
+                                       "RCPT from unknown[203.0.113.9]: 554 5.7.1 <other@example.net>: Relay access "
+                                       "denied; from=<y@example.net> to=<other@example.net> proto=ESMTP helo=<b>");
+    Transaction ps = reject_record("NOQUEUE-1.12", t0 + 2 * kSec, "", "203.0.113.140", "", "bob@example.org", "550",
+                                   "RCPT from [203.0.113.140]:59750: 550 5.7.1 Service unavailable; client "
+                                   "[203.0.113.140] blocked using dnsbl.example.net; from=<>, to=<bob@example.org>, "
+                                   "proto=ESMTP, helo=<x>");
+    Transaction dnsbl = reject_record("NOQUEUE-1.13", t0 + 2 * kSec, "", "203.0.113.140", std::nullopt, "", "",
+                                      "DNSBL rank 3 for [203.0.113.140]:59750");
+    Transaction pregreet = reject_record("NOQUEUE-1.14", t0 + 3 * kSec, "", "203.0.113.141", std::nullopt, "", "",
+                                         "PREGREET 11 after 0.1 from [203.0.113.141]:4711: EHLO x\\r\\n");
+    // a queued message rejected by a header check: one message, received, rejected
+    Transaction queued;
+    queued.host = "mx";
+    queued.mta = Mta::postfix;
+    queued.queue_id = "7D1B2C3D04";
+    queued.first_time = queued.last_time = t0 + 4 * kSec;
+    queued.sender = "spam@spam.example";
+    queued.client_name = "mail.spam.example";
+    queued.client_ip = "192.0.2.99";
+    queued.attempts.push_back(attempt(queued.first_time, "bob@example.org", "", Status::rejected, -1,
+                                      "END-OF-MESSAGE from mail.spam.example[192.0.2.99]: 5.7.1 Spam; "
+                                      "from=<spam@spam.example> to=<bob@example.org> proto=ESMTP helo=<m>"));
+    CHECK(is_postscreen_verdict(dnsbl));
+    CHECK(is_postscreen_verdict(pregreet));
+    CHECK_FALSE(is_postscreen_verdict(ps));    // postscreen's own reject line is the reject
+    CHECK_FALSE(is_postscreen_verdict(queued));
+    StatsBuilder b(nullptr, 10);
+    for (const Transaction* t : {&relay, &relay2, &ps, &dnsbl, &pregreet, &queued}) b.add(*t);
+    StatsReport r = b.finish();
+    CHECK(r.transactions == 6);
+    CHECK(r.received == 1); // the queued message only
+    CHECK(r.headless == 0);
+    CHECK(r.distinct_senders == 1);
+    REQUIRE(r.senders.size() == 1);
+    CHECK(r.senders[0].first == "spam@spam.example");
+    REQUIRE(r.clients.size() == 1);
+    CHECK(r.clients[0].first == "mail.spam.example[192.0.2.99]");
+    CHECK(r.reject_records == 3);
+    CHECK(r.postscreen_verdicts == 2);
+    CHECK(r.rejected.messages == 4);
+    CHECK(r.rejected.recipients == 4);
+    CHECK(r.per_hour[2].rejected == 4);
+    CHECK(r.per_hour[2].received == 1);
+    REQUIRE(r.rejected_clients.size() == 3);
+    CHECK(r.rejected_clients[0] == std::pair<std::string, std::uint64_t>{"unknown[203.0.113.9]", 2});
+    REQUIRE(r.rejected_senders.size() == 4);
+    CHECK(r.rejected_senders[0].first == "<>");
+    CHECK(r.rejected_senders[1].first == "spam@spam.example");
+    CHECK(r.rejected_senders[2].first == "x@example.net"); // domain lower case
+    REQUIRE(r.rejected_recipients.size() == 3);
+    CHECK(r.rejected_recipients[0] == std::pair<std::string, std::uint64_t>{"bob@example.org", 2});
+    // the two relay rejects differ in client, sender, recipient and HELO: one reason group
+    REQUIRE(r.reject_reasons.size() == 3);
+    CHECK(r.reject_reasons[0].group == "RCPT: 554 5.7.1 <<addr>>: Relay access denied");
+    CHECK(r.reject_reasons[0].count == 2);
+    CHECK(r.reject_reasons[0].example == relay.attempts[0].text);
+}
+
+TEST_CASE("reject_reason_text keeps the stage and the reply, not the client and the envelope") {
+    CHECK(reject_reason_text("RCPT from unknown[2001:db8::1]: 450 4.7.1 <a@b.c>: Helo command rejected: Host not "
+                             "found; from=<x@y.z> to=<a@b.c> proto=ESMTP helo=<h>") ==
+          "RCPT: 450 4.7.1 <a@b.c>: Helo command rejected: Host not found");
+    CHECK(reject_reason_text("CONNECT from [192.0.2.1]:25: 554 5.7.1 no; proto=SMTP") == "CONNECT: 554 5.7.1 no; proto=SMTP");
+    // Exim and Sendmail texts, and queued rejects without the "STAGE from" shape, stay as they are
+    CHECK(reject_reason_text("550 5.7.1 <a@b.c>... Relaying denied") == "550 5.7.1 <a@b.c>... Relaying denied");
+    CHECK(reject_reason_text("header Subject: x from h[192.0.2.1]; from=<a>") == "header Subject: x from h[192.0.2.1]; from=<a>");
+    CHECK(reject_reason_text("") == "");
+}
+
+TEST_CASE("StatsBuilder: held, discarded, removed, verification probes and filter verdicts") {
+    auto txn = [](std::string qid, Micros t) {
+        Transaction x;
+        x.host = "mx";
+        x.mta = Mta::postfix;
+        x.queue_id = std::move(qid);
+        x.first_time = x.last_time = t;
+        x.sender = "a@example.org";
+        x.client_name = "c.example.org";
+        x.client_ip = "192.0.2.5";
+        return x;
+    };
+    Transaction held = txn("1A0000000A", 0); // held, then released and delivered
+    held.attempts.push_back(attempt(0, "b@example.net", "", Status::held, -1, "header X-Spam: YES"));
+    held.attempts.push_back(attempt(300 * kSec, "b@example.net", "mx.example.net[198.51.100.7]:25", Status::sent, 300, "250 ok"));
+    held.verdict = "opendkim: verified; amavis: Passed CLEAN, score 2.913";
+    Transaction removed = txn("1A0000000B", kSec); // held by postsuper, then deleted
+    removed.attempts.push_back(attempt(kSec, "", "", Status::held, -1, "placed on hold by postsuper"));
+    removed.attempts.push_back(attempt(2 * kSec, "", "", Status::removed, -1, "removed by postsuper"));
+    removed.verdict = "amavis: Passed CLEAN, score -1.2";
+    Transaction discarded = txn("1A0000000C", 2 * kSec);
+    discarded.attempts.push_back(attempt(2 * kSec, "c@example.net", "", Status::discarded, -1, "spam subject"));
+    discarded.attempts.push_back(attempt(2 * kSec, "d@example.net", "", Status::discarded, -1, "spam subject"));
+    Transaction probe = txn("1A0000000D", 3 * kSec); // address verification: not mail received
+    probe.sender = "double-bounce@mx.example.org";
+    probe.client_name = "localhost";
+    probe.client_ip = "127.0.0.1";
+    probe.attempts.push_back(attempt(3 * kSec, "gone@example.net", "mx.example.net[198.51.100.7]:25",
+                                     Status::undeliverable, 1, "550 5.1.1 User unknown"));
+    Transaction probe2 = txn("1A0000000E", 4 * kSec);
+    probe2.sender = "double-bounce@mx.example.org";
+    probe2.headless = true;
+    probe2.attempts.push_back(attempt(4 * kSec, "here@example.net", "mx.example.net[198.51.100.7]:25",
+                                      Status::deliverable, 1, "250 2.1.5 Ok"));
+    CHECK(is_verify_probe(probe));
+    CHECK_FALSE(is_verify_probe(held));
+    StatsBuilder b(nullptr, 10);
+    for (const Transaction* t : {&held, &removed, &discarded, &probe, &probe2}) b.add(*t);
+    StatsReport r = b.finish();
+    CHECK(r.transactions == 5);
+    CHECK(r.received == 3);  // not the probes
+    CHECK(r.headless == 0);  // a headless probe is a probe
+    CHECK(r.distinct_senders == 1);
+    CHECK(r.held.messages == 2);
+    CHECK(r.held.recipients == 2);
+    CHECK(r.removed.messages == 1);
+    CHECK(r.discarded.messages == 1);
+    CHECK(r.discarded.recipients == 2);
+    CHECK(r.delivered.messages == 1);
+    CHECK(r.delivered.recipients == 1);
+    CHECK(r.bounced.messages == 0); // an undeliverable probe result is no bounce
+    CHECK(r.probes_undeliverable.messages == 1);
+    CHECK(r.probes_deliverable.messages == 1);
+    CHECK(r.bounce_reasons.empty());
+    REQUIRE(r.relays.size() == 1);
+    CHECK(r.relays[0].second == 1); // probes are not sent mail
+    REQUIRE(r.filter_verdicts.size() == 2);
+    CHECK(r.filter_verdicts[0] == std::pair<std::string, std::uint64_t>{"amavis: Passed CLEAN", 2});
+    CHECK(r.filter_verdicts[1] == std::pair<std::string, std::uint64_t>{"opendkim: verified", 1});
+    CHECK(verdict_group("rspamd: no action, score -0.5") == "rspamd: no action");
+    CHECK(verdict_group("opendkim: verified") == "opendkim: verified");
+}

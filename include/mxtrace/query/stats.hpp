@@ -28,6 +28,27 @@ namespace mxtrace {
 /// become one space; the result is cut to 160 bytes. Pure function of `text`.
 std::string reason_group(std::string_view text);
 
+/// True for a reject record (is_reject_record(): queue ID "NOQUEUE-...") that is a postscreen(8)
+/// verdict on a client — "PREGREET N after S from [addr]:port: ..." or "DNSBL rank N for
+/// [addr]:port" (src/mta/postfix.cpp parse_postscreen_verdict()) — and not a reject: a Postfix
+/// record whose attempts carry no SMTP reply code and whose text starts with one of those words.
+/// postscreen logs the reject itself as a separate "NOQUEUE: reject: RCPT ..." record.
+bool is_postscreen_verdict(const Transaction& t) noexcept;
+
+/// True for an address verification probe (Postfix verify(8)): a transaction that is not a
+/// reject record, has attempts, and all of them are status deliverable or undeliverable.
+bool is_verify_probe(const Transaction& t) noexcept;
+
+/// The text a reject's reason is grouped by: for a Postfix reject record's text ("RCPT from
+/// name[addr]: 554 5.7.1 <r>: Relay access denied; from=<s> to=<r> proto=ESMTP helo=<h>") the
+/// stage and the reply without the client and the envelope tail ("RCPT: 554 5.7.1 <r>: Relay
+/// access denied"); any other text unchanged. Feed the result to reason_group().
+std::string reject_reason_text(std::string_view text);
+
+/// The group of a content filter verdict entry ("amavis: Passed CLEAN, score 2.913"): the
+/// entry without its ", score S" part ("amavis: Passed CLEAN").
+std::string_view verdict_group(std::string_view entry) noexcept;
+
 /// The p-th percentile (0 < p <= 100) of `sorted` (ascending) by the nearest-rank method: the
 /// value at 1-based rank ceil(p/100 * n). -1 if `sorted` is empty.
 double percentile(const std::vector<double>& sorted, double p);
@@ -79,6 +100,10 @@ struct StatsReport {
     std::uint64_t reinjected = 0;      ///< messages re-injected by a content filter on the same host
     std::uint64_t headless = 0;        ///< transactions whose beginning is not in the index
     OutcomeCount delivered, forwarded, deferred, bounced, expired, rejected;
+    OutcomeCount discarded, held, removed; ///< attempts of these status classes (held: at some time)
+    OutcomeCount probes_deliverable, probes_undeliverable; ///< address verification probe results
+    std::uint64_t reject_records = 0;  ///< of `rejected`, pre-queue reject records (not postscreen verdicts)
+    std::uint64_t postscreen_verdicts = 0; ///< postscreen PREGREET/DNSBL verdict records (not rejects)
     std::uint64_t deferrals = 0;       ///< deferred attempts
     std::uint64_t filtered = 0;        ///< recipients handed to a content filter on the same host (not delivered)
     std::uint64_t bytes_received = 0;  ///< sum of the sizes of the messages received (size known)
@@ -88,6 +113,8 @@ struct StatsReport {
     using Top = std::vector<std::pair<std::string, std::uint64_t>>;
     Top senders, sender_domains, recipients, recipient_domains, clients, relays; ///< most first, at most `top`
     std::uint64_t distinct_senders = 0, distinct_recipients = 0;
+    Top rejected_clients, rejected_senders, rejected_recipients; ///< over rejected attempts, most first
+    Top filter_verdicts;               ///< content filter verdicts by verdict_group(), messages
     std::vector<Reason> deferral_reasons, bounce_reasons, reject_reasons; ///< most first, at most `top`
     DelayStats delay;                                      ///< over delivered recipients
     std::vector<std::pair<std::string, DelayStats>> delay_by_relay; ///< over every sent attempt of the relay; busiest first, at most `top`

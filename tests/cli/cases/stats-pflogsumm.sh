@@ -7,9 +7,14 @@
 #   delivered  pflogsumm counts every status=sent line, the hand-off to the filter too; mxtrace
 #              does not count hand-offs (relay 127.0.0.1, reply "queued as ID") as deliveries.
 #              adjustment: those hand-off lines.
-#   rejected   pflogsumm counts pre-queue rejects (NOQUEUE: reject: ...), which the index does not
-#              hold as transactions (mxtrace index counts them).
-#              adjustment: NOQUEUE reject lines, unless mxtrace's count already holds them.
+#   rejected   pflogsumm counts a message per reject line: smtpd/postscreen "ID: reject:" (NOQUEUE
+#              or a queue ID) and cleanup "reject:"/"milter-reject:" of header/body/END-OF-MESSAGE;
+#              mxtrace counts a message per reject record (pre-queue reject) plus a message per
+#              queued message with a rejected recipient. postscreen's PREGREET/DNSBL verdicts are
+#              not rejects for either (mxtrace counts them on their own row, checked against the
+#              lines below).
+#              adjustment: minus smtpd "NOQUEUE: milter-reject:" lines, which pflogsumm's pattern
+#              (reject right after the queue ID) does not count and mxtrace does.
 #   senders    pflogsumm counts a sender per received message (re-injections too).
 #              adjustment per sender: the re-injected queue IDs with that sender.
 #   recipients pflogsumm counts a recipient per status=sent line (hand-offs too).
@@ -56,8 +61,9 @@ mx = {
     "forwarded": summary["forwarded"]["recipients"],
     "deferred": summary["deferred"]["messages"],
     "bounced": summary["bounced"]["recipients"],
-    "rejected": summary["rejected"]["recipients"],
+    "rejected": summary["rejected"]["messages"],
 }
+mx_verdicts = summary["postscreen verdicts (not rejects)"]["messages"]
 def fold(addr):  # pflogsumm's key: null sender "from=<>", domain part lower case
     if addr == "<>": return "from=<>"
     i = addr.rfind("@")
@@ -68,7 +74,7 @@ mx_recipients = {fold(r["recipient"]): r["delivered"] for r in st["tables"]["rec
 # --- adjustments, from the raw lines
 qid_re = r"\]: ([0-9A-Za-z]+): "
 handoff_ids, handoff_rcpt = set(), {}
-client_local, sender_of, noqueue = set(), {}, 0
+client_local, sender_of, milter_noqueue, verdict_lines = set(), {}, 0, 0
 handoffs = 0
 for line in open("mail.log", errors="replace"):
     if "status=sent" in line and re.search(r"relay=127\.0\.0\.1\[127\.0\.0\.1\]:\d+, ", line):
@@ -84,8 +90,10 @@ for line in open("mail.log", errors="replace"):
         q = re.search(qid_re, line).group(1)
         a = re.search(r"from=<([^>]*)>", line).group(1)
         sender_of.setdefault(q, fold(a) if a else "from=<>")
-    if re.search(r": NOQUEUE: reject: ", line):
-        noqueue += 1
+    if re.search(r"/smtpd\[\d+\]: NOQUEUE: milter-reject: ", line):
+        milter_noqueue += 1
+    if re.search(r"/postscreen\[\d+\]: (PREGREET \d+ after .* from \[|DNSBL rank \d+ for \[)", line):
+        verdict_lines += 1
 reinjected = client_local & handoff_ids
 reinjected_by_sender = {}
 for q in reinjected:
@@ -93,16 +101,21 @@ for q in reinjected:
     if s: reinjected_by_sender[s] = reinjected_by_sender.get(s, 0) + 1
 
 adj = {"received": len(reinjected), "delivered": handoffs, "forwarded": 0, "deferred": 0, "bounced": 0,
-       "rejected": noqueue if mx["rejected"] < noqueue else 0}
+       "rejected": -milter_noqueue}
 why = {"received": "content filter re-injections", "delivered": "hand-offs to the content filter",
-       "rejected": "NOQUEUE rejects (not transactions in the index)"}
+       "rejected": "smtpd NOQUEUE milter-rejects (not counted by pflogsumm)"}
 bad = 0
 print("grand totals: pflogsumm = mxtrace + adjustment")
 for k in ("received", "delivered", "forwarded", "deferred", "bounced", "rejected"):
     ok = pfl[k] == mx[k] + adj[k]
     bad += not ok
-    note = f" + {adj[k]} {why[k]}" if adj[k] else ""
+    note = f" {'+' if adj[k] > 0 else '-'} {abs(adj[k])} {why[k]}" if adj[k] else ""
     print(f"  {k:10} {pfl[k]:5} = {mx[k]}{note}  {'ok' if ok else 'MISMATCH'}")
+
+ok = mx_verdicts == verdict_lines
+bad += not ok
+print(f"postscreen verdicts (not in pflogsumm): {mx_verdicts} = {verdict_lines} PREGREET/DNSBL lines  "
+      f"{'ok' if ok else 'MISMATCH'}")
 
 def compare(name, pfd, mxd, adjd, what):
     global bad

@@ -1,6 +1,7 @@
 # mxtrace stats over a small fixture (content filter round trip, deferrals, forward, bounces, a
-# notification, a milter reject, a headless deferral, an escape sequence in a reply) and over the
-# bundled sample chain (Postfix, Sendmail, Exim).
+# notification, a milter reject, a headless deferral, an escape sequence in a reply), over the
+# bundled sample chain (Postfix, Sendmail, Exim; pre-queue reject records, postscreen verdicts)
+# and over the tail fixtures (held, discarded, removed, verification probes, filter verdicts).
 "$MXTRACE" index --db "$DB" -y 2011 --retention 0 --quiet "$FIXTURES/stats.log"
 echo "== text, UTC"
 "$MXTRACE" stats --db "$DB" --utc
@@ -32,3 +33,10 @@ L="$EXAMPLES/logs"
   "$L"/mx2/mail.log "$L"/hub/maillog --host-for '*/logs/out/mainlog=out' "$L"/out/mainlog
 "$MXTRACE" stats --db "$WORK/db2" --utc --top 5
 echo "exit $?"
+echo "== held, discarded, removed, verification probes, filter verdicts (the tail fixtures)"
+"$MXTRACE" index --db "$WORK/db3" --retention 0 -y 2011 --quiet "$FIXTURES/tail-postfix.log" "$FIXTURES/tail-sendmail.log"
+"$MXTRACE" stats --db "$WORK/db3" --format csv
+"$MXTRACE" stats --db "$WORK/db3" --format csv --table filter_verdicts
+"$MXTRACE" stats --db "$WORK/db3" --format csv --table reject_reasons
+echo "== rejects only (--status rejected): reject records and queued rejects; postscreen verdicts apart"
+"$MXTRACE" stats --db "$WORK/db2" --utc --status rejected | sed -n '/^Summary/,/^bytes delivered/p;/^Top rejected/,/^Delivery/p'
