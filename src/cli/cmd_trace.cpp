@@ -25,6 +25,7 @@ struct TraceCmdArgs : SearchArgs {
     std::optional<std::string> fields;
     std::string reject_window = "1h";
     RawArgs raw;
+    std::string color = "auto";
 };
 
 /// "--reject-window": a whole number with an optional unit s, m, h or d (seconds without one),
@@ -75,6 +76,7 @@ Runner setup_trace(CLI::App& app) {
                    "reject-window)")
         ->type_name("DURATION");
     add_raw_options(app, a->raw);
+    add_color_option(app, a->color);
     return [a, &app]() -> int {
         Zone zone;
         resolve_search(app, *a, zone, now_micros());
@@ -141,8 +143,11 @@ Runner setup_trace(CLI::App& app) {
             out = trace_csv_header(fields);
             for (std::size_t i = 0; i < traces.size(); ++i) out += format_trace_csv(traces[i], fields, i + 1);
         } else {
+            const bool color = a->format == "text" && !a->raw.verbatim && use_color(a->color);
             for (const auto& t : traces)
-                out += a->format == "json" ? format_trace_json(t, raw) : format_trace_text(t, z, raw, a->raw.verbatim);
+                out += a->format == "json" ? format_trace_json(t, raw)
+                       : color             ? colorize_trace(format_trace_text(t, z, raw, false))
+                                           : format_trace_text(t, z, raw, a->raw.verbatim);
         }
         std::fwrite(out.data(), 1, out.size(), stdout);
         std::fflush(stdout);

@@ -65,6 +65,68 @@ bool use_color(const std::string& when) {
     return (!no || !*no) && ::isatty(STDOUT_FILENO) == 1;
 }
 
+namespace {
+/// The colour of a status word: green delivered, yellow waiting, red refused or returned,
+/// magenta dropped on purpose; "" for other words.
+std::string_view status_sgr(std::string_view word) {
+    if (word == "sent" || word == "deliverable") return "\033[32m";
+    if (word == "deferred" || word == "held") return "\033[33m";
+    if (word == "bounced" || word == "expired" || word == "rejected" || word == "undeliverable") return "\033[31m";
+    if (word == "discarded" || word == "removed") return "\033[35m";
+    return "";
+}
+} // namespace
+
+std::string colorize_trace(const std::string& text) {
+    static constexpr std::string_view kBold = "\033[1m", kReset = "\033[0m";
+    std::string out;
+    out.reserve(text.size() + text.size() / 8);
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        const std::string_view line(text.data() + pos, end - pos);
+        std::size_t from = 0, to = 0; // the span to colour
+        std::string_view sgr;
+        if (line.starts_with("message ") || line.starts_with("client ")) {
+            to = line.find(' '); // the heading word
+            sgr = kBold;
+        } else if (const std::size_t branch = line.find("\xe2\x94\x80 "); branch != std::string_view::npos) { // "─ "
+            const std::size_t item = branch + 4;
+            if (line.compare(item, 4, "to <") == 0) {
+                // "to <R>  WORD" or "to <R> (orig_to <O>)  WORD": the status word
+                std::size_t gt = line.find(">  ", item);
+                const std::size_t orig = line.find("> (orig_to <", item);
+                if (orig != std::string_view::npos && orig < gt) gt = line.find(">)  ", orig) + 1;
+                if (gt != std::string_view::npos && gt + 3 < line.size()) {
+                    from = gt + 3;
+                    to = line.find(' ', from);
+                    if (to == std::string_view::npos) to = line.size();
+                    sgr = status_sgr(line.substr(from, to - from));
+                }
+            } else if (line.compare(item, 14, "same hand-off ") != 0) {
+                // "HOST QID  TIME ...": the transaction's host and queue ID
+                from = item;
+                to = line.find("  ", item);
+                if (to == std::string_view::npos) to = from;
+                sgr = kBold;
+            }
+        }
+        if (!sgr.empty() && to > from) {
+            out.append(line.substr(0, from));
+            out += sgr;
+            out.append(line.substr(from, to - from));
+            out += kReset;
+            out.append(line.substr(to));
+        } else {
+            out.append(line);
+        }
+        if (end < text.size()) out += '\n';
+        pos = end + 1;
+    }
+    return out;
+}
+
 std::string colorize_text(const std::string& block) {
     static constexpr std::string_view kBold = "\033[1m", kReset = "\033[0m";
     std::string out;
@@ -93,10 +155,7 @@ std::string colorize_text(const std::string& block) {
                 w = status_line ? 1 : st + 9;
                 const std::size_t we = line.find_first_of(", (", w);
                 word = line.substr(w, we == std::string_view::npos ? std::string_view::npos : we - w);
-                sgr = word == "sent"                                                 ? "\033[32m"
-                      : word == "deferred"                                           ? "\033[33m"
-                      : word == "bounced" || word == "expired" || word == "rejected" ? "\033[31m"
-                                                                                     : "";
+                sgr = status_sgr(word);
             }
             if (!sgr.empty()) {
                 out.append(line.substr(0, w));

@@ -44,6 +44,10 @@ bool use_color(const std::string& when);
 /// escape sequences in the result are these.
 std::string colorize_text(const std::string& block);
 
+/// The same for a trace tree (format_trace_text): the status word of each "to <R>" line in its
+/// colour, headings and each hop's host and queue ID in bold. Text without those is unchanged.
+std::string colorize_trace(const std::string& text);
+
 /// Adds --raw and --verbatim to `app`, bound to `r`.
 void add_raw_options(CLI::App& app, RawArgs& r);
 

@@ -54,3 +54,7 @@ echo "== errors"
 "$MXTRACE" trace --db "$DB" --format csv --raw smtp:pBG9CXlZ022280; echo "exit $?"
 "$MXTRACE" trace --db "$DB" --fields queue_id smtp:pBG9CXlZ022280; echo "exit $?"
 "$MXTRACE" trace --db "$DB" --format csv --fields queue_id,nosuch smtp:pBG9CXlZ022280; echo "exit $?"
+echo "== --color always: status words coloured, hosts and queue IDs bold (cat -v); never in a pipe by default"
+"$MXTRACE" trace --db "$DB" --utc --color always smtp:pBG9CXlZ022280 | cat -v
+"$MXTRACE" trace --db "$DB" --utc smtp:pBG9CXlZ022280 | grep -c $'\033'
+NO_COLOR=1 "$MXTRACE" trace --db "$DB" --utc --color auto smtp:pBG9CXlZ022280 | grep -c $'\033'; true
