@@ -3,14 +3,16 @@
 """Generates the seed corpus of the fuzz targets into tests/fuzz/seeds/<target>/.
 
 Sources: the shape table of the MTA parsers (every line shape has a sample, src/mta/events.cpp),
-log lines of ../shared/corpus (when present) and tests/cli/fixtures, the example query of every
+the log lines of tests/cli/fixtures (and of CORPUS_DIR when given), the example query of every
 field (src/store/fields.cpp), and hand-written time and config forms below. Lines are classified
 by the code itself (seedtool classify) and for every class (shape, noqueue, unparsed) the few
 shortest distinct lines are kept, so the seeds reach every line shape and stay small.
 
-Usage: tests/fuzz/make_seeds.py BUILD_FUZZ_DIR [CORPUS_DIR]
-  (BUILD_FUZZ_DIR is a build with -Dfuzz=true; CORPUS_DIR defaults to ../shared/corpus of the
-  repository). The output replaces tests/fuzz/seeds/ entirely; review `git diff --stat` after.
+Usage: tests/fuzz/make_seeds.py [--out DIR] BUILD_FUZZ_DIR [CORPUS_DIR]
+  (BUILD_FUZZ_DIR is a build with -Dfuzz=true). The output replaces tests/fuzz/seeds/ (or DIR)
+  entirely; review `git diff --stat` after. The checked-in seeds are made WITHOUT a CORPUS_DIR:
+  lines of ../shared/corpus are other projects' logs and stay out of the repository; for long
+  runs, make seeds from it into a folder of your own: --out ~/fuzz/corpus-seeds build-fuzz ../shared/corpus
 """
 import gzip
 import hashlib
@@ -27,6 +29,7 @@ VARIANTS = 12          # plus the shortest of each of up to this many first word
 REDUCER_WINDOWS = 40   # line sequences kept for the reducer
 CLOCK_WINDOWS = 20     # and for the clock (time target, mode 3)
 MAX_LINE = 600         # longer lines are not used as seeds (the fuzzer makes long ones itself)
+OUT = os.path.join(HERE, 'seeds')  # --out DIR replaces it
 
 
 def seedtool(build, *args, stdin=None):
@@ -66,7 +69,7 @@ def log_files(dirs):
 
 
 def write(target, data, name=None):
-    d = os.path.join(HERE, 'seeds', target)
+    d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)
     name = name or hashlib.sha1(data).hexdigest()[:16]
     with open(os.path.join(d, name), 'wb') as f:
@@ -74,13 +77,21 @@ def write(target, data, name=None):
 
 
 def main():
-    if len(sys.argv) < 2:
+    global OUT
+    args = sys.argv[1:]
+    if len(args) >= 2 and args[0] == '--out':
+        OUT = os.path.abspath(args[1])
+        args = args[2:]
+    if not args:
         print(__doc__, file=sys.stderr)
         return 2
-    build = sys.argv[1]
-    corpus = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(ROOT), 'shared', 'corpus')
+    build = args[0]
+    # no corpus by default: the committed seeds come from the project's own data only (the shared
+    # corpus is other people's logs, referenced by the tests, never copied into the repository)
+    corpus = args[1] if len(args) > 1 else ''
+
     fixtures = os.path.join(ROOT, 'tests', 'cli', 'fixtures')
-    shutil.rmtree(os.path.join(HERE, 'seeds'), ignore_errors=True)
+    shutil.rmtree(os.path.join(OUT), ignore_errors=True)
 
     # 1. the shape table: one seed per sample for the parser of its MTA, the syslog and reducer targets
     for row in seedtool(build, 'shapes').split(b'\n'):
@@ -194,8 +205,8 @@ def main():
         for sub in range(6):
             if i < 2 or sub == i % 6:
                 write('fuzz_config', bytes([sub]) + c)
-    total = sum(os.path.getsize(os.path.join(b, f)) for b, _, fs in os.walk(os.path.join(HERE, 'seeds')) for f in fs)
-    count = sum(len(fs) for _, _, fs in os.walk(os.path.join(HERE, 'seeds')))
+    total = sum(os.path.getsize(os.path.join(b, f)) for b, _, fs in os.walk(os.path.join(OUT)) for f in fs)
+    count = sum(len(fs) for _, _, fs in os.walk(os.path.join(OUT)))
     print(f'{count} seeds, {total} bytes in {os.path.join(HERE, "seeds")}')
     return 0
 
