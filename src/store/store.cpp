@@ -251,44 +251,56 @@ Xapian::Document make_document(const Transaction& t) {
     return doc;
 }
 
+namespace {
+/// Reads a row of kTxnColumns (columns 0..17 of `st`) into a new transaction, without attempts.
+Transaction txn_from_row(sql::Stmt& st) {
+    Transaction t;
+    t.id = st.i64(0);
+    t.host = st.str(1);
+    t.queue_id = st.str(2);
+    t.first_time = st.i64(3);
+    t.last_time = st.i64(4);
+    t.mta = mta_from_name(st.str(5));
+    if (!st.is_null(6)) t.sender = st.str(6);
+    t.client_name = st.str(7);
+    t.client_ip = st.str(8);
+    t.message_id = st.str(9);
+    t.size = st.i64(10);
+    t.nrcpt = static_cast<int>(st.i64(11));
+    t.complete = st.i64(12) != 0;
+    t.notification_queue_id = st.str(13);
+    t.headless = st.i64(14) != 0;
+    t.sasl_username = st.str(15);
+    t.verdict = st.str(16);
+    t.helo = st.str(17);
+    return t;
+}
+
+/// Reads an attempt from the columns of kAttemptsSql starting at column `c` of `st` (time_us,
+/// recipient, orig_recipient, relay, status, dsn, delay, text, queued_as, code).
+Attempt attempt_from_row(sql::Stmt& st, int c) {
+    Attempt a;
+    a.time = st.i64(c);
+    a.recipient = st.str(c + 1);
+    a.orig_recipient = st.str(c + 2);
+    a.relay = st.str(c + 3);
+    a.status = status_from_name(st.str(c + 4));
+    a.dsn = st.str(c + 5);
+    a.delay = st.is_null(c + 6) ? -1 : st.dbl(c + 6);
+    a.text = st.str(c + 7);
+    a.queued_as = st.str(c + 8);
+    a.code = st.str(c + 9);
+    return a;
+}
+} // namespace
+
 std::optional<Transaction> read_transaction(sql::Stmt& st_get, sql::Stmt& st_attempts, std::int64_t id) {
     st_get.reset().bind(id);
     if (!st_get.step()) return std::nullopt;
-    Transaction t;
-    t.id = st_get.i64(0);
-    t.host = st_get.str(1);
-    t.queue_id = st_get.str(2);
-    t.first_time = st_get.i64(3);
-    t.last_time = st_get.i64(4);
-    t.mta = mta_from_name(st_get.str(5));
-    if (!st_get.is_null(6)) t.sender = st_get.str(6);
-    t.client_name = st_get.str(7);
-    t.client_ip = st_get.str(8);
-    t.message_id = st_get.str(9);
-    t.size = st_get.i64(10);
-    t.nrcpt = static_cast<int>(st_get.i64(11));
-    t.complete = st_get.i64(12) != 0;
-    t.notification_queue_id = st_get.str(13);
-    t.headless = st_get.i64(14) != 0;
-    t.sasl_username = st_get.str(15);
-    t.verdict = st_get.str(16);
-    t.helo = st_get.str(17);
+    Transaction t = txn_from_row(st_get);
     st_get.reset();
     st_attempts.reset().bind(id);
-    while (st_attempts.step()) {
-        Attempt a;
-        a.time = st_attempts.i64(0);
-        a.recipient = st_attempts.str(1);
-        a.orig_recipient = st_attempts.str(2);
-        a.relay = st_attempts.str(3);
-        a.status = status_from_name(st_attempts.str(4));
-        a.dsn = st_attempts.str(5);
-        a.delay = st_attempts.is_null(6) ? -1 : st_attempts.dbl(6);
-        a.text = st_attempts.str(7);
-        a.queued_as = st_attempts.str(8);
-        a.code = st_attempts.str(9);
-        t.attempts.push_back(std::move(a));
-    }
+    while (st_attempts.step()) t.attempts.push_back(attempt_from_row(st_attempts, 0));
     st_attempts.reset();
     return t;
 }
@@ -1316,39 +1328,10 @@ void Store::scan(const SearchFilter& f, const std::function<void(const Transacti
         bool more = atts.step();
         Transaction t;
         while (txns.step()) {
-            t = Transaction{};
-            t.id = txns.i64(0);
-            t.host = txns.str(1);
-            t.queue_id = txns.str(2);
-            t.first_time = txns.i64(3);
-            t.last_time = txns.i64(4);
-            t.mta = mta_from_name(txns.str(5));
-            if (!txns.is_null(6)) t.sender = txns.str(6);
-            t.client_name = txns.str(7);
-            t.client_ip = txns.str(8);
-            t.message_id = txns.str(9);
-            t.size = txns.i64(10);
-            t.nrcpt = static_cast<int>(txns.i64(11));
-            t.complete = txns.i64(12) != 0;
-            t.notification_queue_id = txns.str(13);
-            t.headless = txns.i64(14) != 0;
-            t.sasl_username = txns.str(15);
-            t.verdict = txns.str(16);
-            t.helo = txns.str(17);
+            t = detail::txn_from_row(txns);
             while (more && atts.i64(0) < t.id) more = atts.step();
             while (more && atts.i64(0) == t.id) {
-                Attempt a;
-                a.time = atts.i64(1);
-                a.recipient = atts.str(2);
-                a.orig_recipient = atts.str(3);
-                a.relay = atts.str(4);
-                a.status = status_from_name(atts.str(5));
-                a.dsn = atts.str(6);
-                a.delay = atts.is_null(7) ? -1 : atts.dbl(7);
-                a.text = atts.str(8);
-                a.queued_as = atts.str(9);
-                a.code = atts.str(10);
-                t.attempts.push_back(std::move(a));
+                t.attempts.push_back(detail::attempt_from_row(atts, 1));
                 more = atts.step();
             }
             visit(t);
