@@ -3,6 +3,7 @@
 #include "commands.hpp"
 
 #include "mxtrace/base/error.hpp"
+#include "mxtrace/output/output.hpp"
 #include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
@@ -10,10 +11,15 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace mxtrace::cli {
 
 namespace {
+/// At most this many of quick_check's lines are shown.
+constexpr std::size_t kShownProblems = 5;
+
 struct PruneArgs {
     bool dry_run = false;
     bool wait = false;
@@ -34,7 +40,35 @@ Runner setup_prune(CLI::App& app) {
     app.add_flag("--wait", a->wait, "If mxtrace index is running on the index, wait for it instead of failing");
     return [a]() -> int {
         const Micros now = now_micros();
-        { Store exists(index_dir(), Store::Mode::read); } // prune never creates an index
+        {
+            // prune never creates an index; and it removes nothing from a damaged one: SQLite's
+            // quick_check first (a periodic look for silent damage; read-only, before the write lock)
+            Store exists(index_dir(), Store::Mode::read);
+            const std::vector<std::string> problems = exists.quick_check(kShownProblems + 1); // one more: are there more?
+            if (!problems.empty()) {
+                const bool more = problems.size() > kShownProblems;
+                std::string detail;
+                for (std::size_t i = 0; i < problems.size() && i < kShownProblems; ++i) {
+                    const std::string& p = problems[i];
+                    std::string line;
+                    escape_text(p, line);
+                    detail += fmt::format("  {}\n", line);
+                }
+                std::string dir; // pasteable, and a control character in it cannot reach the terminal
+                escape_path(shell_quote(exists.dir().string()), dir);
+                throw Error(ExitCode::damaged,
+                            fmt::format("index damaged: SQLite's quick_check of {} found {} (nothing was pruned){}",
+                                        (exists.dir() / "mxtrace.sqlite").string(),
+                                        more                   ? fmt::format("more than {} problems", kShownProblems)
+                                        : problems.size() == 1 ? std::string("a problem")
+                                                               : fmt::format("{} problems", problems.size()),
+                                        more ? fmt::format("; the first {}:", kShownProblems) : ":"),
+                            fmt::format("run mxtrace check --db {0} to see all that is wrong, then mxtrace repair --db {0} "
+                                        "(it keeps the damaged files); then prune again",
+                                        dir),
+                            std::move(detail));
+            }
+        }
         Store store(index_dir(), a->dry_run ? Store::Mode::read : Store::Mode::write, a->wait);
         if (a->set_retention >= 0 && shared().retention_given)
             throw Error(ExitCode::usage, "--retention and --set-retention together",

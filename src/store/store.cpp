@@ -996,6 +996,32 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
     return r;
 }
 
+std::vector<std::string> Store::quick_check(std::size_t limit) {
+    Impl& m = *impl_;
+    std::vector<std::string> out;
+    try {
+        const std::string pragma = fmt::format("PRAGMA quick_check({})", std::max<std::size_t>(limit, 1));
+        sql::Stmt st(m.db, pragma.c_str());
+        while (st.step()) {
+            // a row may hold several lines, the first naming the schema ("*** in database main ***")
+            const std::string r = st.str(0);
+            std::size_t from = 0;
+            while (from <= r.size() && out.size() < limit) {
+                std::size_t nl = r.find('\n', from);
+                if (nl == std::string::npos) nl = r.size();
+                std::string line = r.substr(from, nl - from);
+                if (!line.empty() && line != "ok" && !line.starts_with("*** in database")) out.push_back(std::move(line));
+                from = nl + 1;
+            }
+        }
+    } catch (const Error& e) {
+        // a page too damaged to read stops the pragma itself (SQLITE_CORRUPT, SQLITE_NOTADB)
+        if (e.code() != ExitCode::damaged && sql::code_of(m.db.get()) != ExitCode::damaged) throw;
+        out.push_back(e.what());
+    }
+    return out;
+}
+
 IndexInfo Store::info() {
     Impl& m = *impl_;
     IndexInfo i;

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 #include <sqlite3.h>
+#include <cstdio>
+#include <string>
 #include <sys/stat.h>
 
 using namespace mxtrace;
@@ -195,6 +197,54 @@ TEST_CASE("store: a run killed between the SQLite and the Xapian commit is repai
     auto found = r.search(from("kill@foo.com"));
     REQUIRE(found.size() == 1);
     CHECK(found[0].id == 5);
+}
+
+TEST_CASE("store: quick_check is empty for a sound file and names damage, one line each, at most the limit") {
+    TmpDir tmp;
+    {
+        Store w(tmp.path, Store::Mode::write);
+        for (int i = 0; i < 50; ++i) w.put(txn("smtp", "Q" + std::to_string(i), at(14, i % 24), "a@foo.com", "b@bar.com"));
+        w.commit();
+        CHECK(w.quick_check().empty());
+    }
+    {
+        Store r(tmp.path, Store::Mode::read);
+        CHECK(r.quick_check().empty());
+    }
+    // damage the header of the index txn_last's root page: its cell count grows by 4096
+    int root = 0, page_size = 0;
+    {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open((tmp.path / "mxtrace.sqlite").c_str(), &db) == SQLITE_OK);
+        sqlite3_stmt* st = nullptr;
+        REQUIRE(sqlite3_prepare_v2(db, "SELECT rootpage, (SELECT page_size FROM pragma_page_size) FROM sqlite_master "
+                                       "WHERE name = 'txn_last'", -1, &st, nullptr) == SQLITE_OK);
+        REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+        root = sqlite3_column_int(st, 0);
+        page_size = sqlite3_column_int(st, 1);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
+    REQUIRE(root > 1);
+    {
+        std::FILE* f = std::fopen((tmp.path / "mxtrace.sqlite").c_str(), "r+b");
+        REQUIRE(f != nullptr);
+        const long off = static_cast<long>(root - 1) * page_size + 3;
+        REQUIRE(std::fseek(f, off, SEEK_SET) == 0);
+        const int b = std::fgetc(f);
+        REQUIRE(std::fseek(f, off, SEEK_SET) == 0);
+        std::fputc(b ^ 16, f);
+        std::fclose(f);
+    }
+    Store r(tmp.path, Store::Mode::read);
+    const auto problems = r.quick_check();
+    REQUIRE(!problems.empty());
+    for (const auto& p : problems) {
+        CHECK(p.find('\n') == std::string::npos);
+        CHECK(!p.starts_with("***"));
+    }
+    CHECK(problems[0].find("Page " + std::to_string(root)) != std::string::npos);
+    CHECK(r.quick_check(1).size() == 1);
 }
 
 TEST_CASE("store: errors") {

@@ -2,7 +2,10 @@
 #pragma once
 /// @file error.hpp
 /// The one error type of mxtrace and the exit codes it maps to.
-/// Exit codes are documented in mxtrace(1), section EXIT STATUS; keep both in step.
+/// The exit codes are documented in ONE text, man/exit-status.roff, which scripts/man-exit-status
+/// copies into the EXIT STATUS section of every man page (man/*.1). When you add or change a code
+/// here, edit that fragment and run the script: tests/cli/cases/exit-status.sh fails while a page
+/// differs from the fragment or the fragment's codes differ from this enum's.
 #include <stdexcept>
 #include <string>
 
@@ -11,13 +14,13 @@ namespace mxtrace {
 /// Process exit codes (grep-like: 0 found, 1 nothing found, 2 trouble).
 enum class ExitCode : int {
     ok = 0,          ///< success; for search: at least one transaction printed
-    no_match = 1,    ///< search ran fine and found nothing
+    no_match = 1,    ///< search, show, trace or stats ran fine and found nothing (never an error)
     usage = 2,       ///< bad option, bad time, bad query, unreadable or bad input
     locked = 3,      ///< another `mxtrace index` holds the index's write lock
-    bad_index = 4,   ///< index missing, of another schema version, or corrupt
+    bad_index = 4,   ///< index missing, of another schema version, or its Xapian index cannot be opened
     internal = 5,    ///< I/O error or a bug
     damaged = 6,     ///< the index is damaged ("index damaged: run mxtrace check"); also what
-                     ///< `mxtrace check` returns when it finds damage
+                     ///< `mxtrace check` returns when it finds damage, and prune when quick_check does
     too_old = 7,     ///< index: every line of an input was older than the index's retention (nothing of it indexed)
 };
 

@@ -194,6 +194,13 @@ public:
     /// min(now, newest_time()) - retention_days. Cost is proportional to what is removed.
     PruneResult prune(int retention_days, Micros now, bool dry_run);
 
+    /// SQLite's `PRAGMA quick_check` of the record file (mxtrace.sqlite): at most `limit` lines
+    /// naming what is wrong, empty if it answered "ok". Changes nothing; reads every page of the
+    /// file once, so its cost grows with the file (BENCHMARKS.md "Integrity check during prune").
+    /// A file too damaged for the pragma to run gives one line: SQLite's error.
+    /// @throws Error(internal) for an I/O error.
+    std::vector<std::string> quick_check(std::size_t limit = 10);
+
     /// The index's retention in days (0 = keep everything), from meta key `retention_days`;
     /// nullopt for an index created before it was stored. @throws Error(bad_index) if unreadable.
     std::optional<int> retention();
