@@ -168,7 +168,7 @@ Runner setup_index(CLI::App& app) {
             std::string hint = a->unparsed.empty() && s.unparsed ? "  (list them with --unparsed FILE)" : "";
             std::string out = fmt::format(
                 "lines read:            {}\n"
-                "  attributed:          {}  (Postfix/Sendmail lines about a queued message)\n"
+                "  attributed:          {}  (Postfix/Sendmail/Exim lines about a queued message)\n"
                 "  no queue ID:         {}  (connections, pre-queue rejects: {}, daemon notices)\n"
                 "  other programs:      {}\n"
                 "  unparsed:            {}{}\n",
