@@ -158,17 +158,11 @@ void build_app(CLI::App& app, Runner& run) {
     app.description("mxtrace: reduce Postfix, Sendmail and Exim logs into e-mail transactions, index them, and search them.\n"
                     "See mxtrace(1) and mxtrace-COMMAND(1).");
     app.name("mxtrace");
-    app.set_help_flag("--help", "Print this help and exit");
-    app.set_version_flag("--version", std::string("mxtrace ") + MXTRACE_VERSION);
-    app.set_config("--config", default_config(),
-                   "Read settings from FILE (default: $XDG_CONFIG_HOME/mxtrace/config if it exists, else " +
-                       system_config() + "); see mxtrace.conf(5)")
-        ->type_name("FILE")
-        ->option_text("FILE"); // no "=DEFAULT" in --help: which file is read depends on $XDG_CONFIG_HOME
     // Keys before any [section] of the config file are the root app's: db and retention there
     // serve every command (bound to the same storage as each command's --db and --retention,
     // whose callbacks run after the root's, so a command's own option or section wins).
-    // Hidden: on the command line they belong after the command name.
+    // Hidden: on the command line they belong after the command name. Added first, so that their
+    // group ("") is not the last of --help's groups (CLI11 then adds an empty line).
     app.add_option("--db", shared().db, "Index directory for every command (config file only)")
         ->type_name("DIR")
         ->group("");
@@ -176,6 +170,13 @@ void build_app(CLI::App& app, Runner& run) {
         ->type_name("DAYS")
         ->check(CLI::Range(0, 1000000))
         ->group("");
+    app.set_help_flag("--help", "Print this help and exit");
+    app.set_version_flag("--version", std::string("mxtrace ") + MXTRACE_VERSION);
+    app.set_config("--config", default_config(),
+                   "Read settings from FILE (default: $XDG_CONFIG_HOME/mxtrace/config if it exists, else " +
+                       system_config() + "); see mxtrace.conf(5)")
+        ->type_name("FILE")
+        ->option_text("FILE"); // no "=DEFAULT" in --help: which file is read depends on $XDG_CONFIG_HOME
     app.allow_config_extras(CLI::config_extras_mode::error); // a misspelt key is an error, not silence
     app.require_subcommand(1);
     app.fallthrough(false);
