@@ -6,6 +6,7 @@
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/store/store.hpp"
 #include "store/document.hpp"
+#include "store/index_lock.hpp"
 #include "store/raw_codec.hpp"
 #include "store/sqlite_util.hpp"
 
@@ -427,7 +428,9 @@ RepairReport repair_index(const fs::path& dir, const std::function<void(std::str
         ~Restore() { ::umask(m); }
     } restore{old_umask};
 
-    // the write lock: held on the old Xapian index while we work, if it can be opened at all
+    // the writers' lock of the directory, then Xapian's: held on the old Xapian index while we
+    // work, if it can be opened at all
+    const detail::IndexLock dir_lock(dir, false);
     std::optional<Xapian::WritableDatabase> lock;
     if (fs::exists(xapian_path / "iamglass", ec)) {
         try {
