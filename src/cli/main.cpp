@@ -294,6 +294,28 @@ int main(int argc, char** argv) {
     } catch (const CLI::FileError& e) {
         std::fprintf(stderr, "mxtrace: error: config file: %s\nmxtrace: hint: see mxtrace.conf(5)\n", e.what());
         return static_cast<int>(mxtrace::ExitCode::usage);
+    } catch (const CLI::ConfigError& e) {
+        // CLI11 says "INI was not able to parse KEY" for a key no option takes
+        std::string what = e.what(), safe;
+        constexpr std::string_view kExtra = "INI was not able to parse ";
+        if (what.starts_with(kExtra)) {
+            const std::string key = what.substr(kExtra.size()); // "KEY" or "SECTION.KEY"
+            const std::size_t dot = key.find('.');
+            std::string where = "before any [section]";
+            if (dot != std::string::npos) where = "in [" + key.substr(0, dot) + "]";
+            mxtrace::cli::escape_path(dot == std::string::npos ? key : key.substr(dot + 1), safe);
+            std::string safe_where;
+            mxtrace::cli::escape_path(where, safe_where);
+            std::fprintf(stderr,
+                         "mxtrace: error: config file: unknown key %s %s\n"
+                         "mxtrace: hint: before any [section] only db and retention may stand; in [COMMAND], "
+                         "that command's long options without the dashes (mxtrace COMMAND --help, mxtrace.conf(5))\n",
+                         safe.c_str(), safe_where.c_str());
+        } else {
+            mxtrace::cli::escape_path(what, safe);
+            std::fprintf(stderr, "mxtrace: error: config file: %s\nmxtrace: hint: see mxtrace.conf(5)\n", safe.c_str());
+        }
+        return static_cast<int>(mxtrace::ExitCode::usage);
     } catch (const CLI::ParseError& e) {
         // CLI11's words, in mxtrace's format
         std::string safe;
