@@ -696,7 +696,9 @@ IndexStats Indexer::finish() {
                 m.opts.warn(fmt::format("retention would remove {} of the {} transactions (those last active before {}); "
                                         "not done",
                                         would.transactions, total, format_rfc3339(would.cutoff)),
-                            fmt::format("run mxtrace prune to remove them, or keep everything with --retention 0"));
+                            fmt::format("run mxtrace prune --db {0} to remove them, or keep everything with "
+                                        "mxtrace prune --db {0} --set-retention 0",
+                                        shell_quote(m.store.dir().string())));
         } else {
             m.stats.pruned = m.store.prune(m.opts.retention_days, m.now, false);
         }

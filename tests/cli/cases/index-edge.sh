@@ -14,3 +14,6 @@ before=$(md5sum < self.log)
 [ "$(md5sum < self.log)" = "$before" ] && echo "the input is unchanged"
 "$MXTRACE" index --db uidx --tz UTC -y 2011 --quiet --unparsed uidx/mxtrace.sqlite self.log; echo "exit $?"
 "$MXTRACE" check --db uidx > /dev/null; echo "check exit $?"
+echo "== --missing-ok: a missing rotated file is skipped in silence, all inputs missing is a warning"
+"$MXTRACE" index --db uidx --tz UTC -y 2011 --quiet --missing-ok self.log self.log.1; echo "exit $?"
+"$MXTRACE" index --db uidx --tz UTC -y 2011 --quiet --missing-ok mali.log mali.log.1; echo "exit $?"
