@@ -215,6 +215,10 @@ Runner setup_index(CLI::App& app) {
             if (s.reject_records)
                 out += fmt::format("    reject records:    {}  (pre-queue rejects stored, status rejected)\n",
                                    s.reject_records);
+            if (s.reject_headers)
+                out += fmt::format("    reject headers:    {}  (header lines Exim's reject log copies after a reject; "
+                                   "counted in no queue ID)\n",
+                                   s.reject_headers);
             if (s.unsupported_mta)
                 out += fmt::format("  unsupported MTA:     {}  (qmail, Courier, OpenSMTPD, Domino, Exchange lines: not indexed)\n",
                                    s.unsupported_mta);

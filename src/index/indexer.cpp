@@ -77,6 +77,23 @@ std::uint64_t line_identity(std::string_view host, std::string_view program, std
     return h;
 }
 
+/// True if `line` can belong to the copy of a rejected message's header that Exim's reject log
+/// writes after the reject line (log.c, log_write() with LOG_REJECT; the Exim specification,
+/// "Reject log"): "Envelope-from: <...>", "Envelope-to: <...>", a header line behind its flag
+/// character and a blank ("P Received: ...", "  Subject: ...": the flags of "Format of
+/// spool files"), or a header's continuation line (starting with a blank or a tab).
+bool exim_rejectlog_header(std::string_view line) {
+    if (line.starts_with("Envelope-from: ") || line.starts_with("Envelope-to: ")) return true;
+    if (line.front() == ' ' || line.front() == '\t') return true;
+    if (line.size() < 4 || line[1] != ' ') return false;
+    const char flag = line[0];
+    if (flag != '*' && !(flag >= 'A' && flag <= 'Z')) return false;
+    // a header name: printable, no blank, up to its colon (RFC 5322 section 2.2 field-name)
+    std::size_t i = 2;
+    while (i < line.size() && line[i] > ' ' && line[i] < 127 && line[i] != ':') ++i;
+    return i > 2 && i < line.size() && line[i] == ':';
+}
+
 /// True if `head` (the start of a line that is not a syslog line) names Postfix, Sendmail or Exim
 /// as its program, e.g. an RFC 5424 line "<165>1 2003-10-11T22:14:15.003Z host postfix - ...".
 bool names_mail_program(std::string_view head) {
@@ -177,6 +194,8 @@ struct Indexer::Impl {
     LineReader* in_now = nullptr;     // its reader (for the content hash at a commit)
     std::uint64_t classic_lines = 0;  // classic lines of the input being read
     bool mainlog = false;             // the input being read is an Exim main log
+    bool reject_block = false;        // the last dated line of that log was an Exim reject (a reject
+                                      // log's header copy may follow)
     std::string input_host;           // the host name of that main log (--host / --host-for)
     EximPieces pieces;                // Exim syslog pieces waiting for the rest of their line
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
@@ -295,6 +314,12 @@ struct Indexer::Impl {
                                                                             : syslog.parse(text, sl);
         if (!parsed) parsed = parse_tagged_exim(text);
         if (parsed && mainlog && sl.host.empty()) sl.host = input_host;
+        if (!parsed && reject_block && exim_rejectlog_header(text)) {
+            ++stats.noqueue;
+            ++stats.reject_headers;
+            return;
+        }
+        reject_block = false;
         if (!parsed) {
             ++stats.unparsed;
             ++stats.not_syslog;
@@ -336,6 +361,7 @@ struct Indexer::Impl {
         if (times) sl.message = inner;
         ev.clear();
         const LineClass cls = parse_mail_line(sl.program, sl.message, ev);
+        reject_block = mainlog && ev.shape == Shape::exim_reject;
         if ((cls == LineClass::noqueue || cls == LineClass::event) && seen_elsewhere(logged)) {
             ++stats.duplicates;
             return;
@@ -522,6 +548,7 @@ void Indexer::add_input(const std::string& path) {
         std::string_view prefix = in->peek(kFingerprintBytes);
         if (prefix.empty()) return; // empty input: nothing to read, nothing to remember
         m.mainlog = is_exim_mainlog_head(prefix);
+        m.reject_block = false;
         m.input_host = m.mainlog ? host_for_input(m.opts, path) : std::string();
         if (m.mainlog && m.input_host.empty()) {
             ++m.stats.files_failed;

@@ -68,6 +68,8 @@ struct IndexStats {
     std::uint64_t noqueue = 0;      ///< Postfix/Sendmail/Exim lines about no queued message
     std::uint64_t noqueue_rejects = 0; ///< of those, pre-queue rejects (Postfix NOQUEUE, Exim "rejected ...")
     std::uint64_t reject_records = 0;  ///< of those, rejects stored as reject records (status rejected)
+    std::uint64_t reject_headers = 0;  ///< of those, lines of Exim's reject log copying a rejected
+                                       ///< message's header after its reject line
     std::uint64_t other = 0;        ///< other programs' lines
     std::uint64_t unparsed = 0;     ///< lines not understood (includes not_syslog and too_long)
     std::uint64_t not_syslog = 0;   ///< of those, lines without a syslog timestamp and host

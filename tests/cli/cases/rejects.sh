@@ -38,3 +38,9 @@ q=$("$MXTRACE" search --db "$DB" --status rejected -f alice@example.com --format
 echo "== --reject-window 60s: no link"
 "$MXTRACE" trace --db "$DB" 4F1A2B3C4D --utc --reject-window 60s | grep -c rejected-before
 "$MXTRACE" trace --db "$DB" 4F1A2B3C4D --reject-window 1y; echo "exit $?"
+echo "== Exim's reject log after its main log: each reject once, the header copies counted, a stray line unparsed"
+before=$("$MXTRACE" search --db "$DB" -r 1000000 --format csv --fields queue_id -h mx2 | wc -l)
+"$MXTRACE" index --db "$DB" --retention 0 --host mx2 --unparsed rl-unparsed.txt "$FIXTURES/rejects-exim-rejectlog" 2>&1; echo "exit $?"
+after=$("$MXTRACE" search --db "$DB" -r 1000000 --format csv --fields queue_id -h mx2 | wc -l)
+echo "mx2 records before: $before, after: $after"
+cat rl-unparsed.txt
