@@ -194,6 +194,8 @@ struct Indexer::Impl {
     LineReader* in_now = nullptr;     // its reader (for the content hash at a commit)
     std::uint64_t classic_lines = 0;  // classic lines of the input being read
     bool mainlog = false;             // the input being read is an Exim main log
+    bool pieces_stored = false;       // the index holds Exim syslog pieces saved by a checkpoint
+    static constexpr std::string_view kPiecesKey = "exim_pieces";
     bool reject_block = false;        // the last dated line of that log was an Exim reject (a reject
                                       // log's header copy may follow)
     std::string input_host;           // the host name of that main log (--host / --host-for)
@@ -223,6 +225,10 @@ struct Indexer::Impl {
         now = opts.now ? opts.now : wall_clock();
         newest = store.newest_time().value_or(INT64_MIN);
         known = store.checkpoints();
+        // Exim syslog pieces an earlier run held (it stopped, or was killed, between them): the
+        // checkpoints resume after them, so their rest is joined to them here
+        if (!opts.full) pieces.load(store.state(kPiecesKey));
+        pieces_stored = pieces.held() > 0;
     }
 
     Micros cutoff() const {
@@ -259,6 +265,10 @@ struct Indexer::Impl {
         if (cp_now && clock) cp_now->clock = clock->state();
         if (cp_now && in_now) save_hash(*cp_now, *in_now);
         reducer.flush();
+        if (pieces.held() > 0 || pieces_stored) {
+            store.set_state(kPiecesKey, pieces.save()); // with the checkpoints that resume after them
+            pieces_stored = pieces.held() > 0;
+        }
         store.commit(active);
         since_commit = 0;
     }
@@ -487,6 +497,12 @@ struct Indexer::Impl {
             stats.unparsed_mail += d;
             list_unparsed(in, "Exim syslog piece whose other pieces are missing (at or before this line)", text);
         }
+        if (const auto d = pieces.take_dropped_restored(); d && opts.warn)
+            opts.warn(fmt::format("{}:{}: {} Exim syslog piece{} an earlier run held for this host and pid never got "
+                                  "the rest of {} entry; dropped",
+                                  in.path() == "-" ? "standard input" : in.path(), in.line_no(), d, d == 1 ? "" : "s",
+                                  d == 1 ? "its" : "their"),
+                      "");
         if (r == EximPieces::Result::held) return true;
         sl.message = whole;
         return false;
@@ -670,12 +686,8 @@ void Indexer::add_input(const std::string& path) {
         }
         m.in_now = nullptr;
         Impl::save_hash(cp, *in);
-        m.pieces.clear(); // pieces of a line the input does not finish
-        if (const auto d = m.pieces.take_dropped()) {
-            m.stats.exim_pieces -= d;
-            m.stats.unparsed += d;
-            m.stats.unparsed_mail += d;
-        }
+        // pieces of an entry the input does not finish stay held: the rest may come in the next
+        // input (a log rotated between them) or the next run (checkpoint())
         cp.offset = in->offset();
         cp.lines = in->line_no();
         cp.last_read = m.now;

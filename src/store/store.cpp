@@ -936,6 +936,25 @@ void Store::set_retention(int days) {
     st.bind(std::to_string(days)).run();
 }
 
+std::string Store::state(std::string_view key) {
+    sql::Stmt st(impl_->db, "SELECT value FROM meta WHERE key = ?");
+    st.bind(key);
+    return st.step() ? std::string(st.blob(0)) : std::string();
+}
+
+void Store::set_state(std::string_view key, std::string_view value) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write) throw Error(ExitCode::internal, "set_state on an index opened for reading");
+    m.begin();
+    if (value.empty()) {
+        sql::Stmt st(m.db, "DELETE FROM meta WHERE key = ?");
+        st.bind(key).run();
+    } else {
+        sql::Stmt st(m.db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+        st.bind(key).bind_blob(value).run();
+    }
+}
+
 std::optional<Micros> Store::newest_time() {
     sql::Stmt st(impl_->db, "SELECT max(last_us) FROM txn");
     if (st.step() && !st.is_null(0)) return st.i64(0);

@@ -182,6 +182,33 @@ TEST_CASE("Exim syslog pieces are joined per host and pid") {
         p.clear();
         CHECK(p.take_dropped() == 1);
     }
+    SUBCASE("pieces held at the end of a run are saved and joined by the next") {
+        CHECK(p.feed("mx2", "9", "[1\\3] first line", out) == EximPieces::Result::held);
+        CHECK(p.feed("mx2", "9", "[2/3] second", out) == EximPieces::Result::held);
+        CHECK(p.feed("mx3", std::string_view("1\0 2", 4), "[1/2] a", out) == EximPieces::Result::held);
+        const std::string saved = p.save();
+        EximPieces next;
+        next.load(saved);
+        CHECK(next.held() == 3);
+        CHECK(next.save().size() == saved.size());
+        CHECK(next.feed("mx2", "9", "[3/3]  line", out) == EximPieces::Result::joined);
+        CHECK(out == "first line\nsecond line");
+        // a restored entry that is broken off counts apart (its run counted its pieces)
+        CHECK(next.feed("mx3", std::string_view("1\0 2", 4), "[1/2] new", out) == EximPieces::Result::held);
+        CHECK(next.take_dropped() == 0);
+        CHECK(next.take_dropped_restored() == 1);
+    }
+    SUBCASE("what load() does not know holds nothing") {
+        for (std::string_view bad : {"x", "3:mx1 1:a 2 3 1 0", "5:mx1\0009 1:a 9 3 1 0\n", "5:mx1\0009 99:a 2 3 1 0\n",
+                                     "5:mx1\0009 1:a 2 3 1 2\n", "5:mx1\0009 1:a 2 3 0 0\n"}) {
+            EximPieces q;
+            q.load(bad);
+            CHECK(q.held() == 0);
+        }
+        EximPieces q;
+        q.load(std::string_view("5:mx1\0009 1:a 2 3 1 0\n", 20));
+        CHECK(q.held() == 1);
+    }
     unsigned i = 0, n = 0;
     char sep = 0;
     std::string_view text;

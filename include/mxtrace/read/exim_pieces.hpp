@@ -33,8 +33,20 @@ public:
     /// Pieces discarded since the last call (a broken sequence), and resets the count.
     std::uint64_t take_dropped() noexcept { auto d = dropped_; dropped_ = 0; return d; }
 
-    /// Discards every held piece (end of an input): they are counted in take_dropped().
+    /// Discards every held piece: they are counted in take_dropped() (or take_dropped_restored()).
     void clear() noexcept;
+
+    /// The pieces held now, as text for save_state() of a later run: an entry whose pieces end
+    /// one run (a run that stops, or is killed, between them) is joined by the next.
+    std::string save() const;
+
+    /// Takes back what save() wrote (replacing what is held). Pieces taken back that are later
+    /// discarded are counted in take_dropped_restored(), not take_dropped(): the run that read
+    /// them counted them already. Text that is not save()'s is ignored (nothing is held).
+    void load(std::string_view saved);
+
+    /// Pieces of an earlier run discarded since the last call, and resets the count.
+    std::uint64_t take_dropped_restored() noexcept { auto d = dropped_restored_; dropped_restored_ = 0; return d; }
 
     /// Splits "[i/n] text" or "[i\n] text" into its parts; false if `m` is not a piece.
     static bool split(std::string_view m, unsigned& i, char& sep, unsigned& n, std::string_view& text);
@@ -42,12 +54,14 @@ public:
 private:
     struct Entry {
         unsigned next = 0, total = 0, count = 0;
-        bool newline = false; // the previous piece ended at a newline
+        unsigned restored = 0; // of count, pieces an earlier run read (load())
+        bool newline = false;  // the previous piece ended at a newline
         std::string text;
     };
     std::unordered_map<std::string, Entry> open_;
     std::string joined_, key_;
-    std::uint64_t held_ = 0, dropped_ = 0;
+    std::uint64_t held_ = 0, dropped_ = 0, dropped_restored_ = 0;
+    void drop(const Entry& e) noexcept;
 };
 
 } // namespace mxtrace

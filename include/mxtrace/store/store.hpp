@@ -208,6 +208,14 @@ public:
     /// Stores the index's retention (write mode); written with the next commit().
     void set_retention(int days);
 
+    /// The bytes of a run's state kept for the next run under meta key `key` (such as
+    /// "exim_pieces", the Exim syslog pieces of an unfinished entry), or "" if there are none.
+    std::string state(std::string_view key);
+
+    /// Keeps `value` (any bytes) under meta key `key`, or removes the key if `value` is empty
+    /// (write mode); written with the next commit(), so it moves with the checkpoints.
+    void set_state(std::string_view key, std::string_view value);
+
     /// Counts, times, sizes and inputs.
     IndexInfo info();
 

@@ -27,3 +27,15 @@ printf '[index]\nhost-for = ["*/mainlog=gw"]\n' > conf
 "$MXTRACE" --config conf index --db "$WORK/db4" --retention 0 --quiet mainlog; echo "exit $?"
 "$MXTRACE" search --db "$WORK/db4" --format csv --fields host | sort | uniq -c
 "$MXTRACE" index --db "$WORK/db5" --host-for mx1 mainlog; echo "exit $?"
+echo "== syslog pieces split by the end of a run, or by a rotation, are joined all the same"
+S="$FIXTURES/exim-syslog.log"
+json() { "$MXTRACE" search --db "$1" -r 1000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort; }
+json "$WORK/db2" > whole.json
+head -2 "$S" > live.log
+"$MXTRACE" index --db "$WORK/db6" --retention 0 -y 2024 --quiet live.log; echo "exit $?"
+cat "$S" > live.log
+"$MXTRACE" index --db "$WORK/db6" --retention 0 -y 2024 live.log 2>&1 | grep -E 'unparsed|pieces'
+json "$WORK/db6" | cmp -s - whole.json && echo "run split after a first piece: same transactions as one run"
+head -6 "$S" > rot.log.1; tail -n +7 "$S" > rot.log
+"$MXTRACE" index --db "$WORK/db7" --retention 0 -y 2024 rot.log.1 rot.log 2>&1 | grep -E 'unparsed|pieces'
+json "$WORK/db7" | cmp -s - whole.json && echo "log rotated between pieces: same transactions as one file"
