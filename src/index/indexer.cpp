@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <chrono>
 #include <map>
 #include <tuple>
@@ -86,19 +87,71 @@ bool names_mail_program(std::string_view head) {
     return false;
 }
 
-/// rsyslog's reduction "message repeated N times: [ TEXT]" (rsyslog cuts TEXT at 800 bytes): N
-/// and TEXT (its leading space dropped), or 0 if `msg` is not one.
-unsigned rsyslog_repeat(std::string_view msg, std::string_view& inner) {
+/// The most lines one rsyslog "message repeated N times" line may stand for: a larger N is not
+/// applied (a short line must not make millions of records) but listed as unparsed.
+constexpr std::uint64_t kMaxRepeat = 1000;
+
+/// What rsyslog_repeat() found in a syslog message.
+struct Repeat {
+    enum class Kind { none, ok, bad };
+    Kind kind = Kind::none;
+    std::uint64_t times = 0;  ///< N (ok: 1..kMaxRepeat; bad: as logged if it was read, else 0)
+    std::string_view inner;   ///< TEXT, its leading blank dropped (ok only)
+    std::string reason;       ///< why a "message repeated" line is not applied (bad only)
+};
+
+/// rsyslog's reduction "message repeated N times: [ TEXT]" (rsyslog's own text; it cuts TEXT at
+/// 800 bytes). Kind::none if `msg` does not start with "message repeated "; Kind::ok with N and
+/// TEXT for a well-formed one with 1 <= N <= kMaxRepeat; Kind::bad with a reason otherwise (no
+/// count or a signed one, N = 0, N over kMaxRepeat, no " times: [", no closing ']', nothing or
+/// only blanks between the brackets, or a "message repeated" line inside one).
+Repeat rsyslog_repeat(std::string_view msg) {
     constexpr std::string_view head = "message repeated ";
-    if (!msg.starts_with(head) || !msg.ends_with(']')) return 0;
+    Repeat r;
+    if (!msg.starts_with(head)) return r;
+    r.kind = Repeat::Kind::bad;
     std::size_t i = head.size();
-    unsigned n = 0;
-    while (i < msg.size() && msg[i] >= '0' && msg[i] <= '9' && n < 1000000) n = n * 10 + static_cast<unsigned>(msg[i++] - '0');
+    bool overflow = false;
+    while (i < msg.size() && msg[i] >= '0' && msg[i] <= '9') {
+        const auto d = static_cast<std::uint64_t>(msg[i++] - '0');
+        if (r.times > (UINT64_MAX - d) / 10) overflow = true;
+        else r.times = r.times * 10 + d;
+    }
     constexpr std::string_view mid = " times: [";
-    if (i == head.size() || n == 0 || msg.substr(i, mid.size()) != mid) return 0;
-    inner = msg.substr(i + mid.size(), msg.size() - i - mid.size() - 1);
+    if (i == head.size()) {
+        r.reason = "\"message repeated\" line without a count N";
+        return r;
+    }
+    const std::string_view count = msg.substr(head.size(), i - head.size());
+    if (msg.substr(i, mid.size()) != mid) {
+        r.reason = "\"message repeated\" line not in the form \"message repeated N times: [ TEXT]\"";
+        return r;
+    }
+    if (!msg.ends_with(']')) {
+        r.reason = "\"message repeated\" line without its closing ']' (cut short?)";
+        return r;
+    }
+    std::string_view inner = msg.substr(i + mid.size(), msg.size() - i - mid.size() - 1);
     if (inner.starts_with(' ')) inner.remove_prefix(1);
-    return n;
+    if (inner.find_first_not_of(' ') == std::string_view::npos) {
+        r.reason = "\"message repeated\" line with nothing between its brackets";
+        return r;
+    }
+    if (inner.starts_with(head)) {
+        r.reason = "\"message repeated\" line inside another one";
+        return r;
+    }
+    if (r.times == 0 && !overflow) {
+        r.reason = "message repeated 0 times";
+        return r;
+    }
+    if (overflow || r.times > kMaxRepeat) {
+        r.reason = fmt::format("message repeated {} times: over the limit of {}", count, kMaxRepeat);
+        return r;
+    }
+    r.kind = Repeat::Kind::ok;
+    r.inner = inner;
+    return r;
 }
 
 /// True if the head of an input is an Exim main log: most of its dated lines have the main log's
@@ -318,9 +371,9 @@ struct Indexer::Impl {
             ++stats.indexed_before; // read again only for the lines that were too old then
             // its line identity count is recorded again (reading from the start forgot it)
             const std::string_view logged = sl.message;
-            std::string_view inner;
             ev.clear();
-            const LineClass c = parse_mail_line(sl.program, rsyslog_repeat(sl.message, inner) ? inner : sl.message, ev);
+            const Repeat rep = rsyslog_repeat(sl.message);
+            const LineClass c = parse_mail_line(sl.program, rep.kind == Repeat::Kind::ok ? rep.inner : sl.message, ev);
             if (c == LineClass::noqueue || c == LineClass::event) (void)seen_elsewhere(logged);
             return;
         }
@@ -332,16 +385,30 @@ struct Indexer::Impl {
         if (mta_of_program(sl.program) == Mta::exim && exim_piece(in, text)) return;
         // the line's identity is its text as logged, a "message repeated" line included
         const std::string_view logged = sl.message;
-        std::string_view inner;
-        const unsigned times = rsyslog_repeat(sl.message, inner);
-        if (times) sl.message = inner;
+        const Repeat rep = rsyslog_repeat(sl.message);
+        if (rep.kind == Repeat::Kind::bad) {
+            // not applied at all; a mail program's line is listed (a malformed or too large
+            // repeat of another program's line is none of ours, like its other lines)
+            if (mta_of_program(sl.program) != Mta::none || unknown_mail_program(sl.program)) {
+                ++stats.unparsed;
+                ++stats.unparsed_mail;
+                list_unparsed(in, rep.reason, text);
+            } else {
+                ++stats.other;
+            }
+            return;
+        }
+        const unsigned times = rep.kind == Repeat::Kind::ok ? static_cast<unsigned>(rep.times) : 0;
+        if (times) sl.message = rep.inner;
         ev.clear();
         const LineClass cls = parse_mail_line(sl.program, sl.message, ev);
         if ((cls == LineClass::noqueue || cls == LineClass::event) && seen_elsewhere(logged)) {
             ++stats.duplicates;
             return;
         }
-        if (times && (cls == LineClass::noqueue || cls == LineClass::event)) stats.repeats += times - 1;
+        // "repeats expanded": the extra applications of an event or a reject record only
+        if (times && (cls == LineClass::event || (cls == LineClass::noqueue && ev.kind == EventKind::reject_record)))
+            stats.repeats += times - 1;
         switch (cls) {
         case LineClass::not_mine:
             if (const auto mta = unsupported_mta(sl.program, sl.message); !mta.empty()) {

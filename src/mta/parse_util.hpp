@@ -81,17 +81,63 @@ private:
     std::string_view s_;
 };
 
-/// Splits "name[addr]", "name[addr]:port" (Postfix) and "name [addr] (may be forged)", "[addr]"
-/// (Sendmail) into name (trailing blanks dropped) and addr; without brackets all is the name.
-inline void split_host_addr(std::string_view s, std::string_view& name, std::string_view& addr) {
-    std::size_t lb = s.find('[');
-    if (lb == std::string_view::npos) {
-        name = s;
-        addr = {};
-        return;
+/// True if `a` looks like the address part of a client or relay: an IPv4 address
+/// ("192.0.2.25"), an IPv6 address ("2001:db8::1", "fe80::1%eth0", Sendmail's "IPv6:2001:db8::1")
+/// or Postfix's "unknown" (no address known). A loose check of the characters, not a validator.
+inline bool looks_like_ip(std::string_view a) {
+    if (a == "unknown") return true;
+    if (a.starts_with("IPv6:") || a.starts_with("ipv6:")) a.remove_prefix(5);
+    if (a.empty()) return false;
+    if (a.find(':') == std::string_view::npos) {
+        // IPv4: four groups of 1 to 3 digits
+        int groups = 0;
+        std::size_t n = 0;
+        for (char c : a) {
+            if (is_digit(c)) {
+                if (++n > 3) return false;
+            } else if (c == '.' && n > 0) {
+                ++groups;
+                n = 0;
+            } else {
+                return false;
+            }
+        }
+        return n > 0 && groups == 3;
     }
-    std::size_t rb = s.find(']', lb);
-    addr = s.substr(lb + 1, (rb == std::string_view::npos ? s.size() : rb) - lb - 1);
+    // IPv6: hex digits, ':' and '.' (an embedded IPv4 tail), then an optional "%zone"
+    std::size_t pct = a.find('%');
+    std::string_view zone = pct == std::string_view::npos ? std::string_view{} : a.substr(pct + 1);
+    a = a.substr(0, pct);
+    for (char c : a)
+        if (!(is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.')) return false;
+    for (char c : zone)
+        if (!(is_alnum(c) || c == '.' || c == '_' || c == '-')) return false;
+    return a.find(':') != a.rfind(':') && (pct == std::string_view::npos || !zone.empty());
+}
+
+/// Splits "name[addr]", "name[addr]:port" (Postfix) and "name [addr]", "[addr]" (Sendmail, its
+/// " (may be forged)" already cut) into name (trailing blanks dropped) and addr. The address is
+/// the LAST bracketed part, and only when it ends the value (or is followed by ":port" only) and
+/// looks like an address (looks_like_ip()): "a[b].example.org[192.0.2.25]" is name
+/// "a[b].example.org", address "192.0.2.25". Otherwise (no brackets, a cut "name[addr", a bracket
+/// that holds no address) the whole value is the name and addr is empty.
+inline void split_host_addr(std::string_view s, std::string_view& name, std::string_view& addr) {
+    name = s;
+    addr = {};
+    std::size_t rb = std::string_view::npos;
+    if (s.ends_with(']')) {
+        rb = s.size() - 1;
+    } else if (std::size_t c = s.rfind("]:"); c != std::string_view::npos && c + 2 < s.size()) {
+        bool port = true;
+        for (char ch : s.substr(c + 2)) port = port && is_digit(ch);
+        if (port) rb = c;
+    }
+    if (rb == std::string_view::npos) return;
+    std::size_t lb = s.rfind('[', rb);
+    if (lb == std::string_view::npos) return;
+    std::string_view a = s.substr(lb + 1, rb - lb - 1);
+    if (!looks_like_ip(a)) return;
+    addr = a;
     name = s.substr(0, lb);
     while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
 }
