@@ -7,6 +7,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -34,3 +36,15 @@ void crash_point(const char* name) {
 }
 
 } // namespace mxtrace::detail
+
+namespace mxtrace {
+std::string shell_quote(const std::string& s) {
+    const bool safe = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("/._-+,:@=%").find(c) != std::string_view::npos;
+    });
+    if (safe) return s;
+    std::string o = "'";
+    for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return o + "'";
+}
+} // namespace mxtrace

@@ -57,7 +57,12 @@ Runner setup_check(CLI::App& app) {
         fmt::print(stderr, "mxtrace: error: the index in {} is damaged\n", path);
         fmt::print(stderr, "mxtrace: hint: run mxtrace repair{}: it rebuilds what is damaged and keeps the old files "
                            "beside the new ones\n",
-                   shared().db.empty() ? "" : " --db DIR");
+                   [] {
+                       if (shared().db.empty()) return std::string();
+                       std::string q; // pasteable, and a control character in it cannot reach the terminal
+                       escape_path(shell_quote(shared().db), q);
+                       return " --db " + q;
+                   }());
         return static_cast<int>(ExitCode::damaged);
     };
 }

@@ -123,22 +123,6 @@ Runner setup_index(CLI::App& app) {
         }
         if (const char* n = std::getenv("MXTRACE_COMMIT_LINES"); n && std::atoll(n) > 0)
             opts.commit_lines = static_cast<std::uint64_t>(std::atoll(n)); // for the crash tests
-        std::unique_ptr<std::FILE, int (*)(std::FILE*)> unparsed(nullptr, std::fclose);
-        if (!a->unparsed.empty()) {
-            if (a->unparsed == "-") {
-                unparsed.reset(fdopen(dup(1), "w"));
-            } else {
-                // it holds raw log lines: private like the index (0600), also when it existed
-                const int fd = ::open(a->unparsed.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-                struct stat st{};
-                if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) ::fchmod(fd, 0600);
-                if (fd >= 0) unparsed.reset(fdopen(fd, "w"));
-                if (fd >= 0 && !unparsed) ::close(fd);
-            }
-            if (!unparsed)
-                throw Error(ExitCode::usage, fmt::format("cannot write {}", a->unparsed), "give a writable path to --unparsed");
-            opts.unparsed_out = unparsed.get();
-        }
         Store store(index_dir(), Store::Mode::write, a->wait);
         // the retention is the index's: stored when it is created, changed only by prune --set-retention
         const std::string db = shell_quote(store.dir().string());
@@ -155,6 +139,43 @@ Runner setup_index(CLI::App& app) {
         } else {
             opts.retention_days = shared().retention; // a new index, or one made before it was stored
             store.set_retention(opts.retention_days);
+        }
+        // --unparsed is opened (and truncated) only now that the index opened: never an input,
+        // never a file of the index
+        if (!a->unparsed.empty() && a->unparsed != "-") {
+            namespace fs = std::filesystem;
+            std::error_code ec;
+            struct stat out_st{};
+            const bool exists = ::stat(a->unparsed.c_str(), &out_st) == 0;
+            for (const auto& in : a->inputs) {
+                struct stat in_st{};
+                if (exists && in != "-" && ::stat(in.c_str(), &in_st) == 0 && in_st.st_dev == out_st.st_dev &&
+                    in_st.st_ino == out_st.st_ino)
+                    throw Error(ExitCode::usage, fmt::format("--unparsed {} is one of the inputs", a->unparsed),
+                                "give --unparsed a file of its own, e.g. --unparsed unparsed.txt");
+            }
+            const fs::path dir = fs::weakly_canonical(store.dir(), ec);
+            const fs::path out = fs::weakly_canonical(fs::absolute(a->unparsed, ec), ec);
+            const auto rel = out.lexically_relative(dir);
+            if (!dir.empty() && !rel.empty() && *rel.begin() != "..")
+                throw Error(ExitCode::usage, fmt::format("--unparsed {} is inside the index directory {}", a->unparsed, store.dir().string()),
+                            "give --unparsed a file outside the index, e.g. --unparsed unparsed.txt");
+        }
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> unparsed(nullptr, std::fclose);
+        if (!a->unparsed.empty()) {
+            if (a->unparsed == "-") {
+                unparsed.reset(fdopen(dup(1), "w"));
+            } else {
+                // it holds raw log lines: private like the index (0600), also when it existed
+                const int fd = ::open(a->unparsed.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                struct stat st{};
+                if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) ::fchmod(fd, 0600);
+                if (fd >= 0) unparsed.reset(fdopen(fd, "w"));
+                if (fd >= 0 && !unparsed) ::close(fd);
+            }
+            if (!unparsed)
+                throw Error(ExitCode::usage, fmt::format("cannot write {}", a->unparsed), "give a writable path to --unparsed");
+            opts.unparsed_out = unparsed.get();
         }
         Indexer indexer(store, opts);
         for (const auto& in : order_inputs(a->inputs)) {

@@ -61,9 +61,6 @@ void add_retention_option(CLI::App& app, const std::string& help);
 /// "90 days", "1 day", or for 0 "everything (retention 0)".
 std::string days_text(int days);
 
-/// `s` as one word for a POSIX shell: as it is if it holds only safe characters, else in single
-/// quotes (a quote inside written '\''), so a printed command can be pasted as it is.
-std::string shell_quote(const std::string& s);
 
 /// The wall clock, UTC microseconds: $MXTRACE_NOW (RFC 3339, a test hook) if set, else the system clock.
 std::int64_t now_micros();

@@ -39,16 +39,6 @@ std::string days_text(int days) {
     return days ? fmt::format("{} day{}", days, days == 1 ? "" : "s") : std::string("everything (retention 0)");
 }
 
-std::string shell_quote(const std::string& s) {
-    const bool safe = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("/._-+,:@=%").find(c) != std::string_view::npos;
-    });
-    if (safe) return s;
-    std::string o = "'";
-    for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return o + "'";
-}
-
 void escape_path(const std::string& path, std::string& out) { escape_message(path, out); }
 
 void add_retention_option(CLI::App& app, const std::string& help) {

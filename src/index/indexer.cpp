@@ -242,11 +242,10 @@ struct Indexer::Impl {
     // byte reread_until at or after reread_cutoff were indexed then and are passed over.
     std::uint64_t reread_until = 0;
     Micros reread_cutoff = INT64_MIN;
-    /// Reject records of the input being read: (host, time, content hash) -> occurrences so
-    /// far, for reject_record_name(); entries older than the newest time by 10 minutes are
-    /// dropped when it grows.
-    std::map<std::tuple<std::string, Micros, std::string>, std::uint32_t> reject_seen;
-    Micros reject_seen_newest = INT64_MIN;
+    // the line identity of the mail line being read (seen_elsewhere()): its text as logged and
+    // its occurrence number in this input, for reject_record_name()
+    std::string_view line_logged;
+    std::uint32_t line_occurrence = 1;
     std::string reject_name;          // scratch: the name of the reject record being applied
 
     Impl(Store& s, IndexOptions o)
@@ -430,7 +429,7 @@ struct Indexer::Impl {
                 set_source(in, text);
                 for (unsigned i = 0; i < std::max(times, 1u); ++i) { // each repeat is a reject of its own
                     ++stats.reject_records;
-                    ev.queue_id = reject_record_name();
+                    ev.queue_id = reject_record_name(i);
                     reducer.apply(sl.host, sl.time, ev, &source);
                 }
             }
@@ -454,26 +453,22 @@ struct Indexer::Impl {
         }
     }
 
-    /// The queue ID column of the reject record of the current line (sl): "NOQUEUE-HASH" for
-    /// the first line of that content (program, pid, message text) at that time on that host in
-    /// this input, "NOQUEUE-HASH-K" for its K-th identical repeat (HASH: 12 hex digits of FNV-1a 64). With host and time (the rest
-    /// of the store key) this is the line's identity: re-reading the input, or the same line in
-    /// another input (Exim's reject log repeats the main log's reject lines), writes the same
-    /// record again instead of a second one, while a burst of identical rejects in one second is
-    /// one record per line.
-    std::string_view reject_record_name() {
+    /// The queue ID column of the reject record of the current line (sl), application `repeat`
+    /// (0 for the line itself, R-1 for the R-th application of an rsyslog "message repeated N
+    /// times" line): "NOQUEUE-HASH", with "-K" when the line is the K-th occurrence of its line
+    /// identity in this input (seen_elsewhere(), kept in seen_line across runs), and ".R" for
+    /// repeats (HASH: 12 hex digits of FNV-1a 64 over program, pid and the text as logged). With
+    /// host and time (the rest of the store key) this is the line's identity: re-reading the
+    /// input, resuming it in a later run, or the same line in another input (Exim's reject log
+    /// repeats the main log's reject lines), writes the same record again instead of a second
+    /// one, while a burst of identical rejects in one second is one record per line.
+    std::string_view reject_record_name(unsigned repeat) {
         std::string content;
-        content.reserve(sl.program.size() + sl.pid.size() + sl.message.size() + 2);
-        content.append(sl.program).append(1, '\0').append(sl.pid).append(1, '\0').append(sl.message);
-        std::string hash = fnv1a_hex(content).substr(0, 12);
-        if (sl.time > reject_seen_newest) reject_seen_newest = sl.time;
-        if (reject_seen.size() > 4096) {
-            const Micros keep = reject_seen_newest - Micros{600} * kMicrosPerSecond;
-            std::erase_if(reject_seen, [&](const auto& kv) { return std::get<1>(kv.first) < keep; });
-        }
-        std::uint32_t k = ++reject_seen[{std::string(sl.host), sl.time, hash}];
-        reject_name = "NOQUEUE-" + hash;
-        if (k > 1) reject_name += fmt::format("-{}", k);
+        content.reserve(sl.program.size() + sl.pid.size() + line_logged.size() + 2);
+        content.append(sl.program).append(1, '\0').append(sl.pid).append(1, '\0').append(line_logged);
+        reject_name = "NOQUEUE-" + fnv1a_hex(content).substr(0, 12);
+        if (line_occurrence > 1) reject_name += fmt::format("-{}", line_occurrence);
+        if (repeat > 0) reject_name += fmt::format(".{}", repeat + 1);
         return reject_name;
     }
 
@@ -516,6 +511,8 @@ struct Indexer::Impl {
         const SeenCounts c = store.seen(sec, h, source.input);
         const std::uint32_t k = c.mine + 1;
         store.put_seen(sec, h, source.input, k);
+        line_logged = logged;
+        line_occurrence = k;
         return k <= c.others;
     }
 
@@ -661,8 +658,6 @@ void Indexer::add_input(const std::string& path) {
         std::uint64_t skipped = 0;
         const std::uint64_t resume_lines = cp.lines;
         m.source.input = cp.id;
-        m.reject_seen.clear();
-        m.reject_seen_newest = INT64_MIN;
         // read again from its start: its line counts start again (in the batch: a crash keeps the old ones)
         if (resume == 0 && resume_lines > 0) m.store.forget_seen(cp.id);
         cp.offset = 0;

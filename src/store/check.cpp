@@ -6,6 +6,7 @@
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/store/store.hpp"
 #include "store/document.hpp"
+#include "store/index_lock.hpp"
 #include "store/raw_codec.hpp"
 #include "store/sqlite_util.hpp"
 
@@ -110,8 +111,15 @@ std::vector<std::string> sqlite_integrity(sql::Db& db, bool full) {
     std::vector<std::string> out;
     sql::Stmt st(db, full ? "PRAGMA integrity_check(100)" : "PRAGMA quick_check(100)");
     while (st.step()) {
-        std::string r = st.str(0);
-        if (r != "ok") out.push_back(r);
+        const std::string r = st.str(0);
+        if (r == "ok") continue;
+        // a row may hold several complaints, one per line ("*** in database main ***\nOn tree page ...")
+        for (std::size_t b = 0; b < r.size();) {
+            std::size_t e = r.find('\n', b);
+            if (e == std::string::npos) e = r.size();
+            if (e > b) out.push_back(r.substr(b, e - b));
+            b = e + 1;
+        }
     }
     return out;
 }
@@ -427,7 +435,9 @@ RepairReport repair_index(const fs::path& dir, const std::function<void(std::str
         ~Restore() { ::umask(m); }
     } restore{old_umask};
 
-    // the write lock: held on the old Xapian index while we work, if it can be opened at all
+    // the writers' lock of the directory, then Xapian's: held on the old Xapian index while we
+    // work, if it can be opened at all
+    const detail::IndexLock dir_lock(dir, false);
     std::optional<Xapian::WritableDatabase> lock;
     if (fs::exists(xapian_path / "iamglass", ec)) {
         try {
@@ -505,7 +515,15 @@ RepairReport repair_index(const fs::path& dir, const std::function<void(std::str
         try {
             db.exec("INSERT OR REPLACE INTO main.meta SELECT * FROM old.meta WHERE key != 'schema_version'");
         } catch (const Error&) {
-            rep.lost.push_back("table meta could not be read (its only row that matters, the schema version, is set anew)");
+            rep.lost.push_back("table meta could not be read (the schema version is set anew)");
+        }
+        // the retention decides what later runs remove: when it is lost, keep everything rather
+        // than fall back to the default (which would prune a forensic index)
+        if (!query_i64(db, "SELECT count(*) FROM main.meta WHERE key = 'retention_days'").value_or(0)) {
+            db.exec("INSERT OR REPLACE INTO main.meta(key, value) VALUES('retention_days', '0')");
+            rep.lost.push_back(fmt::format("the index's retention could not be read: set to 0 (keep everything), so that "
+                                           "nothing is pruned; give it back with mxtrace prune --db {} --set-retention DAYS",
+                                           shell_quote(dir.string())));
         }
         for (const Table& tb : {Table{"input", "id", "input checkpoints"}, Table{"txn", "id", "transaction records"},
                                 Table{"attempt", "txn_id", "attempts"}, Table{"hop", "txn_id", "hop links"},

@@ -11,6 +11,7 @@
 #include "store/raw_codec.hpp"
 #include "store/sqlite_util.hpp"
 #include "store/document.hpp"
+#include "store/index_lock.hpp"
 #include "base/testhooks.hpp"
 
 #include <fmt/format.h>
@@ -325,6 +326,7 @@ struct Store::Impl {
     Mode mode;
     sql::Db db;
     std::unique_ptr<Xapian::Database> xdb;   // read mode
+    detail::IndexLock lock;                        // write mode: held from before any file is looked at
     std::unique_ptr<Xapian::WritableDatabase> wdb; // write mode
     mode_t old_umask = 0;
     WriteStats stats;
@@ -685,6 +687,7 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
             // (0640); a personal index stays private (0700/0600). ARCHITECTURE.md "Permissions".
             struct stat st {};
             if (::stat(m.dir.c_str(), &st) == 0 && (st.st_mode & S_IRGRP) && (st.st_mode & S_IXGRP)) ::umask(027);
+            m.lock = detail::IndexLock(m.dir, wait); // before the half-created check: another first run may be creating it
             // A run killed in its first moments leaves Xapian tables without their revision file
             // (iamglass) and SQLite without records: half created. Rebuilt here, without a flag.
             // With records in SQLite it is damage, not a half-created index: never removed.

@@ -50,7 +50,9 @@ inline void check_event(LineClass c, const Event& ev) {
     for (std::string_view r : ev.recipients) touch(r, sink);
     if (c == LineClass::event) {
         if (ev.shape == Shape::unknown || ev.shape >= Shape::count_) fail("an event without a known shape");
-        if (ev.mta == Mta::none) fail("an event without an MTA");
+        // a content filter's verdict (amavis, rspamd, opendkim) names an MTA's queue ID without
+        // saying which MTA: it alone may have none
+        if (ev.mta == Mta::none && ev.kind != EventKind::verdict) fail("an event without an MTA");
         if (ev.queue_id.empty()) fail("an event without a queue ID");
         if (shape_name(ev.shape).empty()) fail("a shape without a name");
     }

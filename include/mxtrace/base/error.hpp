@@ -45,4 +45,9 @@ private:
     std::string detail_;
 };
 
+/// `s` as one word a POSIX shell reads back unchanged: as it is if it holds only safe characters
+/// (letters, digits, "/._-+,:@=%"), else in single quotes. For the commands hints suggest, so a
+/// pasted hint really works with any path.
+std::string shell_quote(const std::string& s);
+
 } // namespace mxtrace

@@ -32,3 +32,13 @@ wait $waiter; echo "waiting one exit $?"
 a=$("$MXTRACE" search --db "$DB" -r 100000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort | md5sum)
 b=$("$MXTRACE" search --db ref -r 100000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort | md5sum)
 [ "$a" = "$b" ] && echo "both runs together give the one-run index"
+echo "== two first runs at once on a new index (different retention): one creates it, the other waits or is refused; never damaged"
+bad=0
+for k in 1 2 3 4 5 6 7 8 9 10; do
+  rm -rf new
+  ( "$MXTRACE" index --db new --tz UTC -y 2011 --retention 0 --quiet "$L0" 2>/dev/null; echo $? > rc1 ) &
+  ( "$MXTRACE" index --db new --tz UTC -y 2011 --retention 7 --quiet "$L0" 2>/dev/null; echo $? > rc2 ) &
+  wait
+  "$MXTRACE" check --db new > /dev/null 2>&1 || bad=$((bad + 1))
+done
+echo "damaged after two first runs: $bad of 10"

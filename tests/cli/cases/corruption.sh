@@ -68,3 +68,9 @@ damage() { for i in $(seq 1 20); do flip db/xapian/postlist.glass $(( (i * 4001 
 run_case "20 flipped bits in xapian/postlist.glass"
 damage() { rm db/mxtrace.sqlite; }
 run_case "mxtrace.sqlite removed"
+echo "== a forensic index (retention 0) whose retention row is lost with a damaged page: repair keeps everything"
+rm -rf keep; "$MXTRACE" index --db keep --tz UTC --retention 0 --quiet "$L"/mx1/mail.log "$L"/smtp/maillog
+python3 -c "import sqlite3; c = sqlite3.connect('keep/mxtrace.sqlite'); c.execute(\"DELETE FROM meta WHERE key = 'retention_days'\"); c.commit()"
+python3 -c "f = open('keep/mxtrace.sqlite', 'r+b'); f.seek(4096 * 3 + 100); f.write(b'\xff' * 200)"
+"$MXTRACE" repair --db keep | grep -E "^lost: the index's retention"
+"$MXTRACE" info --db keep | grep '^retention:'

@@ -84,3 +84,16 @@ for point in line:10 line:27 line:40 after-sqlite:3 after-xapian:5; do
   "$MXTRACE" index --db run --quiet -y 2011 d/mail.log d/syslog
   if dump run | cmp -s one.json -; then echo "killed at $point: same as one input"; else echo "killed at $point: DIFFERENT"; fi
 done
+echo "== identical rejects in one second: one record per line, the same from one run, two runs, or two inputs"
+R='Mar 14 10:01:01 mx1 postfix/smtpd[100]: NOQUEUE: reject: RCPT from unknown[203.0.113.8]: 550 5.1.1 <n@foo.com>: User unknown; from=<y@evil.com> to=<n@foo.com> proto=ESMTP helo=<evil>'
+printf '%s\n%s\n' "$R" "$R" > r.log; touch -d 2026-04-01 r.log
+"$MXTRACE" index --db rk1 --retention 0 --quiet r.log
+printf '%s\n%s\n' "$R" "$R" >> r.log; touch -d 2026-04-01 r.log
+"$MXTRACE" index --db rk1 --quiet r.log
+echo "two runs over a growing file: $("$MXTRACE" search --db rk1 --format csv --fields queue_id | tail -n +2 | sort | tr -d '\r' | tr '\n' ' ')"
+"$MXTRACE" index --db rk2 --retention 0 --quiet r.log
+echo "one run over it: $("$MXTRACE" search --db rk2 --format csv --fields queue_id | tail -n +2 | sort | tr -d '\r' | tr '\n' ' ')"
+printf '%s\n%s\n' "$R" "$R" > r2.log; printf '%s\n%s\n%s\n' "$R" "$R" "$R" > r3.log; touch -d 2026-04-01 r2.log r3.log
+"$MXTRACE" index --db rk3 --retention 0 --quiet r2.log r3.log
+"$MXTRACE" index --db rk4 --retention 0 --quiet r3.log r2.log
+echo "inputs with 2 and 3 copies, either order: $("$MXTRACE" search --db rk3 --format csv --fields queue_id | tail -n +2 | wc -l) and $("$MXTRACE" search --db rk4 --format csv --fields queue_id | tail -n +2 | wc -l) records"
