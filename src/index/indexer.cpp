@@ -87,73 +87,6 @@ bool names_mail_program(std::string_view head) {
     return false;
 }
 
-/// The most lines one rsyslog "message repeated N times" line may stand for: a larger N is not
-/// applied (a short line must not make millions of records) but listed as unparsed.
-constexpr std::uint64_t kMaxRepeat = 1000;
-
-/// What rsyslog_repeat() found in a syslog message.
-struct Repeat {
-    enum class Kind { none, ok, bad };
-    Kind kind = Kind::none;
-    std::uint64_t times = 0;  ///< N (ok: 1..kMaxRepeat; bad: as logged if it was read, else 0)
-    std::string_view inner;   ///< TEXT, its leading blank dropped (ok only)
-    std::string reason;       ///< why a "message repeated" line is not applied (bad only)
-};
-
-/// rsyslog's reduction "message repeated N times: [ TEXT]" (rsyslog's own text; it cuts TEXT at
-/// 800 bytes). Kind::none if `msg` does not start with "message repeated "; Kind::ok with N and
-/// TEXT for a well-formed one with 1 <= N <= kMaxRepeat; Kind::bad with a reason otherwise (no
-/// count or a signed one, N = 0, N over kMaxRepeat, no " times: [", no closing ']', nothing or
-/// only blanks between the brackets, or a "message repeated" line inside one).
-Repeat rsyslog_repeat(std::string_view msg) {
-    constexpr std::string_view head = "message repeated ";
-    Repeat r;
-    if (!msg.starts_with(head)) return r;
-    r.kind = Repeat::Kind::bad;
-    std::size_t i = head.size();
-    bool overflow = false;
-    while (i < msg.size() && msg[i] >= '0' && msg[i] <= '9') {
-        const auto d = static_cast<std::uint64_t>(msg[i++] - '0');
-        if (r.times > (UINT64_MAX - d) / 10) overflow = true;
-        else r.times = r.times * 10 + d;
-    }
-    constexpr std::string_view mid = " times: [";
-    if (i == head.size()) {
-        r.reason = "\"message repeated\" line without a count N";
-        return r;
-    }
-    const std::string_view count = msg.substr(head.size(), i - head.size());
-    if (msg.substr(i, mid.size()) != mid) {
-        r.reason = "\"message repeated\" line not in the form \"message repeated N times: [ TEXT]\"";
-        return r;
-    }
-    if (!msg.ends_with(']')) {
-        r.reason = "\"message repeated\" line without its closing ']' (cut short?)";
-        return r;
-    }
-    std::string_view inner = msg.substr(i + mid.size(), msg.size() - i - mid.size() - 1);
-    if (inner.starts_with(' ')) inner.remove_prefix(1);
-    if (inner.find_first_not_of(' ') == std::string_view::npos) {
-        r.reason = "\"message repeated\" line with nothing between its brackets";
-        return r;
-    }
-    if (inner.starts_with(head)) {
-        r.reason = "\"message repeated\" line inside another one";
-        return r;
-    }
-    if (r.times == 0 && !overflow) {
-        r.reason = "message repeated 0 times";
-        return r;
-    }
-    if (overflow || r.times > kMaxRepeat) {
-        r.reason = fmt::format("message repeated {} times: over the limit of {}", count, kMaxRepeat);
-        return r;
-    }
-    r.kind = Repeat::Kind::ok;
-    r.inner = inner;
-    return r;
-}
-
 /// True if the head of an input is an Exim main log: most of its dated lines have the main log's
 /// shape (no host, no syslog tag). See SyslogParser::is_exim_mainlog.
 bool is_exim_mainlog_head(std::string_view head) {
@@ -372,6 +305,7 @@ struct Indexer::Impl {
             const std::string_view logged = sl.message;
             ev.clear();
             const Repeat rep = rsyslog_repeat(sl.message);
+            if (rep.kind == Repeat::Kind::bad) return; // never applied, so never recorded
             const LineClass c = parse_mail_line(sl.program, rep.kind == Repeat::Kind::ok ? rep.inner : sl.message, ev);
             if (c == LineClass::noqueue || c == LineClass::event) (void)seen_elsewhere(logged);
             return;

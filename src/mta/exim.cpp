@@ -221,7 +221,10 @@ LineClass arrival(std::string_view rest, Event& ev) {
 }
 
 /// "=> rcpt [(parent)] [<original>] fields..." and the ->, >>, *>, **, == lines. `flag` is the
-/// two-character flag; `rest` is after "FLAG ".
+/// two-character flag; `rest` is after "FLAG ". A "**" (failure) or "==" (deferral) line is
+/// "ADDRESS [(parent)] [<orig>] [fields] [defer (errno)]: error text" (the Exim specification,
+/// "Log line flags"; deliver.c): the text follows the first ": " after the address (error_colon()),
+/// "** carol@x.com: Unrouteable address" included; its DSN and SMTP reply code are taken from it.
 LineClass delivery(std::string_view flag, std::string_view rest, Event& ev) {
     // the recipient: a word, or a pipe command up to " <" / " R=" (it may hold blanks)
     std::size_t end;

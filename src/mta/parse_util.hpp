@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Small string_view helpers shared by the MTA parsers. Internal to the library.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace mxtrace::detail {
@@ -81,38 +85,48 @@ private:
     std::string_view s_;
 };
 
-/// True if `a` looks like the address part of a client or relay: an IPv4 address
-/// ("192.0.2.25"), an IPv6 address ("2001:db8::1", "fe80::1%eth0", Sendmail's "IPv6:2001:db8::1")
-/// or Postfix's "unknown" (no address known). A loose check of the characters, not a validator.
+/// True if `a` is the address part of a client or relay: an IPv4 address in dotted quad form
+/// ("192.0.2.25", each part 0..255), an IPv6 address as inet_pton(3) reads it ("2001:db8::1",
+/// "::ffff:192.0.2.1"), with an optional "%zone" ("fe80::1%eth0") or Sendmail's "IPv6:" prefix,
+/// or Postfix's "unknown" (no address known).
 inline bool looks_like_ip(std::string_view a) {
     if (a == "unknown") return true;
     if (a.starts_with("IPv6:") || a.starts_with("ipv6:")) a.remove_prefix(5);
     if (a.empty()) return false;
     if (a.find(':') == std::string_view::npos) {
-        // IPv4: four groups of 1 to 3 digits
+        // IPv4: four parts of 1 to 3 digits, each at most 255
         int groups = 0;
         std::size_t n = 0;
+        unsigned v = 0;
         for (char c : a) {
             if (is_digit(c)) {
-                if (++n > 3) return false;
+                v = v * 10 + static_cast<unsigned>(c - '0');
+                if (++n > 3 || v > 255) return false;
             } else if (c == '.' && n > 0) {
                 ++groups;
                 n = 0;
+                v = 0;
             } else {
                 return false;
             }
         }
         return n > 0 && groups == 3;
     }
-    // IPv6: hex digits, ':' and '.' (an embedded IPv4 tail), then an optional "%zone"
-    std::size_t pct = a.find('%');
-    std::string_view zone = pct == std::string_view::npos ? std::string_view{} : a.substr(pct + 1);
-    a = a.substr(0, pct);
-    for (char c : a)
-        if (!(is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.')) return false;
-    for (char c : zone)
-        if (!(is_alnum(c) || c == '.' || c == '_' || c == '-')) return false;
-    return a.find(':') != a.rfind(':') && (pct == std::string_view::npos || !zone.empty());
+    // IPv6, then an optional "%zone" (an interface name or number)
+    const std::size_t pct = a.find('%');
+    if (pct != std::string_view::npos) {
+        const std::string_view zone = a.substr(pct + 1);
+        if (zone.empty()) return false;
+        for (char c : zone)
+            if (!(is_alnum(c) || c == '.' || c == '_' || c == '-')) return false;
+        a = a.substr(0, pct);
+    }
+    char buf[INET6_ADDRSTRLEN + 1];
+    if (a.size() >= sizeof buf) return false;
+    std::memcpy(buf, a.data(), a.size());
+    buf[a.size()] = '\0';
+    in6_addr bin;
+    return inet_pton(AF_INET6, buf, &bin) == 1;
 }
 
 /// Splits "name[addr]", "name[addr]:port" (Postfix) and "name [addr]", "[addr]" (Sendmail, its

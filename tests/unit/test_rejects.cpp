@@ -227,6 +227,80 @@ TEST_CASE("client name[addr]: the address is the last bracket that ends the valu
     CHECK(s.client_ip == "192.0.2.25");
 }
 
+TEST_CASE("client name[addr]: brackets in the name, several bracketed addresses, IPv6 forms") {
+    using detail::split_host_addr;
+    std::string_view n, a;
+    auto split = [&](std::string_view s) { split_host_addr(s, n, a); };
+    // two bracketed addresses: the last one is the address, the rest the name
+    split("mail.example[1.2.3.4][5.6.7.8]");
+    CHECK(n == "mail.example[1.2.3.4]");
+    CHECK(a == "5.6.7.8");
+    split("mail.example[1.2.3.4][5.6.7.8]:25");
+    CHECK(n == "mail.example[1.2.3.4]");
+    CHECK(a == "5.6.7.8");
+    split("mail.example[2001:db8::1][2001:db8::2]");
+    CHECK(n == "mail.example[2001:db8::1]");
+    CHECK(a == "2001:db8::2");
+    // the last bracket holds no address: no address at all, not the one before it
+    split("mail.example[1.2.3.4][x]");
+    CHECK(n == "mail.example[1.2.3.4][x]");
+    CHECK(a == "");
+    split("mail.example[1.2.3.4][]");
+    CHECK(a == "");
+    // IPv4 parts over 255, or too few/many parts, are no address
+    split("x[256.1.1.1]");
+    CHECK(n == "x[256.1.1.1]");
+    CHECK(a == "");
+    split("x[1.2.3.4.5]");
+    CHECK(a == "");
+    split("x[1.2.3.]");
+    CHECK(a == "");
+    split("x[255.255.255.255]");
+    CHECK(a == "255.255.255.255");
+    // IPv6: compressed, full, embedded IPv4, zone, Sendmail's prefix, with a port
+    split("v6[::1]");
+    CHECK(n == "v6");
+    CHECK(a == "::1");
+    split("v6[2001:0db8:0000:0000:0000:ff00:0042:8329]");
+    CHECK(a == "2001:0db8:0000:0000:0000:ff00:0042:8329");
+    split("mapped.example[::ffff:192.0.2.1]");
+    CHECK(n == "mapped.example");
+    CHECK(a == "::ffff:192.0.2.1");
+    split("ll.example[fe80::1%25]:2525");
+    CHECK(n == "ll.example");
+    CHECK(a == "fe80::1%25");
+    split("mx.example.org [IPv6:2001:db8::25]");
+    CHECK(n == "mx.example.org");
+    CHECK(a == "IPv6:2001:db8::25");
+    split("[IPv6:::1]");
+    CHECK(n == "");
+    CHECK(a == "IPv6:::1");
+    // not IPv6: two "::", too many groups, a non-hex digit, an empty zone, a bad zone
+    for (std::string_view bad : {"x[2001::db8::1]", "x[1:2:3:4:5:6:7:8:9]", "x[2001:db8::g]", "x[fe80::1%]", "x[fe80::1%a b]",
+                                 "x[:::]", "x[IPv6:]", "x[::ffff:192.0.2.256]"}) {
+        CAPTURE(bad);
+        split(bad);
+        CHECK(n == bad);
+        CHECK(a == "");
+    }
+    // a port that is not all digits is no port: the value ends in no bracket
+    split("x[192.0.2.1]:smtp");
+    CHECK(n == "x[192.0.2.1]:smtp");
+    CHECK(a == "");
+
+    // as the Postfix parser uses it
+    auto r = pf("postfix/smtpd", "NOQUEUE: reject: RCPT from mail.example[1.2.3.4][5.6.7.8]: 554 5.7.1 <x@y>: Relay access "
+                                 "denied; from=<a@b> to=<x@y> proto=ESMTP helo=<h>");
+    CHECK(r.client_name == "mail.example[1.2.3.4]");
+    CHECK(r.client_ip == "5.6.7.8");
+    CHECK(r.dsn == "5.7.1");
+    auto v6 = pf("postfix/smtpd", "NOQUEUE: reject: RCPT from v6.example.org[2001:db8::1]: 450 4.7.1 <x@y>: Recipient "
+                                  "address rejected: Greylisted; from=<a@b> to=<x@y> proto=ESMTP helo=<h>");
+    CHECK(v6.client_name == "v6.example.org");
+    CHECK(v6.client_ip == "2001:db8::1");
+    CHECK(v6.code == "450");
+}
+
 TEST_CASE("Exim rejects without a queued message") {
     auto r = ex("H=(pc20) [203.0.113.20]:51000 F=<x@example.net> rejected RCPT <nobody@bar.com>: Unrouteable address");
     CHECK(r.client_name.empty()); // a name in parentheses is the HELO name, not a verified name
