@@ -55,6 +55,12 @@ Runner setup_check(CLI::App& app) {
             fmt::print("  {}\n", line);
         }
         fmt::print(stderr, "mxtrace: error: the index in {} is damaged\n", path);
+        if (r.records_lost) {
+            std::string hint;
+            escape_path(records_lost_hint(dir), hint); // pasteable; a control character cannot reach the terminal
+            fmt::print(stderr, "mxtrace: hint: {}\n", hint);
+            return static_cast<int>(ExitCode::damaged);
+        }
         fmt::print(stderr, "mxtrace: hint: run mxtrace repair{}: it rebuilds what is damaged and keeps the old files "
                            "beside the new ones\n",
                    [] {

@@ -67,6 +67,7 @@ std::vector<Opt> opts_of(CLI::App& app, Cmd* cmd) {
             else if (cmd && o->get_type_name() == "FILE") cmd->files = true;
             continue;
         }
+        if (o->get_group().empty()) continue; // hidden (the root's config-file-only --db, --retention)
         Opt p;
         for (const auto& l : o->get_lnames()) p.names.push_back("--" + l);
         for (const auto& s : o->get_snames()) p.names.push_back("-" + s);

@@ -87,7 +87,8 @@ Runner setup_index(CLI::App& app) {
     app.add_flag("--full", a->full, "Read every input from its start, ignoring what earlier runs read");
     app.add_flag("--wait", a->wait, "If another mxtrace index is running on the index, wait for it instead of failing");
     app.add_flag("--missing-ok", a->missing_ok,
-                 "Skip inputs that do not exist without a word (for cron jobs naming mail.log.1 before the first rotation)");
+                 "Skip inputs that do not exist without a word (for cron jobs naming mail.log.1 before the first rotation); "
+                 "a warning if none exists");
     app.add_option("--unparsed", a->unparsed, "Write the lines that could not be understood to FILE, as FILE:LINE: reason: text")
         ->type_name("FILE");
     app.add_flag("--quiet", a->quiet, "Print no summary");
@@ -178,10 +179,24 @@ Runner setup_index(CLI::App& app) {
             opts.unparsed_out = unparsed.get();
         }
         Indexer indexer(store, opts);
+        std::size_t skipped = 0;
         for (const auto& in : order_inputs(a->inputs)) {
             std::error_code ec;
-            if (a->missing_ok && in != "-" && !std::filesystem::exists(in, ec)) continue;
+            if (a->missing_ok && in != "-" && !std::filesystem::exists(in, ec)) {
+                ++skipped;
+                continue;
+            }
             indexer.add_input(in);
+        }
+        if (skipped > 0 && skipped == a->inputs.size()) {
+            // --missing-ok is for a rotated file that is not there yet, not for a wrong path
+            std::string first;
+            escape_path(a->inputs.front(), first);
+            fmt::print(stderr,
+                       "mxtrace: warning: none of the {} input{} exists (such as {}); nothing was read\n"
+                       "mxtrace: hint: check the paths; --missing-ok skips missing inputs without a word only when "
+                       "another one is there\n",
+                       skipped, skipped == 1 ? "" : "s", first);
         }
         IndexStats s = indexer.finish();
         if (tty) fmt::print(stderr, "\r\x1b[K");
@@ -189,7 +204,7 @@ Runner setup_index(CLI::App& app) {
             std::string hint = a->unparsed.empty() && s.unparsed ? "  (list them with --unparsed FILE)" : "";
             std::string out = fmt::format(
                 "lines read:            {}\n"
-                "  attributed:          {}  (Postfix/Sendmail lines about a queued message)\n"
+                "  attributed:          {}  (Postfix/Sendmail/Exim lines about a queued message)\n"
                 "  no queue ID:         {}  (connections, pre-queue rejects: {}, daemon notices)\n"
                 "  other programs:      {}\n"
                 "  unparsed:            {}{}\n",

@@ -67,10 +67,12 @@ constexpr mxtrace::cli::Command kCommands[] = {
     return out;
 }
 
-/// Every long and short name of app's options ("--from", "-f").
+/// Every long and short name of app's options ("--from", "-f"), but not of hidden ones (the
+/// root's --db and --retention, which only the config file sets).
 [[maybe_unused]] std::vector<std::string> option_names(const CLI::App& app) {
     std::vector<std::string> out;
     for (const CLI::Option* o : app.get_options()) {
+        if (o->get_group().empty()) continue;
         for (const auto& l : o->get_lnames()) out.push_back("--" + l);
         for (const auto& s : o->get_snames()) out.push_back("-" + s);
     }
@@ -78,9 +80,11 @@ constexpr mxtrace::cli::Command kCommands[] = {
 }
 
 /// The option of `sub` (or of the main app) that `name` ("--from", "-f") names, or nullptr.
+/// Hidden options of the main app (config-file-only --db, --retention) do not count.
 [[maybe_unused]] const CLI::Option* find_option(const CLI::App& root, const CLI::App& sub, const std::string& name) {
     for (const CLI::App* a : {&sub, &root})
         for (const CLI::Option* o : a->get_options()) {
+            if (a == &root && o->get_group().empty()) continue;
             for (const auto& l : o->get_lnames())
                 if (name == "--" + l) return o;
             for (const auto& s : o->get_snames())
@@ -123,8 +127,12 @@ constexpr mxtrace::cli::Command kCommands[] = {
     return -1;
 }
 
+/// The system-wide config file: SYSCONFDIR/mxtrace.conf, SYSCONFDIR being meson's
+/// prefix/sysconfdir (/usr/local/etc by default, /etc in the Debian package).
+std::string system_config() { return std::string(MXTRACE_SYSCONFDIR) + "/mxtrace.conf"; }
+
 /// The config file read by default: $XDG_CONFIG_HOME/mxtrace/config (~/.config/mxtrace/config)
-/// if it exists, else /etc/mxtrace.conf. Format: CLI11's (TOML-like), one [section] per subcommand.
+/// if it exists, else system_config(). Format: CLI11's (TOML-like), one [section] per subcommand.
 std::string default_config() {
     namespace fs = std::filesystem;
     fs::path user;
@@ -132,7 +140,7 @@ std::string default_config() {
     else if (const char* h = std::getenv("HOME"); h && *h) user = fs::path(h) / ".config" / "mxtrace" / "config";
     std::error_code ec;
     if (!user.empty() && fs::exists(user, ec)) return user.string();
-    return "/etc/mxtrace.conf";
+    return system_config();
 }
 
 [[maybe_unused]] int report(const mxtrace::Error& e) {
@@ -150,11 +158,25 @@ void build_app(CLI::App& app, Runner& run) {
     app.description("mxtrace: reduce Postfix, Sendmail and Exim logs into e-mail transactions, index them, and search them.\n"
                     "See mxtrace(1) and mxtrace-COMMAND(1).");
     app.name("mxtrace");
+    // Keys before any [section] of the config file are the root app's: db and retention there
+    // serve every command (bound to the same storage as each command's --db and --retention,
+    // whose callbacks run after the root's, so a command's own option or section wins).
+    // Hidden: on the command line they belong after the command name. Added first, so that their
+    // group ("") is not the last of --help's groups (CLI11 then adds an empty line).
+    app.add_option("--db", shared().db, "Index directory for every command (config file only)")
+        ->type_name("DIR")
+        ->group("");
+    app.add_option("--retention", shared().retention, "Days to keep, for every command (config file only)")
+        ->type_name("DAYS")
+        ->check(CLI::Range(0, 1000000))
+        ->group("");
     app.set_help_flag("--help", "Print this help and exit");
     app.set_version_flag("--version", std::string("mxtrace ") + MXTRACE_VERSION);
     app.set_config("--config", default_config(),
-                   "Read settings from FILE (default: $XDG_CONFIG_HOME/mxtrace/config, else /etc/mxtrace.conf); see mxtrace.conf(5)")
-        ->type_name("FILE");
+                   "Read settings from FILE (default: $XDG_CONFIG_HOME/mxtrace/config if it exists, else " +
+                       system_config() + "); see mxtrace.conf(5)")
+        ->type_name("FILE")
+        ->option_text("FILE"); // no "=DEFAULT" in --help: which file is read depends on $XDG_CONFIG_HOME
     app.allow_config_extras(CLI::config_extras_mode::error); // a misspelt key is an error, not silence
     app.require_subcommand(1);
     app.fallthrough(false);
@@ -213,6 +235,12 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         if (a == "--config") { ++i; continue; }
+        for (const std::string_view o : {"--db", "--retention"})
+            if (a == o || (a.starts_with(o) && a.substr(o.size()).starts_with("=")))
+                return usage_error(fmt::format("{} must come after the command name", o),
+                                   fmt::format("mxtrace COMMAND {} ... (in the config file, {} before any [section] "
+                                               "serves every command: mxtrace.conf(5))",
+                                               o, o.substr(2)));
         if (a.starts_with("-")) continue;
         bool known = a == "completions";
         for (const auto& c : kCommands) known = known || a == c.name;
@@ -228,12 +256,24 @@ int main(int argc, char** argv) {
         const CLI::App* sub = app.get_subcommand(std::string(a));
         // -h is --host for search and trace (kept from the original tool); alone, or before
         // another option, it has no host to take and means help
-        for (int j = i + 1; j < argc; ++j)
-            if (std::string_view(argv[j]) == "-h" && (j + 1 == argc || argv[j + 1][0] == '-') &&
-                find_option(app, *sub, "-h") != nullptr) {
+        // the value; an empty one (an empty shell variable) is an error, not help, so that
+        // a script does not read exit 0 as "found"
+        for (int j = i + 1; j < argc; ++j) {
+            const std::string_view o = argv[j];
+            if (o == "--") break;
+            if ((o == "-h" || o == "--host") && j + 1 < argc && argv[j + 1][0] == '\0' &&
+                find_option(app, *sub, "-h") != nullptr)
+                return usage_error(fmt::format("{} {}: the host name is empty", sub->get_name(), o),
+                                   "give a host name (as syslog logs it), or leave the option out; "
+                                   "for help: mxtrace " + sub->get_name() + " --help");
+            if (o == "--host=" && find_option(app, *sub, "-h") != nullptr)
+                return usage_error(fmt::format("{} --host: the host name is empty", sub->get_name()),
+                                   "give a host name (as syslog logs it), or leave the option out");
+            if (o == "-h" && (j + 1 == argc || argv[j + 1][0] == '-') && find_option(app, *sub, "-h") != nullptr) {
                 std::fputs(sub->help("mxtrace").c_str(), stdout);
                 return 0;
             }
+        }
         if (int rc = check_options(app, *sub, i + 1, argc, argv); rc >= 0) return rc;
         break;
     }
@@ -254,6 +294,28 @@ int main(int argc, char** argv) {
     } catch (const CLI::FileError& e) {
         std::fprintf(stderr, "mxtrace: error: config file: %s\nmxtrace: hint: see mxtrace.conf(5)\n", e.what());
         return static_cast<int>(mxtrace::ExitCode::usage);
+    } catch (const CLI::ConfigError& e) {
+        // CLI11 says "INI was not able to parse KEY" for a key no option takes
+        std::string what = e.what(), safe;
+        constexpr std::string_view kExtra = "INI was not able to parse ";
+        if (what.starts_with(kExtra)) {
+            const std::string key = what.substr(kExtra.size()); // "KEY" or "SECTION.KEY"
+            const std::size_t dot = key.find('.');
+            std::string where = "before any [section]";
+            if (dot != std::string::npos) where = "in [" + key.substr(0, dot) + "]";
+            mxtrace::cli::escape_path(dot == std::string::npos ? key : key.substr(dot + 1), safe);
+            std::string safe_where;
+            mxtrace::cli::escape_path(where, safe_where);
+            std::fprintf(stderr,
+                         "mxtrace: error: config file: unknown key %s %s\n"
+                         "mxtrace: hint: before any [section] only db and retention may stand; in [COMMAND], "
+                         "that command's long options without the dashes (mxtrace COMMAND --help, mxtrace.conf(5))\n",
+                         safe.c_str(), safe_where.c_str());
+        } else {
+            mxtrace::cli::escape_path(what, safe);
+            std::fprintf(stderr, "mxtrace: error: config file: %s\nmxtrace: hint: see mxtrace.conf(5)\n", safe.c_str());
+        }
+        return static_cast<int>(mxtrace::ExitCode::usage);
     } catch (const CLI::ParseError& e) {
         // CLI11's words, in mxtrace's format
         std::string safe;
@@ -263,6 +325,16 @@ int main(int argc, char** argv) {
                      "whose values count as options (mxtrace.conf(5))");
         return static_cast<int>(mxtrace::ExitCode::usage);
     }
+    // Each command's --db and --retention write the shared storage, the root's first, then every
+    // subcommand's in the order of kCommands, whether it runs or not (a config section of
+    // another command sets its option too). The command that runs has the last word: its option
+    // holds the command line's value, else its own section's.
+    for (const CLI::App* sub : app.get_subcommands())
+        for (const char* name : {"--db", "--retention"})
+            if (const CLI::Option* o = sub->get_option_no_throw(name); o != nullptr && o->count() > 0) {
+                if (std::string_view(name) == "--db") mxtrace::cli::shared().db = o->as<std::string>();
+                else mxtrace::cli::shared().retention = o->as<int>();
+            }
     try {
         return run ? run() : 0;
     } catch (const mxtrace::Error& e) {

@@ -32,7 +32,8 @@ void add_search_options(CLI::App& app, SearchArgs& a) {
         ->type_name("CLASS")
         ->check(CLI::IsMember({"sent", "deferred", "bounced", "expired", "rejected", "discarded", "held",
                                        "removed", "deliverable", "undeliverable"}));
-    app.add_option("--text", a.f.text, "Words that occur in a status text or SMTP reply")->type_name("WORDS");
+    app.add_option("--text", a.f.text, "Words that occur in the status text or SMTP reply of an attempt not delivered (deferred, bounced, "
+                                             "expired, rejected); the replies of sent attempts are not indexed")->type_name("WORDS");
     app.add_flag("--utc", a.utc, "Print times in UTC instead of local time");
     app.add_flag("--explain", a.explain, "Print how the query was understood to stderr");
 }

@@ -578,6 +578,11 @@ void Indexer::add_input(const std::string& path) {
         m.clock.emplace(m.zone, cs, m.now);
         m.cp_now = &cp;
         m.classic_lines = 0;
+        if (resume > 0 && !cp.zone.empty() && cp.zone != m.zone.name())
+            warn(fmt::format("{}: its earlier lines were read in the zone {}, its new ones are read in {}", shown, cp.zone,
+                             m.zone.name()),
+                 "give the same --tz on every run; for one zone throughout, move the index away and index the logs "
+                 "again with the right --tz");
         cp.zone = m.zone.name();
         // a compressed file read to its end before, of the same size and head, holds nothing new:
         // skip it without decompressing it (rotated logs are compressed once and left alone)
@@ -697,7 +702,9 @@ IndexStats Indexer::finish() {
                 m.opts.warn(fmt::format("retention would remove {} of the {} transactions (those last active before {}); "
                                         "not done",
                                         would.transactions, total, format_rfc3339(would.cutoff)),
-                            fmt::format("run mxtrace prune to remove them, or keep everything with --retention 0"));
+                            fmt::format("run mxtrace prune --db {0} to remove them, or keep everything with "
+                                        "mxtrace prune --db {0} --set-retention 0",
+                                        shell_quote(m.store.dir().string())));
         } else {
             m.stats.pruned = m.store.prune(m.opts.retention_days, m.now, false);
         }

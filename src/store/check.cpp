@@ -137,7 +137,32 @@ std::vector<std::int64_t> xapian_ids(Xapian::Database& x) {
     return ids;
 }
 
+/// True for SQLite's SQLITE_NOTADB message: the header is gone, no row can be read.
+bool not_a_database(std::string_view what) { return what.find("file is not a database") != std::string_view::npos; }
+
+/// "is missing", or what stands in the place of the file or directory expected there.
+std::string absent_as(const fs::path& p, fs::file_type want) {
+    std::error_code ec;
+    const fs::file_type t = fs::symlink_status(p, ec).type();
+    if (ec || t == fs::file_type::not_found) return "is missing";
+    if (t == fs::file_type::symlink && fs::status(p, ec).type() == fs::file_type::not_found)
+        return "is a symbolic link to nothing";
+    const char* what = t == fs::file_type::directory ? "a directory"
+                       : t == fs::file_type::regular ? "a regular file"
+                       : t == fs::file_type::symlink ? "a symbolic link"
+                                                     : "a special file";
+    return fmt::format("is {} where {} belongs", what, want == fs::file_type::directory ? "a directory" : "a file");
+}
+
 } // namespace
+
+std::string records_lost_hint(const fs::path& dir) {
+    std::string d = dir.string();
+    while (d.size() > 1 && d.back() == '/') d.pop_back();
+    return fmt::format("the records cannot be rebuilt from the search index; move the index away and index the logs "
+                       "again: mv {} {} && mxtrace index --db {} FILE...",
+                       shell_quote(d), shell_quote(d + ".damaged"), shell_quote(d));
+}
 
 CheckReport check_index(const fs::path& dir, bool full) {
     CheckReport r;
@@ -148,8 +173,11 @@ CheckReport check_index(const fs::path& dir, bool full) {
     if (!have_sqlite && !have_xapian)
         throw Error(ExitCode::bad_index, fmt::format("no mxtrace index in {}", dir.string()),
                     "run mxtrace index FILE... first, or point --db or MXTRACE_DB at an existing index");
-    if (!have_sqlite) P.add("files", fmt::format("{} is missing: the records are gone", sqlite_path.string()));
-    if (!have_xapian) P.add("files", fmt::format("{} is missing", xapian_path.string()));
+    if (!have_sqlite) r.records_lost = true;
+    if (!have_sqlite)
+        P.add("files", fmt::format("{} {}: the records are gone", sqlite_path.string(),
+                                   absent_as(sqlite_path, fs::file_type::regular)));
+    if (!have_xapian) P.add("files", fmt::format("{} {}", xapian_path.string(), absent_as(xapian_path, fs::file_type::directory)));
     else if (!fs::exists(xapian_path / "iamglass", ec))
         P.add("files", fmt::format("{} is missing: the Xapian index has no revision file", (xapian_path / "iamglass").string()));
 
@@ -175,6 +203,7 @@ CheckReport check_index(const fs::path& dir, bool full) {
         } catch (const Error& e) {
             std::string_view w = e.what();
             P.add("SQLite", w.starts_with("SQLite") ? esc(w) : "SQLite: " + esc(w));
+            if (not_a_database(w)) r.records_lost = true;
         }
     }
 
@@ -426,9 +455,10 @@ RepairReport repair_index(const fs::path& dir, const std::function<void(std::str
     const fs::path sqlite_path = dir / "mxtrace.sqlite", xapian_path = dir / "xapian";
     std::error_code ec;
     if (!fs::is_regular_file(sqlite_path, ec))
-        throw Error(ExitCode::bad_index, fmt::format("{} is missing: there are no records to repair from", sqlite_path.string()),
-                    "the records cannot be rebuilt from the search index; move the directory away and index the logs "
-                    "again with mxtrace index");
+        throw Error(ExitCode::bad_index,
+                    fmt::format("{} {}: there are no records to repair from", sqlite_path.string(),
+                                absent_as(sqlite_path, fs::file_type::regular)),
+                    records_lost_hint(dir));
     const mode_t old_umask = ::umask(077);
     struct Restore {
         mode_t m;
@@ -470,6 +500,14 @@ RepairReport repair_index(const fs::path& dir, const std::function<void(std::str
             sqlite_sound = problems.empty() && raw_blobs_decode(old);
         } catch (const Error& e) {
             if (e.code() == ExitCode::bad_index && std::string_view(e.what()).find("schema version") != std::string_view::npos) throw;
+            if (not_a_database(e.what())) {
+                fs::remove_all(work, ec);
+                throw Error(ExitCode::bad_index,
+                            fmt::format("{} cannot be read as SQLite (file is not a database): there are no records to "
+                                        "repair from",
+                                        sqlite_path.string()),
+                            records_lost_hint(dir));
+            }
             sqlite_sound = false;
         }
     }

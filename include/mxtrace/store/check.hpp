@@ -20,8 +20,13 @@ struct CheckReport {
     std::uint64_t records = 0;           ///< SQLite transaction records
     std::uint64_t documents = 0;         ///< Xapian documents
     std::uint64_t compared = 0;          ///< documents whose terms were compared with their record
+    bool records_lost = false;           ///< the SQLite records cannot be read at all: repair cannot help
     bool damaged() const noexcept { return !problems.empty(); }
 };
+
+/// The advice when the records are lost: move `dir` away and index the logs again (the
+/// commands quoted for a shell).
+std::string records_lost_hint(const std::filesystem::path& dir);
 
 /// Verifies the index in `dir` without changing it (read only, no lock): the files are there;
 /// SQLite `PRAGMA quick_check` (`integrity_check` if `full`) and its schema version; Xapian's

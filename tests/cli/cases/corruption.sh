@@ -74,3 +74,14 @@ python3 -c "import sqlite3; c = sqlite3.connect('keep/mxtrace.sqlite'); c.execut
 python3 -c "f = open('keep/mxtrace.sqlite', 'r+b'); f.seek(4096 * 3 + 100); f.write(b'\xff' * 200)"
 "$MXTRACE" repair --db keep | grep -E "^lost: the index's retention"
 "$MXTRACE" info --db keep | grep '^retention:'
+echo "== the SQLite header destroyed, or a directory in its place: check and repair say to index again, not repair"
+for how in header directory; do
+  rm -rf gone; cp -a clean gone
+  if [ $how = header ]; then printf 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' | dd of=gone/mxtrace.sqlite conv=notrunc status=none
+  else rm -f gone/mxtrace.sqlite*; mkdir gone/mxtrace.sqlite; fi
+  "$MXTRACE" check --db gone > /dev/null; echo "check exit $?"
+  "$MXTRACE" repair --db gone > /dev/null; echo "repair exit $?"
+done
+echo "== the advice works"
+mv gone gone.damaged && "$MXTRACE" index --db gone --tz UTC --quiet "$L"/smtp/maillog; echo "index exit $?"
+"$MXTRACE" check --db gone | tail -1

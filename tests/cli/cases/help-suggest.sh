@@ -1,5 +1,6 @@
 # A CLI that helps: usage for `mxtrace` alone and `mxtrace help [COMMAND]`, "did you mean" for
-# mistyped commands and options, `search -h` without a value is help (with one, the host),
+# mistyped commands and options, `search -h` without a value is help (with one, the host; with an
+# empty one, a usage error),
 # times mxtrace prints are accepted back by -d/-D, and a bare domain or a wildcard in -t/-f that
 # finds nothing gets a hint; the text output's status: line; colour.
 echo "== mxtrace alone: the usage on stderr, exit 2"
@@ -24,6 +25,13 @@ echo "== mistyped options"
 echo "== search -h: help without a value, the host with one"
 "$MXTRACE" search -h | head -2; echo "exit ${PIPESTATUS[0]}"
 "$MXTRACE" search -h --utc | head -2; echo "exit ${PIPESTATUS[0]}"
+echo "== an empty host (an empty shell variable) is a usage error, not help with exit 0"
+host=""
+"$MXTRACE" search -h "$host"; echo "exit $?"
+"$MXTRACE" search --db "$DB" -f bob@foo.com -h "$host" --utc; echo "exit $?"
+"$MXTRACE" trace -h "$host"; echo "exit $?"
+"$MXTRACE" search --host "$host"; echo "exit $?"
+"$MXTRACE" search --host=; echo "exit $?"
 "$MXTRACE" index --db "$DB" --quiet --tz UTC "$EXAMPLES/logs/smtp/maillog" "$EXAMPLES/logs/mx1/mail.log"
 "$MXTRACE" search --db "$DB" -h smtp -r 1 --format csv --fields host,queue_id; echo "exit $?"
 echo "== times mxtrace prints, pasted back"

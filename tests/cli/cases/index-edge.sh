@@ -14,3 +14,11 @@ before=$(md5sum < self.log)
 [ "$(md5sum < self.log)" = "$before" ] && echo "the input is unchanged"
 "$MXTRACE" index --db uidx --tz UTC -y 2011 --quiet --unparsed uidx/mxtrace.sqlite self.log; echo "exit $?"
 "$MXTRACE" check --db uidx > /dev/null; echo "check exit $?"
+echo "== --missing-ok: a missing rotated file is skipped in silence, all inputs missing is a warning"
+"$MXTRACE" index --db uidx --tz UTC -y 2011 --quiet --missing-ok self.log self.log.1; echo "exit $?"
+"$MXTRACE" index --db uidx --tz UTC -y 2011 --quiet --missing-ok mali.log mali.log.1; echo "exit $?"
+echo "== another --tz on a later run over the same input is a warning"
+head -5 "$FIXTURES"/edge.log > grow.log
+"$MXTRACE" index --db zidx --tz UTC -y 2011 --quiet grow.log; echo "exit $?"
+cat "$FIXTURES"/edge.log > grow.log
+"$MXTRACE" index --db zidx --tz Europe/Berlin -y 2011 --quiet grow.log 2>&1 | grep -A1 'earlier lines'
