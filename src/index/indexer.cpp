@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <chrono>
 #include <map>
 #include <tuple>
@@ -101,21 +102,6 @@ bool names_mail_program(std::string_view head) {
                                  " sm-mta - ", " exim[", " exim - ", " exim4[", " exim4 - "})
         if (head.find(tag) != std::string_view::npos) return true;
     return false;
-}
-
-/// rsyslog's reduction "message repeated N times: [ TEXT]" (rsyslog cuts TEXT at 800 bytes): N
-/// and TEXT (its leading space dropped), or 0 if `msg` is not one.
-unsigned rsyslog_repeat(std::string_view msg, std::string_view& inner) {
-    constexpr std::string_view head = "message repeated ";
-    if (!msg.starts_with(head) || !msg.ends_with(']')) return 0;
-    std::size_t i = head.size();
-    unsigned n = 0;
-    while (i < msg.size() && msg[i] >= '0' && msg[i] <= '9' && n < 1000000) n = n * 10 + static_cast<unsigned>(msg[i++] - '0');
-    constexpr std::string_view mid = " times: [";
-    if (i == head.size() || n == 0 || msg.substr(i, mid.size()) != mid) return 0;
-    inner = msg.substr(i + mid.size(), msg.size() - i - mid.size() - 1);
-    if (inner.starts_with(' ')) inner.remove_prefix(1);
-    return n;
 }
 
 /// True if the head of an input is an Exim main log: most of its dated lines have the main log's
@@ -352,9 +338,10 @@ struct Indexer::Impl {
             ++stats.indexed_before; // read again only for the lines that were too old then
             // its line identity count is recorded again (reading from the start forgot it)
             const std::string_view logged = sl.message;
-            std::string_view inner;
             ev.clear();
-            const LineClass c = parse_mail_line(sl.program, rsyslog_repeat(sl.message, inner) ? inner : sl.message, ev);
+            const Repeat rep = rsyslog_repeat(sl.message);
+            if (rep.kind == Repeat::Kind::bad) return; // never applied, so never recorded
+            const LineClass c = parse_mail_line(sl.program, rep.kind == Repeat::Kind::ok ? rep.inner : sl.message, ev);
             if (c == LineClass::noqueue || c == LineClass::event) (void)seen_elsewhere(logged);
             return;
         }
@@ -366,9 +353,21 @@ struct Indexer::Impl {
         if (mta_of_program(sl.program) == Mta::exim && exim_piece(in, text)) return;
         // the line's identity is its text as logged, a "message repeated" line included
         const std::string_view logged = sl.message;
-        std::string_view inner;
-        const unsigned times = rsyslog_repeat(sl.message, inner);
-        if (times) sl.message = inner;
+        const Repeat rep = rsyslog_repeat(sl.message);
+        if (rep.kind == Repeat::Kind::bad) {
+            // not applied at all; a mail program's line is listed (a malformed or too large
+            // repeat of another program's line is none of ours, like its other lines)
+            if (mta_of_program(sl.program) != Mta::none || unknown_mail_program(sl.program)) {
+                ++stats.unparsed;
+                ++stats.unparsed_mail;
+                list_unparsed(in, rep.reason, text);
+            } else {
+                ++stats.other;
+            }
+            return;
+        }
+        const unsigned times = rep.kind == Repeat::Kind::ok ? static_cast<unsigned>(rep.times) : 0;
+        if (times) sl.message = rep.inner;
         ev.clear();
         const LineClass cls = parse_mail_line(sl.program, sl.message, ev);
         reject_block = mainlog && ev.shape == Shape::exim_reject;
@@ -376,7 +375,9 @@ struct Indexer::Impl {
             ++stats.duplicates;
             return;
         }
-        if (times && (cls == LineClass::noqueue || cls == LineClass::event)) stats.repeats += times - 1;
+        // "repeats expanded": the extra applications of an event or a reject record only
+        if (times && (cls == LineClass::event || (cls == LineClass::noqueue && ev.kind == EventKind::reject_record)))
+            stats.repeats += times - 1;
         switch (cls) {
         case LineClass::not_mine:
             if (const auto mta = unsupported_mta(sl.program, sl.message); !mta.empty()) {

@@ -140,6 +140,26 @@ bool has_reply_code(std::string_view t, char first) {
     return false;
 }
 
+/// Where the error text of a "**" or "==" line starts in `fields` (what follows the recipient):
+/// the position of the first ": " (" : " in some versions) outside a quoted value, or of a ':'
+/// that ends the line, or npos.
+/// "R=r T=t H=mx [192.0.2.1]:25: SMTP error ..." -> the ": " after ":25"; "defer (-44): x" -> ": x".
+std::size_t error_colon(std::string_view fields) {
+    bool quoted = false;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        const char c = fields[i];
+        if (quoted) {
+            if (c == '\\') ++i;
+            else if (c == '"') quoted = false;
+        } else if (c == '"' && i > 0 && fields[i - 1] == '=') {
+            quoted = true;
+        } else if (c == ':' && (i + 1 == fields.size() || fields[i + 1] == ' ')) {
+            return i; // a ':' that ends the line: an empty error text
+        }
+    }
+    return std::string_view::npos;
+}
+
 /// "<= sender fields..." (arrival). `rest` is after "<= ".
 LineClass arrival(std::string_view rest, Event& ev) {
     std::size_t sp = rest.find(' ');
@@ -201,7 +221,10 @@ LineClass arrival(std::string_view rest, Event& ev) {
 }
 
 /// "=> rcpt [(parent)] [<original>] fields..." and the ->, >>, *>, **, == lines. `flag` is the
-/// two-character flag; `rest` is after "FLAG ".
+/// two-character flag; `rest` is after "FLAG ". A "**" (failure) or "==" (deferral) line is
+/// "ADDRESS [(parent)] [<orig>] [fields] [defer (errno)]: error text" (the Exim specification,
+/// "Log line flags"; deliver.c): the text follows the first ": " after the address (error_colon()),
+/// "** carol@x.com: Unrouteable address" included; its DSN and SMTP reply code are taken from it.
 LineClass delivery(std::string_view flag, std::string_view rest, Event& ev) {
     // the recipient: a word, or a pipe command up to " <" / " R=" (it may hold blanks)
     std::size_t end;
@@ -214,9 +237,17 @@ LineClass delivery(std::string_view flag, std::string_view rest, Event& ev) {
     }
     if (end == std::string_view::npos) end = rest.size();
     std::string_view rcpt = rest.substr(0, end);
+    rest.remove_prefix(end);
+    const bool failure = flag == "**" || flag == "==";
+    std::string_view text;
+    // "** carol@x.com: Unrouteable address": no fields, the error text right after the address
+    if (failure && rcpt.size() > 1 && rcpt.back() == ':' && rcpt.front() != '|') {
+        rcpt.remove_suffix(1);
+        text = rest;
+        rest = {};
+    }
     if (rcpt.empty()) return unparsed(ev, "Exim delivery line without a recipient");
     ev.recipients.push_back(strip_angle(rcpt));
-    rest.remove_prefix(end);
     while (rest.starts_with(" (")) { // "(parent address)" with +all_parents
         std::size_t e = rest.find(')');
         if (e == std::string_view::npos) break;
@@ -229,20 +260,28 @@ LineClass delivery(std::string_view flag, std::string_view rest, Event& ev) {
             rest.remove_prefix(e + 1);
         }
     }
+    if (failure && text.empty()) {
+        // deliver.c writes the error text of "**" and "==" lines after the fields as ": TEXT"
+        // (": strerror: message" when both are set); cut it off so that no field swallows it
+        if (std::size_t c = error_colon(rest); c != std::string_view::npos) {
+            text = rest.substr(std::min(c + 2, rest.size()));
+            rest = rest.substr(0, c);
+        }
+    }
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
     std::string_view transport, router, host, confirm;
-    std::string_view text;
     Field f;
     while (true) {
         std::string_view before = rest;
         while (!before.empty() && before.front() == ' ') before.remove_prefix(1);
         // the error text of ** and == lines: " : text", or "defer (-44) [H=...]: text"
-        if (before.starts_with(": ")) {
+        if (text.empty() && before.starts_with(": ")) {
             text = before.substr(2);
             break;
         }
         if (!next_field(rest, f)) break;
         if (f.key.empty()) {
-            if (f.value.ends_with(":") && (f.value.starts_with("(") || f.value == "defer:")) {
+            if (text.empty() && f.value.ends_with(":") && (f.value.starts_with("(") || f.value == "defer:")) {
                 text = rest;
                 while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
                 break;
@@ -256,7 +295,7 @@ LineClass delivery(std::string_view flag, std::string_view rest, Event& ev) {
         else if (f.key == "P" && flag == ">>") {
             // cutthrough "P=<sender>"
         }
-        if (f.key == "H" && before.size() > 0) {
+        if (f.key == "H" && text.empty() && before.size() > 0) {
             // "H=host [addr]: SMTP error ..." (the colon ends the host value)
             std::string_view after_h = before.substr(2 + f.value.size());
             if (after_h.starts_with(": ")) {
@@ -288,6 +327,7 @@ LineClass delivery(std::string_view flag, std::string_view rest, Event& ev) {
         if (flag == "*>" && ev.text.empty()) ev.text = "delivery suppressed";
     }
     if (ev.status != Status::sent || has_reply_code(ev.text, '2')) ev.dsn = find_dsn(ev.text);
+    if (failure) ev.code = find_reply_code(ev.text); // "...: 550 5.1.1 User unknown"
     ev.kind = EventKind::delivery;
     return LineClass::event;
 }

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Small string_view helpers shared by the MTA parsers. Internal to the library.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace mxtrace::detail {
@@ -81,17 +85,73 @@ private:
     std::string_view s_;
 };
 
-/// Splits "name[addr]", "name[addr]:port" (Postfix) and "name [addr] (may be forged)", "[addr]"
-/// (Sendmail) into name (trailing blanks dropped) and addr; without brackets all is the name.
-inline void split_host_addr(std::string_view s, std::string_view& name, std::string_view& addr) {
-    std::size_t lb = s.find('[');
-    if (lb == std::string_view::npos) {
-        name = s;
-        addr = {};
-        return;
+/// True if `a` is the address part of a client or relay: an IPv4 address in dotted quad form
+/// ("192.0.2.25", each part 0..255), an IPv6 address as inet_pton(3) reads it ("2001:db8::1",
+/// "::ffff:192.0.2.1"), with an optional "%zone" ("fe80::1%eth0") or Sendmail's "IPv6:" prefix,
+/// or Postfix's "unknown" (no address known).
+inline bool looks_like_ip(std::string_view a) {
+    if (a == "unknown") return true;
+    if (a.starts_with("IPv6:") || a.starts_with("ipv6:")) a.remove_prefix(5);
+    if (a.empty()) return false;
+    if (a.find(':') == std::string_view::npos) {
+        // IPv4: four parts of 1 to 3 digits, each at most 255
+        int groups = 0;
+        std::size_t n = 0;
+        unsigned v = 0;
+        for (char c : a) {
+            if (is_digit(c)) {
+                v = v * 10 + static_cast<unsigned>(c - '0');
+                if (++n > 3 || v > 255) return false;
+            } else if (c == '.' && n > 0) {
+                ++groups;
+                n = 0;
+                v = 0;
+            } else {
+                return false;
+            }
+        }
+        return n > 0 && groups == 3;
     }
-    std::size_t rb = s.find(']', lb);
-    addr = s.substr(lb + 1, (rb == std::string_view::npos ? s.size() : rb) - lb - 1);
+    // IPv6, then an optional "%zone" (an interface name or number)
+    const std::size_t pct = a.find('%');
+    if (pct != std::string_view::npos) {
+        const std::string_view zone = a.substr(pct + 1);
+        if (zone.empty()) return false;
+        for (char c : zone)
+            if (!(is_alnum(c) || c == '.' || c == '_' || c == '-')) return false;
+        a = a.substr(0, pct);
+    }
+    char buf[INET6_ADDRSTRLEN + 1];
+    if (a.size() >= sizeof buf) return false;
+    std::memcpy(buf, a.data(), a.size());
+    buf[a.size()] = '\0';
+    in6_addr bin;
+    return inet_pton(AF_INET6, buf, &bin) == 1;
+}
+
+/// Splits "name[addr]", "name[addr]:port" (Postfix) and "name [addr]", "[addr]" (Sendmail, its
+/// " (may be forged)" already cut) into name (trailing blanks dropped) and addr. The address is
+/// the LAST bracketed part, and only when it ends the value (or is followed by ":port" only) and
+/// looks like an address (looks_like_ip()): "a[b].example.org[192.0.2.25]" is name
+/// "a[b].example.org", address "192.0.2.25". Otherwise (no brackets, a cut "name[addr", a bracket
+/// that holds no address) the whole value is the name and addr is empty.
+inline void split_host_addr(std::string_view s, std::string_view& name, std::string_view& addr) {
+    name = s;
+    addr = {};
+    std::size_t rb = std::string_view::npos;
+    if (s.ends_with(']')) {
+        rb = s.size() - 1;
+    } else if (std::size_t c = s.rfind("]:"); c != std::string_view::npos && c + 2 < s.size()) {
+        bool port = true;
+        for (char ch : s.substr(c + 2)) port = port && is_digit(ch);
+        if (port) rb = c;
+    }
+    if (rb == std::string_view::npos) return;
+    std::size_t lb = s.rfind('[', rb);
+    if (lb == std::string_view::npos) return;
+    std::string_view a = s.substr(lb + 1, rb - lb - 1);
+    if (!looks_like_ip(a)) return;
+    addr = a;
     name = s.substr(0, lb);
     while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
 }

@@ -142,21 +142,32 @@ void parse_reject_tail(std::string_view text, Event& ev) {
 /// DATA, END-OF-MESSAGE, VRFY, ETRN; postscreen: "RCPT from [addr]:port: 550 ...") and
 /// "NOQUEUE: milter-reject: ...": a pre-queue reject, made a reject record (EventKind::reject_record)
 /// with client, sender, recipient, DSN and the text from the stage on. Other NOQUEUE lines
-/// ("NOQUEUE: filter: ...") are left as they are.
-void parse_noqueue_reject(std::string_view rest, Event& ev) {
-    if (!consume(rest, "reject: ") && !consume(rest, "milter-reject: ")) return;
-    parse_reject_tail(rest, ev);
+/// ("NOQUEUE: filter: ...") are left as they are (LineClass::noqueue). A reject cut short
+/// (smtpd_check.c log_whatsup() always writes "STAGE from CLIENT: REPLY"; "NOQUEUE: reject:",
+/// "NOQUEUE: reject: RCPT from" lack it) is LineClass::unparsed with ev.reason set.
+LineClass parse_noqueue_reject(std::string_view rest, Event& ev) {
+    if (!consume(rest, "reject:") && !consume(rest, "milter-reject:")) return LineClass::noqueue;
+    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
     std::size_t from = rest.find(" from ");
-    if (from != std::string_view::npos) {
-        std::string_view client = rest.substr(from + 6);
+    std::string_view client, reply;
+    if (from != std::string_view::npos && from > 0) {
+        client = rest.substr(from + 6);
         std::size_t end = client.find(": ");
         if (end != std::string_view::npos) {
+            reply = client.substr(end + 2);
             client = client.substr(0, end);
-            split_host_addr(client, ev.client_name, ev.client_ip);
+        } else {
+            client = {};
         }
     }
+    while (!reply.empty() && reply.front() == ' ') reply.remove_prefix(1);
+    if (client.empty() || reply.empty())
+        return unparsed(ev, "Postfix NOQUEUE reject cut short (no \"STAGE from CLIENT: REPLY\")");
+    parse_reject_tail(rest, ev);
+    split_host_addr(client, ev.client_name, ev.client_ip);
     ev.status = Status::rejected;
     ev.kind = EventKind::reject_record;
+    return LineClass::noqueue;
 }
 
 struct Prefixed { std::string_view prefix; Shape shape; };
@@ -235,7 +246,7 @@ LineClass parse_postfix(std::string_view program, std::string_view message, Even
             }
         }
         ev.shape = first == "NOQUEUE" ? Shape::pf_noqueue : Shape::pf_session;
-        if (first == "NOQUEUE") parse_noqueue_reject(message.substr(colon + 2), ev);
+        if (first == "NOQUEUE") return parse_noqueue_reject(message.substr(colon + 2), ev);
         return LineClass::noqueue;
     }
     ev.queue_id = first;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mxtrace/read/syslog.hpp"
 
+#include <fmt/format.h>
+
 namespace mxtrace {
 
 namespace {
@@ -263,6 +265,59 @@ bool SyslogParser::parse(std::string_view line, SyslogLine& out) {
     out.program = {};
     out.message = s;
     return true;
+}
+
+Repeat rsyslog_repeat(std::string_view msg) {
+    constexpr std::string_view head = "message repeated ";
+    Repeat r;
+    if (!msg.starts_with(head)) return r;
+    r.kind = Repeat::Kind::bad;
+    std::size_t i = head.size();
+    bool overflow = false;
+    while (i < msg.size() && msg[i] >= '0' && msg[i] <= '9') {
+        const auto d = static_cast<std::uint64_t>(msg[i++] - '0');
+        if (overflow || r.times > (UINT64_MAX - d) / 10) {
+            overflow = true;
+            r.times = UINT64_MAX;
+        } else {
+            r.times = r.times * 10 + d;
+        }
+    }
+    constexpr std::string_view mid = " times: [";
+    if (i == head.size()) {
+        r.reason = "\"message repeated\" line without a count N";
+        return r;
+    }
+    const std::string_view count = msg.substr(head.size(), i - head.size());
+    if (msg.substr(i, mid.size()) != mid) {
+        r.reason = "\"message repeated\" line not in the form \"message repeated N times: [ TEXT]\"";
+        return r;
+    }
+    if (!msg.ends_with(']')) {
+        r.reason = "\"message repeated\" line without its closing ']' (cut short?)";
+        return r;
+    }
+    std::string_view inner = msg.substr(i + mid.size(), msg.size() - i - mid.size() - 1);
+    if (inner.starts_with(' ')) inner.remove_prefix(1);
+    if (inner.find_first_not_of(' ') == std::string_view::npos) {
+        r.reason = "\"message repeated\" line with nothing between its brackets";
+        return r;
+    }
+    if (inner.starts_with(head)) {
+        r.reason = "\"message repeated\" line inside another one";
+        return r;
+    }
+    if (r.times == 0 && !overflow) {
+        r.reason = "message repeated 0 times";
+        return r;
+    }
+    if (overflow || r.times > kMaxRepeat) {
+        r.reason = fmt::format("message repeated {} times: over the limit of {}", count, kMaxRepeat);
+        return r;
+    }
+    r.kind = Repeat::Kind::ok;
+    r.inner = inner;
+    return r;
 }
 
 } // namespace mxtrace

@@ -111,6 +111,95 @@ TEST_CASE("Exim deliveries, deferrals, failures") {
         CHECK(ev.text == "Unrouteable address");
         CHECK(ev.recipients[0] == "someone@bad.example");
     }
+    SUBCASE("failure: the text follows the first \": \" after the address and its fields") {
+        auto a = parse("1rvHyL-000000001mA-0aKd ** bob@x.com R=dnslookup T=remote_smtp H=mx.x.com [198.51.100.2]: SMTP "
+                       "error from remote mail server after RCPT TO:<bob@x.com>: 550 5.1.1 User unknown");
+        CHECK(a.recipients.at(0) == "bob@x.com");
+        CHECK(a.relay == "mx.x.com [198.51.100.2]");
+        CHECK(a.text == "SMTP error from remote mail server after RCPT TO:<bob@x.com>: 550 5.1.1 User unknown");
+        CHECK(a.dsn == "5.1.1");
+        CHECK(a.code == "550");
+        auto b = parse("1rvHyM-000000001mA-0aKd ** carol@x.com: Unrouteable address");
+        CHECK(b.recipients.at(0) == "carol@x.com");
+        CHECK(b.text == "Unrouteable address");
+        CHECK(b.relay == "");
+        CHECK(b.code == "");
+        auto c = parse("1rvHyJ-000000001mA-0aKd ** n@foo.com R=local_user T=local_delivery: Unrouteable address");
+        CHECK(c.relay == "local_delivery");
+        CHECK(c.text == "Unrouteable address");
+        auto d = parse("1rvHyJ-000000001mA-0aKd ** n@foo.com <list@foo.com> R=r T=remote_smtp H=mx.foo.com [192.0.2.1]:25 "
+                       "X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes DN=\"C=US, O=a: b\": SMTP error from remote mail "
+                       "server after end of data: 552 5.3.4 Message too big");
+        CHECK(d.orig_recipient == "list@foo.com");
+        CHECK(d.relay == "mx.foo.com [192.0.2.1]:25");
+        CHECK(d.text == "SMTP error from remote mail server after end of data: 552 5.3.4 Message too big");
+        CHECK(d.dsn == "5.3.4");
+        CHECK(d.code == "552");
+        auto e = parse("1rvHyJ-000000001mA-0aKd ** n@foo.com R=r T=local_delivery:");
+        CHECK(e.relay == "local_delivery");
+        CHECK(e.text == "");
+        auto f = parse("1rvHyJ-000000001mA-0aKd ** n@foo.com R=r T=t: Connection refused: no host answered");
+        CHECK(f.text == "Connection refused: no host answered");
+        auto g = parse("1rvHyJ-000000001mA-0aKd == n@foo.com R=r T=remote_smtp defer (-44) H=mx.foo.com [192.0.2.1]:25: "
+                       "SMTP error from remote mail server after RCPT TO:<n@foo.com>: 451-4.7.1 Greylisted");
+        CHECK(g.relay == "mx.foo.com [192.0.2.1]:25");
+        CHECK(g.text.starts_with("SMTP error"));
+        CHECK(g.dsn == "4.7.1");
+        CHECK(g.code == "451");
+    }
+    SUBCASE("failure and deferral: whole error text, its DSN and SMTP code; no colon left on recipient or relay") {
+        auto a = parse("1rvHyL-000000001mA-0aKd ** bob@x.com R=dnslookup T=remote_smtp H=mx.x.com [1.2.3.4]: SMTP error "
+                       "from remote mail server after RCPT TO:<bob@x.com>: 550 5.1.1 User unknown");
+        CHECK(a.shape == Shape::exim_failure);
+        CHECK(a.status == Status::bounced);
+        REQUIRE(a.recipients.size() == 1);
+        CHECK(a.recipients[0] == "bob@x.com");
+        CHECK(a.relay == "mx.x.com [1.2.3.4]");
+        CHECK(a.text == "SMTP error from remote mail server after RCPT TO:<bob@x.com>: 550 5.1.1 User unknown");
+        CHECK(a.dsn == "5.1.1");
+        CHECK(a.code == "550");
+
+        auto b = parse("1rvHyM-000000001mA-0aKd ** carol@x.com: Unrouteable address");
+        CHECK(b.status == Status::bounced);
+        REQUIRE(b.recipients.size() == 1);
+        CHECK(b.recipients[0] == "carol@x.com"); // not "carol@x.com:"
+        CHECK(b.text == "Unrouteable address");
+        CHECK(b.relay.empty());
+        CHECK(b.dsn.empty());
+        CHECK(b.code.empty());
+
+        auto c = parse("1rvHyN-000000001mA-0aKd == bob@x.com R=dnslookup T=remote_smtp defer (-44) H=mx.x.com [1.2.3.4]: "
+                       "SMTP error from remote mail server after RCPT TO:<bob@x.com>: 451 4.7.1 Greylisted, try later");
+        CHECK(c.status == Status::deferred);
+        REQUIRE(c.recipients.size() == 1);
+        CHECK(c.recipients[0] == "bob@x.com");
+        CHECK(c.relay == "mx.x.com [1.2.3.4]");
+        CHECK(c.text == "SMTP error from remote mail server after RCPT TO:<bob@x.com>: 451 4.7.1 Greylisted, try later");
+        CHECK(c.dsn == "4.7.1");
+        CHECK(c.code == "451");
+
+        auto d = parse("1rvHyO-000000001mA-0aKd == carol@x.com: retry time not reached");
+        CHECK(d.status == Status::deferred);
+        REQUIRE(d.recipients.size() == 1);
+        CHECK(d.recipients[0] == "carol@x.com");
+        CHECK(d.text == "retry time not reached");
+        CHECK(d.relay.empty());
+        CHECK(d.code.empty());
+
+        auto e = parse("1rvHyP-000000001mA-0aKd == dave@x.com R=dnslookup T=remote_smtp H=mx.x.com [1.2.3.4]:2525: Connection "
+                       "timed out");
+        CHECK(e.relay == "mx.x.com [1.2.3.4]:2525");
+        CHECK(e.text == "Connection timed out");
+        CHECK(e.code.empty()); // no reply from the server: no SMTP code, no DSN
+        CHECK(e.dsn.empty());
+
+        // a delivery ("=>") keeps its colon-free relay and gets no error text
+        auto f = parse("1rvHyQ-000000001mA-0aKd => bob@x.com R=dnslookup T=remote_smtp H=mx.x.com [1.2.3.4] C=\"250 2.0.0 Ok: "
+                       "queued as 4F9D3C2B1A\"");
+        CHECK(f.status == Status::sent);
+        CHECK(f.relay == "mx.x.com [1.2.3.4]");
+        CHECK(f.code.empty());
+    }
     SUBCASE("pipe recipient with blanks") {
         auto ev = parse("1hHB5F-0002Ui-Lq ** |/usr/bin/procmail -d x <pipe@example.net> R=system_aliases "
                         "T=address_pipe : return message generated");

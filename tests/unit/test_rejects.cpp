@@ -5,6 +5,7 @@
 #include "mxtrace/mta/events.hpp"
 #include "mxtrace/reduce/links.hpp"
 #include "mxtrace/reduce/reducer.hpp"
+#include "mta/parse_util.hpp"
 
 #include <doctest/doctest.h>
 
@@ -133,6 +134,171 @@ TEST_CASE("Postfix NOQUEUE rejects at every stage") {
         CHECK(m.code.empty()); // milter replies are logged with the DSN only
         CHECK(m.dsn == "5.7.1");
     }
+}
+
+TEST_CASE("Postfix NOQUEUE rejects cut short are unparsed, not empty records") {
+    for (std::string_view m : {"NOQUEUE: reject:", "NOQUEUE: reject: ", "NOQUEUE: reject: RCPT from",
+                               "NOQUEUE: reject: RCPT from unknown[192.0.2.1]", "NOQUEUE: reject: RCPT from unknown[192.0.2.1]:",
+                               "NOQUEUE: milter-reject:", "NOQUEUE: milter-reject: END-OF-MESSAGE from x[192.0.2.1]: "}) {
+        CAPTURE(m);
+        Event ev;
+        CHECK(parse_mail_line("postfix/smtpd", m, ev) == LineClass::unparsed);
+        REQUIRE(ev.reason != nullptr);
+        CHECK(std::string_view(ev.reason).find("cut short") != std::string_view::npos);
+        CHECK(ev.kind != EventKind::reject_record);
+    }
+    // other NOQUEUE lines stay what they were
+    Event f;
+    CHECK(parse_mail_line("postfix/cleanup", "NOQUEUE: filter: RCPT from x[192.0.2.1]: <a>: Sender address triggers FILTER", f) ==
+          LineClass::noqueue);
+    CHECK(f.kind != EventKind::reject_record);
+    // the shortest whole one is a record
+    auto ev = pf("postfix/smtpd", "NOQUEUE: reject: CONNECT from x[192.0.2.1]: 554 5.7.1 go away");
+    CHECK(ev.client_ip == "192.0.2.1");
+    CHECK(ev.code == "554");
+}
+
+TEST_CASE("client name[addr]: the address is the last bracket that ends the value") {
+    using detail::split_host_addr;
+    std::string_view n, a;
+    auto split = [&](std::string_view s) { split_host_addr(s, n, a); };
+    split("a[b].example.org[192.0.2.25]");
+    CHECK(n == "a[b].example.org");
+    CHECK(a == "192.0.2.25");
+    split("mail.example.org[192.0.2.25]:2525");
+    CHECK(n == "mail.example.org");
+    CHECK(a == "192.0.2.25");
+    split("unknown[unknown]");
+    CHECK(n == "unknown");
+    CHECK(a == "unknown");
+    split("v6.example.org[2001:db8::1]");
+    CHECK(a == "2001:db8::1");
+    split("[2001:db8::1]:25");
+    CHECK(n == "");
+    CHECK(a == "2001:db8::1");
+    split("ll[fe80::1%eth0]");
+    CHECK(a == "fe80::1%eth0");
+    split("host.example.org [IPv6:2001:db8::5]"); // Sendmail
+    CHECK(n == "host.example.org");
+    CHECK(a == "IPv6:2001:db8::5");
+    split("[192.0.2.9]");
+    CHECK(n == "");
+    CHECK(a == "192.0.2.9");
+    // no address: the whole value is the name
+    split("odd[name].example.org");
+    CHECK(n == "odd[name].example.org");
+    CHECK(a == "");
+    split("x[b]");
+    CHECK(n == "x[b]");
+    CHECK(a == "");
+    split("x[192.0.2.300");
+    CHECK(n == "x[192.0.2.300");
+    CHECK(a == "");
+    split("x[192.0.2]");
+    CHECK(a == "");
+    split("x[1234.0.2.1]");
+    CHECK(a == "");
+    split("x[192.0.2.1]junk");
+    CHECK(n == "x[192.0.2.1]junk");
+    CHECK(a == "");
+    split("localhost");
+    CHECK(n == "localhost");
+    CHECK(a == "");
+    CHECK(detail::looks_like_ip("::1"));
+    CHECK_FALSE(detail::looks_like_ip("b"));
+    CHECK_FALSE(detail::looks_like_ip("dead:beef")); // one colon: not IPv6
+    CHECK_FALSE(detail::looks_like_ip("fe80::1%"));
+
+    Event c;
+    CHECK(parse_mail_line("postfix/smtpd", "4F9D3C2B1A: client=a[b].example.org[192.0.2.25], sasl_method=PLAIN, sasl_username=u", c) ==
+          LineClass::event);
+    CHECK(c.client_name == "a[b].example.org");
+    CHECK(c.client_ip == "192.0.2.25");
+    CHECK(c.sasl_username == "u");
+    auto r = pf("postfix/smtpd", "NOQUEUE: reject: RCPT from a[b].example.org[192.0.2.25]: 554 5.7.1 <x@y>: Relay access "
+                                 "denied; from=<a@b> to=<x@y> proto=ESMTP helo=<h>");
+    CHECK(r.client_name == "a[b].example.org");
+    CHECK(r.client_ip == "192.0.2.25");
+    Event s;
+    CHECK(parse_mail_line("sm-mta", "pBFERI8l019936: from=<a@b.c>, size=10, class=0, nrcpts=1, msgid=<m@b.c>, "
+                                      "proto=ESMTP, daemon=MTA, relay=a[b].example.org [192.0.2.25] (may be forged)", s) ==
+          LineClass::event);
+    CHECK(s.client_name == "a[b].example.org");
+    CHECK(s.client_ip == "192.0.2.25");
+}
+
+TEST_CASE("client name[addr]: brackets in the name, several bracketed addresses, IPv6 forms") {
+    using detail::split_host_addr;
+    std::string_view n, a;
+    auto split = [&](std::string_view s) { split_host_addr(s, n, a); };
+    // two bracketed addresses: the last one is the address, the rest the name
+    split("mail.example[1.2.3.4][5.6.7.8]");
+    CHECK(n == "mail.example[1.2.3.4]");
+    CHECK(a == "5.6.7.8");
+    split("mail.example[1.2.3.4][5.6.7.8]:25");
+    CHECK(n == "mail.example[1.2.3.4]");
+    CHECK(a == "5.6.7.8");
+    split("mail.example[2001:db8::1][2001:db8::2]");
+    CHECK(n == "mail.example[2001:db8::1]");
+    CHECK(a == "2001:db8::2");
+    // the last bracket holds no address: no address at all, not the one before it
+    split("mail.example[1.2.3.4][x]");
+    CHECK(n == "mail.example[1.2.3.4][x]");
+    CHECK(a == "");
+    split("mail.example[1.2.3.4][]");
+    CHECK(a == "");
+    // IPv4 parts over 255, or too few/many parts, are no address
+    split("x[256.1.1.1]");
+    CHECK(n == "x[256.1.1.1]");
+    CHECK(a == "");
+    split("x[1.2.3.4.5]");
+    CHECK(a == "");
+    split("x[1.2.3.]");
+    CHECK(a == "");
+    split("x[255.255.255.255]");
+    CHECK(a == "255.255.255.255");
+    // IPv6: compressed, full, embedded IPv4, zone, Sendmail's prefix, with a port
+    split("v6[::1]");
+    CHECK(n == "v6");
+    CHECK(a == "::1");
+    split("v6[2001:0db8:0000:0000:0000:ff00:0042:8329]");
+    CHECK(a == "2001:0db8:0000:0000:0000:ff00:0042:8329");
+    split("mapped.example[::ffff:192.0.2.1]");
+    CHECK(n == "mapped.example");
+    CHECK(a == "::ffff:192.0.2.1");
+    split("ll.example[fe80::1%25]:2525");
+    CHECK(n == "ll.example");
+    CHECK(a == "fe80::1%25");
+    split("mx.example.org [IPv6:2001:db8::25]");
+    CHECK(n == "mx.example.org");
+    CHECK(a == "IPv6:2001:db8::25");
+    split("[IPv6:::1]");
+    CHECK(n == "");
+    CHECK(a == "IPv6:::1");
+    // not IPv6: two "::", too many groups, a non-hex digit, an empty zone, a bad zone
+    for (std::string_view bad : {"x[2001::db8::1]", "x[1:2:3:4:5:6:7:8:9]", "x[2001:db8::g]", "x[fe80::1%]", "x[fe80::1%a b]",
+                                 "x[:::]", "x[IPv6:]", "x[::ffff:192.0.2.256]"}) {
+        CAPTURE(bad);
+        split(bad);
+        CHECK(n == bad);
+        CHECK(a == "");
+    }
+    // a port that is not all digits is no port: the value ends in no bracket
+    split("x[192.0.2.1]:smtp");
+    CHECK(n == "x[192.0.2.1]:smtp");
+    CHECK(a == "");
+
+    // as the Postfix parser uses it
+    auto r = pf("postfix/smtpd", "NOQUEUE: reject: RCPT from mail.example[1.2.3.4][5.6.7.8]: 554 5.7.1 <x@y>: Relay access "
+                                 "denied; from=<a@b> to=<x@y> proto=ESMTP helo=<h>");
+    CHECK(r.client_name == "mail.example[1.2.3.4]");
+    CHECK(r.client_ip == "5.6.7.8");
+    CHECK(r.dsn == "5.7.1");
+    auto v6 = pf("postfix/smtpd", "NOQUEUE: reject: RCPT from v6.example.org[2001:db8::1]: 450 4.7.1 <x@y>: Recipient "
+                                  "address rejected: Greylisted; from=<a@b> to=<x@y> proto=ESMTP helo=<h>");
+    CHECK(v6.client_name == "v6.example.org");
+    CHECK(v6.client_ip == "2001:db8::1");
+    CHECK(v6.code == "450");
 }
 
 TEST_CASE("Exim rejects without a queued message") {

@@ -10,6 +10,7 @@
 #include "mxtrace/base/timeutil.hpp"
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace mxtrace {
@@ -52,12 +53,31 @@ public:
     /// Exim message ID, or words that are not "host program[pid]:".
     static bool is_exim_mainlog(std::string_view line) noexcept;
 
-
 private:
     bool parse_classic(std::string_view& s, SyslogLine& out);
     bool parse_rfc3339(std::string_view& s, SyslogLine& out);
     Zone& zone_;
     int year_;
 };
+
+/// The most lines one rsyslog "message repeated N times" line may stand for: a larger N is not
+/// applied (a short line must not make millions of records) but listed as unparsed.
+constexpr std::uint64_t kMaxRepeat = 1000;
+
+/// What rsyslog_repeat() found in a syslog message. `inner` points into the message given.
+struct Repeat {
+    enum class Kind { none, ok, bad };
+    Kind kind = Kind::none;
+    std::uint64_t times = 0;  ///< N (ok: 1..kMaxRepeat; bad: as logged, UINT64_MAX if larger, 0 if none)
+    std::string_view inner;   ///< TEXT, its leading blank dropped (ok only)
+    std::string reason;       ///< why a "message repeated" line is not applied (bad only)
+};
+
+/// rsyslog's reduction "message repeated N times: [ TEXT]" (rsyslog's own text; it cuts TEXT at
+/// 800 bytes). Kind::none if `msg` does not start with "message repeated "; Kind::ok with N and
+/// TEXT for a well-formed one with 1 <= N <= kMaxRepeat; Kind::bad with a reason otherwise (no
+/// count or a signed one, N = 0, N over kMaxRepeat, no " times: [", no closing ']', nothing or
+/// only blanks between the brackets, or a "message repeated" line inside one).
+Repeat rsyslog_repeat(std::string_view msg);
 
 } // namespace mxtrace

@@ -39,3 +39,16 @@ json "$WORK/db6" | cmp -s - whole.json && echo "run split after a first piece: s
 head -6 "$S" > rot.log.1; tail -n +7 "$S" > rot.log
 "$MXTRACE" index --db "$WORK/db7" --retention 0 -y 2024 rot.log.1 rot.log 2>&1 | grep -E 'unparsed|pieces'
 json "$WORK/db7" | cmp -s - whole.json && echo "log rotated between pieces: same transactions as one file"
+echo "== ** and == lines: the error text after the fields' \": \", its DSN and SMTP code; no colon kept"
+cat > failures <<'L'
+2024-03-21 09:19:01 +0100 [1] 1rvHyL-000000001mA-0aKd ** bob@x.com R=dnslookup T=remote_smtp H=mx.x.com [198.51.100.2]: SMTP error from remote mail server after RCPT TO:<bob@x.com>: 550 5.1.1 User unknown
+2024-03-21 09:19:02 +0100 [1] 1rvHyM-000000001mA-0aKd ** carol@x.com: Unrouteable address
+2024-03-21 09:19:03 +0100 [1] 1rvHyJ-000000001mA-0aKd ** n@foo.com R=local_user T=local_delivery: Unrouteable address
+2024-03-21 09:19:04 +0100 [1] 1rvHyK-000000001mA-0aKd ** d@x.com <list@x.com> R=dnslookup T=remote_smtp H=mx.x.com [198.51.100.2]:25 X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes DN="C=US, O=a: b": SMTP error from remote mail server after end of data: 552 5.3.4 Message too big
+2024-03-21 09:19:05 +0100 [1] 1rvHyN-000000001mA-0aKd == e@x.com R=dnslookup T=remote_smtp defer (-44) H=mx.x.com [198.51.100.2]: SMTP error from remote mail server after RCPT TO:<e@x.com>: 451 4.7.1 Greylisted
+2024-03-21 09:19:06 +0100 [1] 1rvHyO-000000001mA-0aKd == f@x.com R=dnslookup T=remote_smtp defer (111): Connection refused
+2024-03-21 09:19:07 +0100 [1] 1rvHyP-000000001mA-0aKd == g@x.com routing defer (-51): retry time not reached
+2024-03-21 09:19:08 +0100 [1] 1rvHyQ-000000001mA-0aKd ** h@x.com R=dnslookup T=remote_smtp:
+L
+"$MXTRACE" index --db "$WORK/db8" --retention 0 --host ex1 --quiet failures; echo "exit $?"
+"$MXTRACE" search --db "$WORK/db8" --format csv --fields queue_id,recipient,relay,status,dsn,code,text | sort

@@ -53,6 +53,27 @@ counts six -y 2011 d/repeat.log 2>&1
 echo "-- the same lines in another input (syslog, a cron line first): nothing added"
 { echo "Dec 14 09:59:59 mx2 CRON[1]: (root) CMD (true)"; cat d/repeat.log; } > d/repeat-syslog
 counts six -y 2011 d/repeat-syslog 2>&1
+echo "== message repeated: N over the limit (1000), out of range or malformed: listed as unparsed, not applied"
+R='NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 <spam@example.org>: Relay access denied; from=<a@example.com> to=<spam@example.org> proto=ESMTP helo=<x>'
+cat > d/repeat-bad.log <<L
+Dec 14 11:00:00 mx2 postfix/smtpd[300]: message repeated 1000 times: [ $R]
+Dec 14 11:00:01 mx2 postfix/smtpd[300]: message repeated 1001 times: [ $R]
+Dec 14 11:00:02 mx2 postfix/smtpd[300]: message repeated 1000000 times: [ $R]
+Dec 14 11:00:03 mx2 postfix/smtpd[300]: message repeated 99999999999999999999999 times: [ $R]
+Dec 14 11:00:04 mx2 postfix/smtpd[300]: message repeated 0 times: [ $R]
+Dec 14 11:00:05 mx2 postfix/smtpd[300]: message repeated -3 times: [ $R]
+Dec 14 11:00:06 mx2 postfix/smtpd[300]: message repeated +2 times: [ $R]
+Dec 14 11:00:07 mx2 postfix/smtpd[300]: message repeated 1e9 times: [ $R]
+Dec 14 11:00:08 mx2 postfix/smtpd[300]: message repeated 2 times: [ $R
+Dec 14 11:00:09 mx2 postfix/smtpd[300]: message repeated 2 times: []
+Dec 14 11:00:10 mx2 postfix/smtpd[300]: message repeated 2 times: [ ]
+Dec 14 11:00:11 mx2 postfix/smtpd[300]: message repeated 2 times: [ message repeated 3 times: [ $R]]
+Dec 14 11:00:12 mx2 dovecot[301]: message repeated 5000 times: [ imap-login: Disconnected]
+L
+"$MXTRACE" index --db seven -y 2011 --unparsed d/repeat-bad.unparsed d/repeat-bad.log 2>&1 |
+  grep -E '^(lines read| +(attributed|no queue ID|other programs|unparsed|of them mail|repeats expanded)):'
+sed -E 's/(\[ NOQUEUE: reject: RCPT from )[^]]*/\1.../' d/repeat-bad.unparsed
+echo "reject records: $("$MXTRACE" search --db seven -r 100000 --status rejected --format csv --fields queue_id | tail -n +2 | wc -l)"
 echo "== the same file read again (its fingerprint and line number): nothing added"
 counts two -y 2011 d/mail.log d/syslog
 echo "== killed while reading the second input, then run again"

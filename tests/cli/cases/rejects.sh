@@ -44,3 +44,16 @@ before=$("$MXTRACE" search --db "$DB" -r 1000000 --format csv --fields queue_id 
 after=$("$MXTRACE" search --db "$DB" -r 1000000 --format csv --fields queue_id -h mx2 | wc -l)
 echo "mx2 records before: $before, after: $after"
 cat rl-unparsed.txt
+echo "== NOQUEUE rejects cut short are unparsed mail lines, not empty reject records"
+cat > cut.log <<'L'
+2024-03-21T10:00:00+00:00 mx3 postfix/smtpd[700]: NOQUEUE: reject: RCPT from
+2024-03-21T10:00:01+00:00 mx3 postfix/smtpd[700]: NOQUEUE: reject:
+2024-03-21T10:00:02+00:00 mx3 postfix/smtpd[700]: NOQUEUE: milter-reject: RCPT from a.example.org[192.0.2.7]:
+2024-03-21T10:00:03+00:00 mx3 postfix/smtpd[700]: NOQUEUE: reject: RCPT from a[b].example.org[192.0.2.25]: 554 5.7.1 <x@example.net>: Relay access denied; from=<a@example.com> to=<x@example.net> proto=ESMTP helo=<h>
+2024-03-21T10:00:04+00:00 mx3 postfix/smtpd[700]: 4F9D3C2B1A: client=a[b].example.org[192.0.2.26]
+2024-03-21T10:00:05+00:00 mx3 postfix/smtpd[700]: 4F9D3C2B1B: client=odd[name].example.org
+2024-03-21T10:00:06+00:00 mx3 postfix/smtpd[700]: 4F9D3C2B1C: client=v6.example.org[2001:db8::1]:2525
+L
+"$MXTRACE" index --db "$WORK/cut" --retention 0 --unparsed cut.unparsed cut.log 2>&1 | grep -E '^( +(no queue ID|unparsed|of them mail|reject records)):'
+cat cut.unparsed
+"$MXTRACE" search --db "$WORK/cut" --format csv --fields queue_id,client_name,client_ip,status,code | sed -E "s/NOQUEUE-[0-9a-f]+/NOQUEUE-HASH/" | sort
