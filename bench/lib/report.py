@@ -56,6 +56,7 @@ def assemble(parts):
             inc["append_pct_of_first"] = 100.0 * inc["append_seconds"] / ing["ingest_seconds"]
         s["incremental"] = inc
         s["prune"] = load(os.path.join(d, "prune.json"), {})
+        s["stats"] = load(os.path.join(d, "stats.json"), {})
         out["sizes"].append(s)
     return out
 
@@ -121,6 +122,12 @@ def table(r):
     row("prune ~1 day s (removed)",
         lambda s: s["prune"]["skipped"] if "skipped" in s["prune"] else
         f"{s['prune']['seconds']:.2f} ({s['prune']['removed_transactions']} of {s['prune']['transactions_before']})")
+    row("stats whole index s (day s)",
+        lambda s: s["stats"].get("skipped", "-") if "seconds" not in s.get("stats", {}) else
+        f"{s['stats']['seconds']:.2f} ({s['stats']['day_seconds']:.2f})")
+    row("pflogsumm, raw logs s (x slower)",
+        lambda s: "-" if not s.get("stats", {}).get("pflogsumm_seconds") else
+        f"{s['stats']['pflogsumm_seconds']:.1f} (x{s['stats']['pflogsumm_seconds'] / s['stats']['seconds']:.0f})")
     row("load average start/end", lambda s: f"{s['load_start']:.1f} / {s['load_end']:.1f}")
     w0 = max(len(l) for l, _ in rows)
     ws = [max(len(v[i]) for _, v in rows) for i in range(len(sizes))]

@@ -180,6 +180,10 @@ struct Indexer::Impl {
     LineReader* in_now = nullptr;     // its reader (for the content hash at a commit)
     std::uint64_t classic_lines = 0;  // classic lines of the input being read
     bool mainlog = false;             // the input being read is an Exim main log
+    /// How recently a plain file must have been written for its last line without a newline to
+    /// count as unfinished (a syslog daemon writes a line with one write(): a file stays cut
+    /// mid-line only for an instant while it is written, or for good when it was cut so).
+    static constexpr Micros kGrowing = Micros{600} * kMicrosPerSecond;
     bool pieces_stored = false;       // the index holds Exim syslog pieces saved by a checkpoint
     static constexpr std::string_view kPiecesKey = "exim_pieces";
     bool reject_block = false;        // the last dated line of that log was an Exim reject (a reject
@@ -576,10 +580,13 @@ void Indexer::add_input(const std::string& path) {
             return;
         }
         if (m.mainlog) ++m.stats.exim_mainlogs;
-        // a plain file may still be written to: its unfinished last line waits for the next run
+        // a plain file written to in the last kGrowing may still be: its unfinished last line
+        // waits for the next run. One left alone longer (a copy, an old log) is read to its end.
         struct stat st{};
         const bool regular = path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-        in->hold_partial_line(regular && !in->compressed());
+        const bool may_grow = regular && !in->compressed() &&
+                              static_cast<Micros>(st.st_mtim.tv_sec) * kMicrosPerSecond > wall_clock() - Impl::kGrowing;
+        in->hold_partial_line(may_grow);
         Checkpoint& cp = m.checkpoint_for(prefix, path);
         std::uint64_t resume = m.opts.full ? 0 : cp.offset;
         if (resume > 0 && cp.too_old > 0 && m.input_cutoff < cp.too_old_cutoff) {
@@ -660,7 +667,7 @@ void Indexer::add_input(const std::string& path) {
                 warn(fmt::format("{} is shorter than when it was last read ({} < {} bytes); reading it again from the start",
                                  shown, skipped, resume), "");
                 in = std::make_unique<LineReader>(path);
-                in->hold_partial_line(regular && !in->compressed());
+                in->hold_partial_line(may_grow);
                 in->hash_content({});
                 skipped = 0;
                 m.store.forget_seen(cp.id);

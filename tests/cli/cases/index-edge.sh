@@ -22,3 +22,8 @@ head -5 "$FIXTURES"/edge.log > grow.log
 "$MXTRACE" index --db zidx --tz UTC -y 2011 --quiet grow.log; echo "exit $?"
 cat "$FIXTURES"/edge.log > grow.log
 "$MXTRACE" index --db zidx --tz Europe/Berlin -y 2011 --quiet grow.log 2>&1 | grep -A1 'earlier lines'
+echo "== a last line without a newline: held while the file is fresh, read when it was left alone (a copy)"
+printf 'Dec 15 10:00:00 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from a[192.0.2.1]: 554 5.7.1 <x@y.org>: Relay access denied; from=<a@b.org> to=<x@y.org> proto=ESMTP helo=<a>' > cut.log
+"$MXTRACE" index --db cutidx --tz UTC -y 2011 cut.log 2>&1 | grep -E 'lines read|left for'
+touch -d '1 hour ago' cut.log
+"$MXTRACE" index --db cutidx2 --tz UTC -y 2011 cut.log 2>&1 | grep -E 'lines read|left for|reject records'
