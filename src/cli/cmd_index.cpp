@@ -7,6 +7,8 @@
 #include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -200,6 +202,18 @@ Runner setup_index(CLI::App& app) {
         }
         IndexStats s = indexer.finish();
         if (tty) fmt::print(stderr, "\r\x1b[K");
+        // the index is written; the list of unparsed lines must be complete or say it is not
+        bool unparsed_failed = false;
+        if (unparsed && (std::fflush(unparsed.get()) != 0 || std::ferror(unparsed.get()))) {
+            const int err = errno;
+            std::string name;
+            escape_path(a->unparsed == "-" ? std::string("standard output") : a->unparsed, name);
+            fmt::print(stderr, "mxtrace: error: writing the unparsed lines to {} failed: {}\n"
+                               "mxtrace: hint: the index is complete; free space or give --unparsed another file, "
+                               "then run again with --full to list them all\n",
+                       name, std::strerror(err));
+            unparsed_failed = true;
+        }
         if (!a->quiet) {
             std::string hint = a->unparsed.empty() && s.unparsed ? "  (list them with --unparsed FILE)" : "";
             std::string out = fmt::format(
@@ -267,7 +281,7 @@ Runner setup_index(CLI::App& app) {
                         hint);
             fmt::print(stderr, "mxtrace: warning: {}\nmxtrace: hint: {}\n", msg, hint);
         }
-        if (s.files_failed) return static_cast<int>(ExitCode::usage);
+        if (s.files_failed || unparsed_failed) return static_cast<int>(ExitCode::usage);
         return all_skipped ? static_cast<int>(ExitCode::too_old) : 0;
     };
 }

@@ -27,3 +27,6 @@ printf 'Dec 15 10:00:00 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from a[192.0
 "$MXTRACE" index --db cutidx --tz UTC -y 2011 cut.log 2>&1 | grep -E 'lines read|left for'
 touch -d '1 hour ago' cut.log
 "$MXTRACE" index --db cutidx2 --tz UTC -y 2011 cut.log 2>&1 | grep -E 'lines read|left for|reject records'
+echo "== --unparsed to a full device: an error naming it, exit 2, the index still complete"
+"$MXTRACE" index --db fullidx --tz UTC -y 2011 --quiet --unparsed /dev/full "$FIXTURES/edge.log"; echo "exit $?"
+"$MXTRACE" check --db fullidx > /dev/null; echo "check exit $?"
