@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -69,18 +70,27 @@ Runner setup_index(CLI::App& app) {
         ->check(CLI::Range(1970, 9999));
     app.add_option("--tz", a->tz, "Time zone of classic syslog timestamps (IANA name); default: this machine's zone ($TZ)")
         ->type_name("ZONE");
+    // a host name as syslog writes it: one word of printable characters (RFC 5424 HOSTNAME)
+    const auto host_word = [](std::string_view v) {
+        return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c > ' ' && c < 127; });
+    };
     app.add_option("--host", a->host,
                    "Host name for inputs whose lines name none (an Exim main log, /var/log/exim4/mainlog); without it such an input is refused")
-        ->type_name("NAME");
+        ->type_name("NAME")
+        ->check([host_word](const std::string& v) -> std::string {
+            return host_word(v) ? std::string() : "a host name is one word of printable characters, as syslog logs it";
+        });
     app.add_option("--host-for", a->host_for,
                    "Host name by path for such inputs: GLOB=NAME (fnmatch(3) glob on the path as given or made absolute; "
                    "the first match wins over --host); repeatable")
         ->type_name("GLOB=NAME")
         ->allow_extra_args(false)
-        ->check([](const std::string& v) -> std::string {
+        ->check([host_word](const std::string& v) -> std::string {
             const auto eq = v.rfind('=');
             if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
                 return "expected GLOB=NAME, e.g. '/var/log/exim4/*=mail1'";
+            if (!host_word(std::string_view(v).substr(eq + 1)))
+                return "the NAME of GLOB=NAME is one word of printable characters, as syslog logs a host name";
             return {};
         });
     add_retention_option(app, "Days the index keeps, back from its newest time (or now, if earlier), stored in the index "

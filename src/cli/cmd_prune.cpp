@@ -35,7 +35,7 @@ Runner setup_prune(CLI::App& app) {
     app.add_option("--set-retention", a->set_retention,
                    "Change the retention the index keeps (stored in it; 0 keeps everything), say so, then prune with it")
         ->type_name("DAYS")
-        ->check(CLI::Range(0, 1000000));
+        ->check(CLI::Range(0, 36500));
     app.add_flag("-n,--dry-run", a->dry_run, "Show what would be removed, remove nothing");
     app.add_flag("--wait", a->wait, "If mxtrace index is running on the index, wait for it instead of failing");
     return [a]() -> int {

@@ -42,7 +42,7 @@ std::string days_text(int days) {
 void escape_path(const std::string& path, std::string& out) { escape_message(path, out); }
 
 void add_retention_option(CLI::App& app, const std::string& help) {
-    app.add_option("--retention", shared().retention, help)->type_name("DAYS")->check(CLI::Range(0, 1000000));
+    app.add_option("--retention", shared().retention, help)->type_name("DAYS")->check(CLI::Range(0, 36500));
 }
 
 std::filesystem::path index_dir() {

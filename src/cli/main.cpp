@@ -168,7 +168,7 @@ void build_app(CLI::App& app, Runner& run) {
         ->group("");
     app.add_option("--retention", shared().retention, "Days to keep, for every command (config file only)")
         ->type_name("DAYS")
-        ->check(CLI::Range(0, 1000000))
+        ->check(CLI::Range(0, 36500))
         ->group("");
     app.set_help_flag("--help", "Print this help and exit");
     app.set_version_flag("--version", std::string("mxtrace ") + MXTRACE_VERSION);

@@ -30,3 +30,6 @@ touch -d '1 hour ago' cut.log
 echo "== --unparsed to a full device: an error naming it, exit 2, the index still complete"
 "$MXTRACE" index --db fullidx --tz UTC -y 2011 --quiet --unparsed /dev/full "$FIXTURES/edge.log"; echo "exit $?"
 "$MXTRACE" check --db fullidx > /dev/null; echo "check exit $?"
+echo "== --host and --host-for take one word"
+"$MXTRACE" index --db hidx --quiet --host ' ' "$FIXTURES/edge.log" 2>&1 | head -1; echo "exit ${PIPESTATUS[0]}"
+"$MXTRACE" index --db hidx --quiet --host-for 'x=a b' "$FIXTURES/edge.log" 2>&1 | head -1; echo "exit ${PIPESTATUS[0]}"
