@@ -337,8 +337,10 @@ void totals_table(std::string& o, const StatsReport& r) {
     row("beginning not in the index", r.headless, {});
     row("distinct senders", r.distinct_senders, {});
     row("distinct recipients", {}, r.distinct_recipients);
-    o += fmt::format("<tr><td>bytes received</td>{}<td class=\"n\">{}</td></tr>\n", num(r.bytes_received), human_bytes(r.bytes_received));
-    o += fmt::format("<tr><td>bytes delivered</td><td class=\"n\">{}</td>{}</tr>\n", human_bytes(r.bytes_delivered), num(r.bytes_delivered));
+    o += fmt::format("<tr><td>bytes received</td><td class=\"n\">{} ({})</td><td class=\"n\"></td></tr>\n", r.bytes_received,
+                     human_bytes(r.bytes_received));
+    o += fmt::format("<tr><td>bytes delivered</td><td class=\"n\"></td><td class=\"n\">{} ({})</td></tr>\n", r.bytes_delivered,
+                     human_bytes(r.bytes_delivered));
     o += "</table>\n";
 }
 
