@@ -144,7 +144,7 @@ void traffic_chart(std::string& o, const StatsReport& r) {
                      W, H, W, H, hourly ? "per hour" : "per day");
     o += '\n';
     // legend above the plot
-    legend(o, {{"received (messages)", kReceived}, {"delivered", kDelivered}, {"deferred", kDeferred},
+    legend(o, {{"received (messages)", kReceived}, {"delivered", kDelivered}, {"deferrals", kDeferred},
                {"bounced or expired", kBounced}, {"rejected", kRejected}},
            L, 16, true);
     o += '\n';
@@ -164,7 +164,7 @@ void traffic_chart(std::string& o, const StatsReport& r) {
         const double bx = L + slot * static_cast<double>(i) + (slot - bw) / 2;
         double base = 0;
         const std::array<std::pair<std::uint64_t, Series>, 4> parts = {{{x.delivered, {"delivered", kDelivered}},
-                                                                       {x.deferred, {"deferred", kDeferred}},
+                                                                       {x.deferred, {"deferrals", kDeferred}},
                                                                        {x.bounced, {"bounced or expired", kBounced}},
                                                                        {x.rejected, {"rejected", kRejected}}}};
         for (const auto& [v, s] : parts) {
