@@ -58,7 +58,9 @@ svg .gridline{stroke:#ddd;stroke-width:1}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
  h2,h3{break-after:avoid}
  svg,table,.cards,figure{break-inside:avoid}
- .grid{display:block}
+ .grid{grid-template-columns:1fr 1fr}
+ .card{min-width:5.5em;padding:.2em .5em}
+ .card .v{font-size:1.2em}
 }
 )";
 
@@ -347,7 +349,8 @@ void totals_table(std::string& o, const StatsReport& r) {
 void top_table(std::string& o, std::string_view title, std::string_view key, std::string_view count, const StatsReport::Top& v) {
     if (v.empty()) return;
     o += fmt::format("<div><h3>{}</h3>\n<table>\n<tr><th class=\"n\">{}</th><th>{}</th></tr>\n", title, count, key);
-    for (const auto& [k, n] : v) o += fmt::format("<tr>{}{}</tr>\n", num(n), txt(k.empty() ? std::string_view("<>") : std::string_view(k)));
+    // keys as the text and JSON outputs have them; an empty one (an address without a domain) marked
+    for (const auto& [k, n] : v) o += fmt::format("<tr>{}{}</tr>\n", num(n), k.empty() ? "<td class=\"t\"><em>(empty)</em></td>" : txt(k));
     o += "</table></div>\n";
 }
 

@@ -71,7 +71,7 @@ TEST_CASE("the HTML report is self-contained, escaped and holds its charts") {
     CHECK(html.find("Relay access denied\\x1b[31m") != std::string::npos);
     CHECK(html.find('\x1b') == std::string::npos);
     CHECK(html.find("Hosts: mx1, &lt;b&gt;mx2&lt;/b&gt;") != std::string::npos);
-    CHECK(html.find("<td class=\"t\">&lt;&gt;</td>") != std::string::npos); // the null sender shown as <>
+    CHECK(html.find("<td class=\"t\"><em>(empty)</em></td>") != std::string::npos); // an empty key is marked, not blank
     // the charts: traffic per day (two days), outcome mix, delay percentiles
     CHECK(html.find("<h2>Traffic per day</h2>") != std::string::npos);
     CHECK(html.find("aria-label=\"traffic per day stacked by outcome\"") != std::string::npos);
