@@ -41,6 +41,12 @@ echo "== log text escaped (the fixture's reply with an ESC byte)"
 "$MXTRACE" stats --db "$WORK/db2" --utc --html fixture.html
 echo "ESC bytes in the page: $(grep -c $'\x1b' fixture.html)"
 grep -o '<td class="t">[^<]*\\x1b[^<]*</td>' fixture.html | head -2
+echo "== hostile log text (a sender and a bounce reply written as markup) stays text"
+"$MXTRACE" index --db "$WORK/db3" -y 2011 --retention 0 --quiet "$FIXTURES/stats-hostile.log"
+"$MXTRACE" stats --db "$WORK/db3" --utc --html hostile.html
+echo "tags <script or <img: $(grep -Eic '<script|<img' hostile.html)"
+echo "tags with src/href/on*=: $(grep -Eic '<[^>]*[[:space:]](src|href|on[a-z]+)[[:space:]]*=' hostile.html)"
+grep -o '<td class="t">[^<]*\(script\|img\)[^<]*</td>' hostile.html
 echo "== structure: headings and charts"
 grep -o '<h[123]>[^<]*' report.html | sed 's/<h\([123]\)>/h\1 /'
 grep -o 'aria-label="[^"]*"' report.html
