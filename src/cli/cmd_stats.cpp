@@ -88,13 +88,13 @@ Runner setup_stats(CLI::App& app) {
                    "Write the report as one self-contained HTML page (inline SVG charts, no script) to FILE, created 0600; - for standard output")
         ->type_name("FILE");
     return [a, &app]() -> int {
-        if (!a->html.empty() && (app.count("--format") > 0 || !a->table.empty()))
-            throw Error(ExitCode::usage, "--html writes the HTML report instead of --format and --table",
-                        "leave --format and --table out, or run stats twice");
-        if (!a->table.empty() && a->format != "csv")
+        // --html replaces the --format output; a format or table the config file's [stats] sets
+        // (mxtrace.conf(5)) must not stop it, so they are not checked then
+        const bool html = !a->html.empty();
+        if (!html && !a->table.empty() && a->format != "csv")
             throw Error(ExitCode::usage, "--table chooses the table of CSV output", "add --format csv, or leave --table out");
         const std::string table = a->table.empty() ? "summary" : a->table;
-        if (a->format == "csv" &&
+        if (!html && a->format == "csv" &&
             std::find(stats_table_names().begin(), stats_table_names().end(), table) == stats_table_names().end()) {
             std::string shown;
             escape_text(table, shown);
@@ -109,7 +109,6 @@ Runner setup_stats(CLI::App& app) {
         std::vector<std::string> understood;
         HtmlReportScope scope;
         std::set<std::string> hosts; // for the HTML report's title
-        const bool html = !a->html.empty();
         store.scan(a->f, [&](const Transaction& t) {
                 builder.add(t);
                 if (html) hosts.insert(t.host);

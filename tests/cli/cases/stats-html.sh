@@ -16,9 +16,10 @@ fi
 L="$EXAMPLES/logs"
 "$MXTRACE" index --db "$DB" --tz UTC --retention 0 --quiet "$L"/smtp/maillog "$L"/mx1/mail.log.1 "$L"/mx1/mail.log \
   "$L"/mx2/mail.log "$L"/hub/maillog --host-for '*/logs/out/mainlog=out' "$L"/out/mainlog
-echo "== usage and write errors"
-"$MXTRACE" stats --db "$DB" --html r.html --format json
-echo "exit $?"
+echo "== --format/--table give way; a write error"
+"$MXTRACE" stats --db "$DB" --html - --format csv --table nosuch > both.html
+echo "--html replaces --format and --table: exit $?"
+head -1 both.html
 "$MXTRACE" stats --db "$DB" --html "$WORK/no/such/dir/r.html"
 echo "exit $?"
 echo "== the report: 0600, deterministic, the same on standard output"
