@@ -85,7 +85,7 @@ Runner setup_stats(CLI::App& app) {
     app.add_option("--table", a->table, "With --format csv: the table to print (default summary): " + names)
         ->type_name("NAME");
     app.add_option("--html", a->html,
-                   "Write the report as one self-contained HTML page (inline SVG charts, no script) to FILE, created 0600; - for standard output")
+                   "Write the report as one self-contained HTML page (inline SVG charts, no script) to FILE, created 0600, instead of --format; - for standard output")
         ->type_name("FILE");
     return [a, &app]() -> int {
         // --html replaces the --format output; a format or table the config file's [stats] sets
