@@ -27,6 +27,8 @@ mask() { sed -e "s|$work|WORK|g" -e "s|$root|ROOT|g" -E -e 's/^(seconds: +)[0-9.
   mask "$work/stderr"
   echo "--- exit $rc"
 } >"$work/actual"
+# a case may keep files (a rendered report) and list their paths in WORK/artifacts.txt
+[ -f "$work/artifacts.txt" ] && sed 's/^/artifact: /' "$work/artifacts.txt"
 if [ "$regen" = "--regen" ]; then
   cp "$work/actual" "$expected"
   echo "wrote $expected"
