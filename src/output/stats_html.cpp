@@ -4,6 +4,7 @@
 #include "mxtrace/output/stats_html.hpp"
 
 #include "mxtrace/output/output.hpp"
+#include "mxtrace/output/stats_output.hpp"
 
 #include <fmt/format.h>
 
@@ -314,31 +315,10 @@ std::string secs(double v) {
 
 void totals_table(std::string& o, const StatsReport& r) {
     o += "<h2>Totals</h2>\n<table class=\"totals\">\n<tr><th></th><th class=\"n\">messages</th><th class=\"n\">recipients</th></tr>\n";
-    using N = std::optional<std::uint64_t>;
-    auto row = [&](std::string_view item, N m, N rc) {
-        o += fmt::format("<tr><td>{}</td>{}{}</tr>\n", item, num(m), num(rc));
-    };
-    row("transactions", r.transactions, {});
-    row("received", r.received, {});
-    row("re-injected by a content filter", r.reinjected, {});
-    row("handed to a content filter", {}, r.filtered);
-    row("delivered", r.delivered.messages, r.delivered.recipients);
-    row("forwarded", r.forwarded.messages, r.forwarded.recipients);
-    row("deferred", r.deferred.messages, r.deferred.recipients);
-    row("deferrals (attempts)", {}, r.deferrals);
-    row("bounced", r.bounced.messages, r.bounced.recipients);
-    row("expired", r.expired.messages, r.expired.recipients);
-    row("rejected", r.rejected.messages, r.rejected.recipients);
-    row("pre-queue reject records (of rejected)", r.reject_records, {});
-    row("postscreen verdicts (not rejects)", r.postscreen_verdicts, {});
-    row("discarded", r.discarded.messages, r.discarded.recipients);
-    row("held", r.held.messages, r.held.recipients);
-    row("removed by the admin", r.removed.messages, {});
-    row("verification probes: deliverable", r.probes_deliverable.messages, r.probes_deliverable.recipients);
-    row("verification probes: undeliverable", r.probes_undeliverable.messages, r.probes_undeliverable.recipients);
-    row("beginning not in the index", r.headless, {});
-    row("distinct senders", r.distinct_senders, {});
-    row("distinct recipients", {}, r.distinct_recipients);
+    for (const auto& sr : stats_summary_rows(r)) {
+        if (sr.item.starts_with("bytes ")) continue; // below, with their size in KiB/MiB
+        o += fmt::format("<tr><td>{}</td>{}{}</tr>\n", sr.item, num(sr.messages), num(sr.recipients));
+    }
     o += fmt::format("<tr><td>bytes received</td><td class=\"n\">{} ({})</td><td class=\"n\"></td></tr>\n", r.bytes_received,
                      human_bytes(r.bytes_received));
     o += fmt::format("<tr><td>bytes delivered</td><td class=\"n\"></td><td class=\"n\">{} ({})</td></tr>\n", r.bytes_delivered,

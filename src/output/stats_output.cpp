@@ -48,29 +48,8 @@ std::vector<Table> tables_of(const StatsReport& r) {
         auto row = [&](std::string_view item, Cell msgs, Cell rcpts) {
             t.rows.push_back({std::string(item), std::move(msgs), std::move(rcpts)});
         };
-        row("transactions", r.transactions, {});
-        row("received", r.received, {});
-        row("re-injected by a content filter", r.reinjected, {});
-        row("handed to a content filter", {}, r.filtered);
-        row("delivered", r.delivered.messages, r.delivered.recipients);
-        row("forwarded", r.forwarded.messages, r.forwarded.recipients);
-        row("deferred", r.deferred.messages, r.deferred.recipients);
-        row("deferrals (attempts)", {}, r.deferrals);
-        row("bounced", r.bounced.messages, r.bounced.recipients);
-        row("expired", r.expired.messages, r.expired.recipients);
-        row("rejected", r.rejected.messages, r.rejected.recipients);
-        row("pre-queue reject records (of rejected)", r.reject_records, {});
-        row("postscreen verdicts (not rejects)", r.postscreen_verdicts, {});
-        row("discarded", r.discarded.messages, r.discarded.recipients);
-        row("held", r.held.messages, r.held.recipients);
-        row("removed by the admin", r.removed.messages, {});
-        row("verification probes: deliverable", r.probes_deliverable.messages, r.probes_deliverable.recipients);
-        row("verification probes: undeliverable", r.probes_undeliverable.messages, r.probes_undeliverable.recipients);
-        row("beginning not in the index", r.headless, {});
-        row("distinct senders", r.distinct_senders, {});
-        row("distinct recipients", {}, r.distinct_recipients);
-        row("bytes received", r.bytes_received, {});
-        row("bytes delivered", {}, r.bytes_delivered);
+        for (const auto& sr : stats_summary_rows(r))
+            row(sr.item, sr.messages ? Cell{*sr.messages} : Cell{}, sr.recipients ? Cell{*sr.recipients} : Cell{});
         ts.push_back(std::move(t));
     }
     auto traffic_cols = std::vector<std::string_view>{"received", "delivered", "deferred", "bounced", "rejected"};
@@ -197,6 +176,36 @@ std::string csv_cell(const Cell& c) {
 }
 
 } // namespace
+
+std::vector<StatsSummaryRow> stats_summary_rows(const StatsReport& r) {
+    std::vector<StatsSummaryRow> rows;
+    using N = std::optional<std::uint64_t>;
+    auto row = [&](std::string_view item, N msgs, N rcpts) { rows.push_back({item, msgs, rcpts}); };
+    row("transactions", r.transactions, {});
+    row("received", r.received, {});
+    row("re-injected by a content filter", r.reinjected, {});
+    row("handed to a content filter", {}, r.filtered);
+    row("delivered", r.delivered.messages, r.delivered.recipients);
+    row("forwarded", r.forwarded.messages, r.forwarded.recipients);
+    row("deferred", r.deferred.messages, r.deferred.recipients);
+    row("deferrals (attempts)", {}, r.deferrals);
+    row("bounced", r.bounced.messages, r.bounced.recipients);
+    row("expired", r.expired.messages, r.expired.recipients);
+    row("rejected", r.rejected.messages, r.rejected.recipients);
+    row("pre-queue reject records (of rejected)", r.reject_records, {});
+    row("postscreen verdicts (not rejects)", r.postscreen_verdicts, {});
+    row("discarded", r.discarded.messages, r.discarded.recipients);
+    row("held", r.held.messages, r.held.recipients);
+    row("removed by the admin", r.removed.messages, {});
+    row("verification probes: deliverable", r.probes_deliverable.messages, r.probes_deliverable.recipients);
+    row("verification probes: undeliverable", r.probes_undeliverable.messages, r.probes_undeliverable.recipients);
+    row("beginning not in the index", r.headless, {});
+    row("distinct senders", r.distinct_senders, {});
+    row("distinct recipients", {}, r.distinct_recipients);
+    row("bytes received", r.bytes_received, {});
+    row("bytes delivered", {}, r.bytes_delivered);
+    return rows;
+}
 
 std::span<const std::string_view> stats_table_names() noexcept { return kNames; }
 

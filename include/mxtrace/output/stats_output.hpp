@@ -8,14 +8,28 @@
 #include "mxtrace/base/timeutil.hpp"
 #include "mxtrace/query/stats.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace mxtrace {
 
 /// The names of the report's tables, in print order ("summary", "per_hour", "per_day", ...).
 std::span<const std::string_view> stats_table_names() noexcept;
+
+/// One row of the summary table: its label, and the count of messages and of recipients
+/// (nullopt where the row has none).
+struct StatsSummaryRow {
+    std::string_view item;
+    std::optional<std::uint64_t> messages, recipients;
+};
+
+/// The summary table's rows, in print order: the one list for text, JSON, CSV and HTML
+/// (bytes received and bytes delivered last).
+std::vector<StatsSummaryRow> stats_summary_rows(const StatsReport& r);
 
 /// The report as text: a period line, then each table under its title, columns aligned
 /// (numbers right-aligned), tables without rows left out. Times in `zone` (UTC if null).
