@@ -10,14 +10,20 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 
 namespace mxtrace::cli {
 
@@ -33,7 +39,137 @@ struct IndexArgs {
     bool wait = false;
     bool missing_ok = false;
     bool quiet = false;
+    bool follow = false;
 };
+
+volatile std::sig_atomic_t g_stop = 0; // SIGINT/SIGTERM while following
+extern "C" void on_stop_signal(int) { g_stop = 1; }
+
+/// Installs on_stop_signal for SIGINT and SIGTERM (no SA_RESTART: a wait returns EINTR).
+void catch_stop_signals() {
+    struct sigaction sa{};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kCommitEvery = std::chrono::seconds(1);    // new lines are committed this soon
+constexpr auto kRetainEvery = std::chrono::hours(1);      // retention while following
+constexpr auto kRetiredGrace = std::chrono::seconds(10);  // a rotated file is read this long after it last grew
+
+/// The follow mode over files (`tail -F`): waits with inotify (on the files and their
+/// directories; a 1 s timeout re-checks by stat(2) in case an event was missed), reads what
+/// each input gained through a descriptor held on it, so a file renamed away by a rotation is
+/// read to its end before the new file under its name; commits by time (kCommitEvery) and by
+/// count (IndexOptions::commit_lines), runs retention every hour; returns on SIGINT/SIGTERM.
+void follow_files(Indexer& indexer, const std::vector<std::string>& inputs) {
+    struct Followed {
+        std::string path;
+        int fd = -1;
+        dev_t dev = 0;
+        ino_t ino = 0;
+        off_t size = -1;
+        timespec mtime{};
+        Clock::time_point retired{}; // for a rotated file: when it last grew
+    };
+    const int ifd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    std::set<std::string> dirs;
+    auto watch_dir = [&](const std::string& path) {
+        std::string d = std::filesystem::path(path).parent_path().string();
+        if (d.empty()) d = ".";
+        if (ifd >= 0 && dirs.insert(d).second)
+            ::inotify_add_watch(ifd, d.c_str(), IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB);
+    };
+    std::vector<Followed> files, retired;
+    for (const auto& p : inputs) {
+        files.push_back(Followed{p});
+        watch_dir(p);
+    }
+    auto proc = [](int fd) { return fmt::format("/proc/self/fd/{}", fd); };
+    // reads what `f` gained since it was last looked at; true if it changed
+    auto read_new = [&](Followed& f) {
+        struct stat st{};
+        if (::fstat(f.fd, &st) != 0) return false;
+        if (st.st_size == f.size && st.st_mtim.tv_sec == f.mtime.tv_sec && st.st_mtim.tv_nsec == f.mtime.tv_nsec) return false;
+        f.size = st.st_size;
+        f.mtime = st.st_mtim;
+        indexer.poll_input(f.path, proc(f.fd));
+        return true;
+    };
+    sigset_t stop, old;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    ::sigprocmask(SIG_BLOCK, &stop, &old); // delivered only inside ppoll(): no missed wake-up
+    catch_stop_signals();
+    auto last_commit = Clock::now(), last_retain = Clock::now();
+    bool first = true;
+    while (!g_stop) {
+        if (!first) {
+            auto wait = std::chrono::milliseconds(1000);
+            if (indexer.uncommitted() > 0)
+                wait = std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                  last_commit + kCommitEvery - Clock::now()));
+            const timespec ts{static_cast<time_t>(wait.count() / 1000), static_cast<long>(wait.count() % 1000) * 1000000L};
+            pollfd pfd{ifd, POLLIN, 0};
+            ::ppoll(&pfd, ifd >= 0 ? 1 : 0, &ts, &old);
+            // on SIGINT/SIGTERM too: what is written by now is read, then the loop ends
+            alignas(inotify_event) char ev[4096];
+            while (ifd >= 0 && ::read(ifd, ev, sizeof ev) > 0) {
+            } // what changed is found by stat below
+        }
+        first = false;
+        indexer.set_now(now_micros());
+        // rotated files first: their last lines come before the new file's
+        for (auto it = retired.begin(); it != retired.end();) {
+            if (read_new(*it)) it->retired = Clock::now();
+            if (Clock::now() - it->retired > kRetiredGrace) {
+                ::close(it->fd);
+                it = retired.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        for (auto& f : files) {
+            struct stat st{};
+            const bool exists = ::stat(f.path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+            if (f.fd >= 0 && (!exists || st.st_dev != f.dev || st.st_ino != f.ino)) {
+                // renamed away or removed: read to its end now, and a while longer for late writes
+                read_new(f);
+                f.retired = Clock::now();
+                retired.push_back(f);
+                f.fd = -1;
+                f.size = -1;
+                f.mtime = {};
+            }
+            if (f.fd < 0 && exists) {
+                f.fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+                struct stat fst{};
+                if (f.fd >= 0 && ::fstat(f.fd, &fst) == 0) {
+                    f.dev = fst.st_dev;
+                    f.ino = fst.st_ino;
+                    if (ifd >= 0) ::inotify_add_watch(ifd, f.path.c_str(), IN_MODIFY | IN_CLOSE_WRITE);
+                }
+            }
+            if (f.fd >= 0) read_new(f);
+        }
+        if (indexer.uncommitted() > 0 && Clock::now() - last_commit >= kCommitEvery) {
+            indexer.commit();
+            last_commit = Clock::now();
+        }
+        if (Clock::now() - last_retain >= kRetainEvery) {
+            indexer.retain();
+            last_retain = last_commit = Clock::now();
+        }
+    }
+    for (auto& f : retired) ::close(f.fd);
+    for (auto& f : files)
+        if (f.fd >= 0) ::close(f.fd);
+    if (ifd >= 0) ::close(ifd);
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+}
 
 std::string human_bytes(double b) {
     const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -104,6 +240,10 @@ Runner setup_index(CLI::App& app) {
     app.add_option("--unparsed", a->unparsed, "Write the lines that could not be understood to FILE, as FILE:LINE: reason: text")
         ->type_name("FILE");
     app.add_flag("--quiet", a->quiet, "Print no summary");
+    app.add_flag("--follow", a->follow,
+                 "After reading the inputs, keep reading what is added to them (tail -F: rotation, copytruncate, files "
+                 "that appear later; or standard input as it comes): new mail is searchable within about 2 seconds; "
+                 "SIGINT/SIGTERM commit and stop");
     app.add_option("FILE", a->inputs, "Log files to read: plain or compressed (gzip, bzip2, xz, zstd); - reads standard input")
         ->type_name("FILE")
         ->required();
@@ -190,7 +330,37 @@ Runner setup_index(CLI::App& app) {
                 throw Error(ExitCode::usage, fmt::format("cannot write {}", a->unparsed), "give a writable path to --unparsed");
             opts.unparsed_out = unparsed.get();
         }
+        const bool has_stdin = std::find(a->inputs.begin(), a->inputs.end(), "-") != a->inputs.end();
+        if (a->follow && has_stdin && a->inputs.size() > 1)
+            throw Error(ExitCode::usage, "--follow reads standard input (-) alone, not with files",
+                        "run one follower for the pipe and another for the files, each with its own index");
+        // the follower's hook while standard input has nothing: commit by time, stop on a signal
+        auto last_commit = std::chrono::steady_clock::now(), last_retain = last_commit;
+        Indexer* follower = nullptr;
+        if (a->follow) {
+            opts.follow = true;
+            opts.stdin_idle = [&]() {
+                if (g_stop) return false;
+                if (!follower) return true;
+                const auto t = std::chrono::steady_clock::now();
+                if (follower->uncommitted() > 0 && t - last_commit >= kCommitEvery) {
+                    follower->commit();
+                    last_commit = t;
+                }
+                if (t - last_retain >= kRetainEvery) {
+                    follower->set_now(now_micros());
+                    follower->retain();
+                    last_retain = last_commit = t;
+                }
+                return true;
+            };
+            store.mark_follower("mxtrace index --follow");
+        }
         Indexer indexer(store, opts);
+        if (a->follow && has_stdin) {
+            follower = &indexer;
+            catch_stop_signals(); // the reader's poll(2) returns, the hook says stop
+        }
         std::size_t skipped = 0;
         for (const auto& in : order_inputs(a->inputs)) {
             std::error_code ec;
@@ -200,7 +370,7 @@ Runner setup_index(CLI::App& app) {
             }
             indexer.add_input(in);
         }
-        if (skipped > 0 && skipped == a->inputs.size()) {
+        if (skipped > 0 && skipped == a->inputs.size() && !a->follow) {
             // --missing-ok is for a rotated file that is not there yet, not for a wrong path
             std::string first;
             escape_path(a->inputs.front(), first);
@@ -209,6 +379,11 @@ Runner setup_index(CLI::App& app) {
                        "mxtrace: hint: check the paths; --missing-ok skips missing inputs without a word only when "
                        "another one is there\n",
                        skipped, skipped == 1 ? "" : "s", first);
+        }
+        if (a->follow && !has_stdin) {
+            indexer.commit(); // what is there is searchable before the first wait
+            indexer.retain();
+            follow_files(indexer, order_inputs(a->inputs));
         }
         IndexStats s = indexer.finish();
         if (tty) fmt::print(stderr, "\r\x1b[K");

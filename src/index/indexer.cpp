@@ -181,9 +181,12 @@ struct Indexer::Impl {
     std::uint64_t classic_lines = 0;  // classic lines of the input being read
     bool mainlog = false;             // the input being read is an Exim main log
     /// How recently a plain file must have been written for its last line without a newline to
-    /// count as unfinished (a syslog daemon writes a line with one write(): a file stays cut
-    /// mid-line only for an instant while it is written, or for good when it was cut so).
-    static constexpr Micros kGrowing = Micros{600} * kMicrosPerSecond;
+    /// count as unfinished. A syslog daemon writes a line with one write() (rsyslog may split a
+    /// full buffer, and writes the rest within its batch): a live log stays cut mid-line only
+    /// for an instant. A copy is often cut for good and has a fresh mtime (cp without -p), so
+    /// the window is short: a longer one left copied logs' last lines unread, depending on when
+    /// they were copied (tests/cli/cases/coverage-corpus.sh).
+    static constexpr Micros kGrowing = Micros{10} * kMicrosPerSecond;
     bool pieces_stored = false;       // the index holds Exim syslog pieces saved by a checkpoint
     static constexpr std::string_view kPiecesKey = "exim_pieces";
     bool reject_block = false;        // the last dated line of that log was an Exim reject (a reject
@@ -249,6 +252,9 @@ struct Indexer::Impl {
         out += '\n';
         std::fwrite(out.data(), 1, out.size(), opts.unparsed_out);
     }
+
+    /// Retention: prunes what is older than the window (see Indexer::retain()).
+    PruneResult prune();
 
     /// Writes everything in memory and the checkpoints in one commit.
     void checkpoint() {
@@ -524,6 +530,18 @@ struct Indexer::Impl {
         // first bytes, as many of them (a shorter prefix could be another file's beginning)
         for (auto& c : active)
             if (c.fp_len == static_cast<std::int64_t>(prefix.size()) && c.fp_hash == hash) return c;
+        // following: an input read before (under this name or another, after a rotation) has
+        // grown past its first bytes; known as a later run would know it (the longest match)
+        if (opts.follow) {
+            Checkpoint* grown = nullptr;
+            for (auto& c : active)
+                if (same_content(c) && (!grown || c.fp_len > grown->fp_len)) grown = &c;
+            if (grown) {
+                grown->fp_hash = hash;
+                grown->fp_len = static_cast<std::int64_t>(prefix.size());
+                return *grown;
+            }
+        }
         Checkpoint cp;
         const Checkpoint* best = nullptr;
         for (const auto& c : known)
@@ -541,8 +559,9 @@ struct Indexer::Impl {
 Indexer::Indexer(Store& store, IndexOptions opts) : impl_(std::make_unique<Impl>(store, std::move(opts))) {}
 Indexer::~Indexer() = default;
 
-void Indexer::add_input(const std::string& path) {
+void Indexer::add_input(const std::string& path, const std::string& open_path) {
     Impl& m = *impl_;
+    const std::string& src = open_path.empty() ? path : open_path; // what is opened
     ++m.stats.files;
     auto warn = [&](const std::string& what, const std::string& hint) {
         if (m.opts.warn) m.opts.warn(what, hint);
@@ -550,7 +569,7 @@ void Indexer::add_input(const std::string& path) {
     const std::string shown = path == "-" ? "standard input" : path;
     if (path != "-") {
         std::error_code ec;
-        if (std::filesystem::is_directory(path, ec)) {
+        if (std::filesystem::is_directory(src, ec)) {
             ++m.stats.files_failed;
             warn(fmt::format("{} is a directory", path), "give the log files in it, e.g. DIR/mail.log*");
             return;
@@ -565,8 +584,17 @@ void Indexer::add_input(const std::string& path) {
     m.reread_cutoff = INT64_MIN;
     m.resumed = false;
     try {
-        auto in = std::make_unique<LineReader>(path);
-        std::string_view prefix = in->peek(kFingerprintBytes);
+        auto in = m.opts.follow && path == "-" ? std::make_unique<LineReader>(path, m.opts.stdin_idle)
+                                               : std::make_unique<LineReader>(src);
+        std::string_view prefix;
+        if (m.opts.follow && path == "-") {
+            // a pipe fed as things happen (journalctl -f): what its first read brought, not
+            // 4 KiB that may take hours to come
+            in->peek(1);
+            prefix = in->buffered().substr(0, kFingerprintBytes);
+        } else {
+            prefix = in->peek(kFingerprintBytes);
+        }
         if (prefix.empty()) return; // empty input: nothing to read, nothing to remember
         m.mainlog = is_exim_mainlog_head(prefix);
         m.reject_block = false;
@@ -580,12 +608,14 @@ void Indexer::add_input(const std::string& path) {
             return;
         }
         if (m.mainlog) ++m.stats.exim_mainlogs;
-        // a plain file written to in the last kGrowing may still be: its unfinished last line
-        // waits for the next run. One left alone longer (a copy, an old log) is read to its end.
+        // a plain file written to in the last kGrowing seconds may still be (and a followed one
+        // is): its unfinished last line waits for the next run. One left alone longer (a copy,
+        // an old log) is read to its end.
         struct stat st{};
-        const bool regular = path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+        const bool regular = path != "-" && ::stat(src.c_str(), &st) == 0 && S_ISREG(st.st_mode);
         const bool may_grow = regular && !in->compressed() &&
-                              static_cast<Micros>(st.st_mtim.tv_sec) * kMicrosPerSecond > wall_clock() - Impl::kGrowing;
+                              (m.opts.follow ||
+                               static_cast<Micros>(st.st_mtim.tv_sec) * kMicrosPerSecond > wall_clock() - Impl::kGrowing);
         in->hold_partial_line(may_grow);
         Checkpoint& cp = m.checkpoint_for(prefix, path);
         std::uint64_t resume = m.opts.full ? 0 : cp.offset;
@@ -664,9 +694,13 @@ void Indexer::add_input(const std::string& path) {
             }
             if (skipped < resume) {
                 // same first bytes but shorter than what was read: rewritten; read it again
-                warn(fmt::format("{} is shorter than when it was last read ({} < {} bytes); reading it again from the start",
-                                 shown, skipped, resume), "");
-                in = std::make_unique<LineReader>(path);
+                if (m.opts.follow)
+                    warn(fmt::format("{} was truncated ({} < {} bytes read; copytruncate?); reading it from the start",
+                                     shown, skipped, resume), "");
+                else
+                    warn(fmt::format("{} is shorter than when it was last read ({} < {} bytes); reading it again from the start",
+                                     shown, skipped, resume), "");
+                in = std::make_unique<LineReader>(src);
                 in->hold_partial_line(may_grow);
                 in->hash_content({});
                 skipped = 0;
@@ -733,18 +767,43 @@ void Indexer::add_input(const std::string& path) {
              "is it a mail log? mxtrace reads syslog files such as /var/log/mail.log (plain or compressed)");
 }
 
-IndexStats Indexer::finish() {
+std::uint64_t Indexer::poll_input(const std::string& path, const std::string& open_path) {
     Impl& m = *impl_;
-    m.checkpoint();
-    m.stats.writes = m.store.stats();
+    // the totals count inputs and what earlier runs read once, at the first reading
+    // and an unfinished last line is told by the last reading, not by every one
+    const std::uint64_t files = m.stats.files, unchanged = m.stats.files_unchanged, skipped = m.stats.skipped_bytes,
+                        lines = m.stats.lines, held = m.stats.held_back;
+    add_input(path, open_path);
+    m.stats.held_back = held;
+    m.stats.files = files;
+    m.stats.files_unchanged = unchanged;
+    m.stats.skipped_bytes = skipped;
+    return m.stats.lines - lines;
+}
+
+void Indexer::commit() { impl_->checkpoint(); }
+
+std::uint64_t Indexer::uncommitted() const { return impl_->since_commit; }
+
+void Indexer::set_now(Micros now) { impl_->now = now; }
+
+PruneResult Indexer::retain() {
+    impl_->checkpoint();
+    return impl_->prune();
+}
+
+PruneResult Indexer::Impl::prune() {
+    Impl& m = *this;
+    PruneResult done;
     if (m.opts.retention_days > 0) {
         // A run prunes what fell out of the window since the last one. Should that be more than
         // half of the index (old copied logs, then one current line), it asks instead of acting.
         PruneResult would = m.store.prune(m.opts.retention_days, m.now, true);
         const std::uint64_t total = m.store.count();
         if (would.transactions > 1000 && would.transactions * 2 > total) {
+            const bool told = m.stats.prune_deferred.transactions > 0; // a follower says it once
             m.stats.prune_deferred = would;
-            if (m.opts.warn)
+            if (m.opts.warn && !told)
                 m.opts.warn(fmt::format("retention would remove {} of the {} transactions (those last active before {}); "
                                         "not done",
                                         would.transactions, total, format_rfc3339(would.cutoff)),
@@ -752,9 +811,25 @@ IndexStats Indexer::finish() {
                                         "mxtrace prune --db {0} --set-retention 0",
                                         shell_quote(m.store.dir().string())));
         } else {
-            m.stats.pruned = m.store.prune(m.opts.retention_days, m.now, false);
+            done = m.store.prune(m.opts.retention_days, m.now, false);
+            if (m.stats.pruned.transactions == 0) {
+                m.stats.pruned = done;
+            } else { // a follower's later prune: the totals add up
+                m.stats.pruned.anchor = done.anchor;
+                m.stats.pruned.cutoff = done.cutoff;
+                m.stats.pruned.transactions += done.transactions;
+                m.stats.pruned.attempts += done.attempts;
+            }
         }
     }
+    return done;
+}
+
+IndexStats Indexer::finish() {
+    Impl& m = *impl_;
+    m.checkpoint();
+    m.stats.writes = m.store.stats();
+    m.prune();
     m.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m.start).count();
     return m.stats;
 }

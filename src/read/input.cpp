@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -157,7 +158,53 @@ struct ZstdDecoder final : LineReader::Decoder {
 };
 } // namespace
 
-LineReader::LineReader(std::string path, std::size_t max_line) : path_(std::move(path)), max_line_(max_line) {
+struct LineReader::StdinWait {
+    std::function<bool()> idle;
+    std::vector<char> block = std::vector<char>(1 << 16);
+    bool stopped = false;
+
+    /// libarchive's read callback: what standard input has now; waits with poll(2) in steps of
+    /// 250 ms, calling `idle` before each wait; 0 (the end) once `idle` says stop.
+    static la_ssize_t read(archive* a, void* self, const void** out) {
+        auto& w = *static_cast<StdinWait*>(self);
+        *out = w.block.data();
+        if (w.stopped) return 0;
+        int timeout = 0;
+        for (;;) {
+            pollfd p{0, POLLIN, 0};
+            const int r = ::poll(&p, 1, timeout);
+            if (r > 0) {
+                const ssize_t n = ::read(0, w.block.data(), w.block.size());
+                if (n >= 0) return n;
+                if (errno != EINTR && errno != EAGAIN) {
+                    archive_set_error(a, errno, "%s", std::strerror(errno));
+                    return -1;
+                }
+            } else if (r < 0 && errno != EINTR) {
+                archive_set_error(a, errno, "%s", std::strerror(errno));
+                return -1;
+            }
+            if (!w.idle()) {
+                w.stopped = true;
+                return 0;
+            }
+            timeout = 250;
+        }
+    }
+};
+
+LineReader::LineReader(std::string path, std::function<bool()> idle, std::size_t max_line)
+    : path_(std::move(path)), max_line_(max_line) {
+    if (path_ == "-" && idle) {
+        wait_ = std::make_unique<StdinWait>();
+        wait_->idle = std::move(idle);
+    }
+    open();
+}
+
+LineReader::LineReader(std::string path, std::size_t max_line) : path_(std::move(path)), max_line_(max_line) { open(); }
+
+void LineReader::open() {
     buf_.resize(std::max<std::size_t>(max_line_ + 1, 1 << 16) + (1 << 16));
     if (path_ != "-") {
         // Plain files are read with read(2) (faster, and skip() can seek); compressed ones and
@@ -204,7 +251,8 @@ LineReader::LineReader(std::string path, std::size_t max_line) : path_(std::move
     archive_read_support_filter_compress(ar_);
     archive_read_support_format_raw(ar_);
     archive_read_support_format_empty(ar_);
-    int r = archive_read_open_fd(ar_, path_ == "-" ? 0 : fd_, 1 << 16); // does not close the fd
+    int r = wait_ ? archive_read_open(ar_, wait_.get(), nullptr, &StdinWait::read, nullptr)
+                  : archive_read_open_fd(ar_, path_ == "-" ? 0 : fd_, 1 << 16); // does not close the fd
     archive_entry* entry = nullptr;
     if (r == ARCHIVE_OK) r = archive_read_next_header(ar_, &entry);
     if (r == ARCHIVE_EOF) {

@@ -473,8 +473,7 @@ RepairReport repair_index(const fs::path& dir, const std::function<void(std::str
         try {
             lock.emplace(xapian_path.string(), Xapian::DB_OPEN);
         } catch (const Xapian::DatabaseLockError&) {
-            throw Error(ExitCode::locked, fmt::format("another mxtrace index is running on {}", dir.string()),
-                        "wait for it to finish, then run mxtrace repair again");
+            throw detail::locked_error(dir, "run mxtrace repair again");
         } catch (const Xapian::Error&) {
             progress("the Xapian index cannot be opened (it is damaged): it is rebuilt without its lock");
         }

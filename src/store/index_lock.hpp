@@ -13,11 +13,41 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <string>
 
 namespace mxtrace::detail {
+
+/// The name of the file in which `mxtrace index --follow` names itself while it holds the index:
+/// one line "PID COMMAND" (0600), removed when it stops.
+inline constexpr const char* kFollowFile = "mxtrace.follow";
+
+/// The error a writer gets when the index in `dir` is locked: it names the follower when
+/// DIR/mxtrace.follow names a live process, else says another mxtrace index is running.
+/// `again` is the command to run again afterwards (for the hint).
+inline Error locked_error(const std::filesystem::path& dir, const std::string& again = "run again") {
+    std::ifstream f(dir / kFollowFile);
+    long pid = 0;
+    std::string command;
+    if (f >> pid && pid > 1 && std::getline(f >> std::ws, command) &&
+        (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) {
+        std::string safe;
+        for (char c : command) safe += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+        return Error(ExitCode::locked,
+                     fmt::format("the index {} is being followed by {} (pid {}): it holds the index while it runs",
+                                 dir.string(), safe, pid),
+                     fmt::format("stop it (kill {}, or systemctl stop mxtrace-follow) and {}; or leave this to it: it "
+                                 "reads the growing logs it was given and runs retention itself every hour",
+                                 pid, again));
+    }
+    return Error(ExitCode::locked, fmt::format("another mxtrace index is running on {}", dir.string()),
+                 fmt::format("wait for it to finish, then {}", again));
+}
 
 class IndexLock {
 public:
@@ -37,8 +67,7 @@ public:
         if (rc != 0) {
             ::close(fd_);
             fd_ = -1;
-            throw Error(ExitCode::locked, fmt::format("another mxtrace index is running on {}", dir.string()),
-                        "wait for it to finish, then run again");
+            throw locked_error(dir);
         }
     }
     IndexLock(const IndexLock&) = delete;

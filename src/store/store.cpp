@@ -327,6 +327,7 @@ struct Store::Impl {
     sql::Db db;
     std::unique_ptr<Xapian::Database> xdb;   // read mode
     detail::IndexLock lock;                        // write mode: held from before any file is looked at
+    bool follow_marked = false;                    // DIR/mxtrace.follow names this process (mark_follower)
     std::unique_ptr<Xapian::WritableDatabase> wdb; // write mode
     mode_t old_umask = 0;
     WriteStats stats;
@@ -721,8 +722,7 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
                 m.wdb = std::make_unique<Xapian::WritableDatabase>(
                     xapian_path.string(), Xapian::DB_CREATE_OR_OPEN | (wait ? Xapian::DB_RETRY_LOCK : 0));
             } catch (const Xapian::DatabaseLockError&) {
-                throw Error(ExitCode::locked, fmt::format("another mxtrace index is running on {}", m.dir.string()),
-                            "wait for it to finish, then run again");
+                throw detail::locked_error(m.dir);
             }
             m.db = sql::Db(sqlite_path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
             m.db.exec("PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
@@ -778,11 +778,31 @@ Store::~Store() {
         } catch (...) {
             // the destructor runs on error paths too; what is not committed is re-read next run
         }
+        if (impl_->follow_marked) {
+            std::error_code ec;
+            fs::remove(impl_->dir / detail::kFollowFile, ec); // before the lock goes with impl_
+        }
         ::umask(impl_->old_umask);
     }
 }
 
 const fs::path& Store::dir() const noexcept { return impl_->dir; }
+
+void Store::mark_follower(const std::string& command) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write) return;
+    const fs::path p = m.dir / detail::kFollowFile;
+    const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        throw Error(ExitCode::internal, fmt::format("cannot write {}: {}", p.string(), std::strerror(errno)),
+                    "check the index directory's owner and permissions");
+    ::fchmod(fd, 0600);
+    const std::string line = fmt::format("{} {}\n", ::getpid(), command);
+    const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    ::close(fd);
+    if (!ok) throw Error(ExitCode::internal, fmt::format("cannot write {}", p.string()), "check the disk");
+    m.follow_marked = true;
+}
 const WriteStats& Store::stats() const noexcept { return impl_->stats; }
 
 void Store::put(std::unique_ptr<Transaction> t) {

@@ -44,6 +44,15 @@ struct IndexOptions {
     /// '*' also matching '/') matches the input's path as given or its absolute path wins over
     /// `host`. From `--host-for GLOB=NAME` and the config key `[index] host-for`.
     std::vector<std::pair<std::string, std::string>> host_for;
+    /// The follow mode (`mxtrace index --follow`): inputs are read again and again as they grow.
+    /// A small input that grew past its fingerprint is known by the longest fingerprint read in
+    /// this run that its first bytes start with; a file shorter than what was read and starting
+    /// the same is taken calmly as truncated (copytruncate); standard input is fingerprinted by
+    /// what came in its first read.
+    bool follow = false;
+    /// With `follow`: called while standard input has no data (then about every 250 ms); false
+    /// ends it as at its end. See LineReader's constructor with `idle`.
+    std::function<bool()> stdin_idle;
 };
 
 /// The host name for an input whose lines name none: the first `opts.host_for` glob matching
@@ -114,7 +123,31 @@ public:
     /// Reads one input ("-" for stdin) from its checkpoint to its end. A file that cannot be
     /// opened or is corrupt is reported through IndexOptions::warn and counted in files_failed;
     /// what was read before stays indexed.
-    void add_input(const std::string& path);
+    void add_input(const std::string& path) { add_input(path, std::string()); }
+
+    /// As add_input(path), opening `open_path` instead when it is not empty (see poll_input()).
+    void add_input(const std::string& path, const std::string& open_path);
+
+    /// Reads one input again for what is new since the last call (the follow mode): as
+    /// add_input(), but it does not count as one more input in the totals. `open_path`, if not
+    /// empty, is what is opened instead of `path` (e.g. "/proc/self/fd/N", a descriptor held on a
+    /// log renamed away by a rotation); the input keeps the name `path`. Returns the lines read.
+    std::uint64_t poll_input(const std::string& path, const std::string& open_path = {});
+
+    /// Writes all transactions in memory (open ones too: a later line takes them back from the
+    /// store) and commits them with the checkpoints, so a search sees them.
+    void commit();
+
+    /// Lines read since the last commit.
+    std::uint64_t uncommitted() const;
+
+    /// Sets the wall clock (UTC µs) that retention and the year of classic lines go by (a
+    /// follower runs for days).
+    void set_now(Micros now);
+
+    /// Prunes what is older than the retention window (commits first), as finish() does;
+    /// adds what it removed to the totals' `pruned`, or sets `prune_deferred`.
+    PruneResult retain();
 
     /// Writes all transactions still in memory, commits with the checkpoints, then prunes what
     /// is older than the retention window. Returns the totals.

@@ -5,6 +5,7 @@
 /// Decompression (gzip, bzip2, xz, zstd, lz4, ... whatever the installed libarchive supports)
 /// is detected from the content, not the file name.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +23,12 @@ public:
     /// Opens `path`; "-" reads standard input.
     /// @throws Error(usage) when the file cannot be opened or is not readable as a stream.
     explicit LineReader(std::string path, std::size_t max_line = 1 << 20);
+
+    /// Opens standard input ("-" as `path`) for following (`mxtrace index --follow -`): `idle` is
+    /// called whenever no data is waiting on it, then about every 250 ms while none comes (so
+    /// the caller can commit what was read, by time); when it returns false the input ends
+    /// there, as at its end (a signal to stop). Any other `path` opens as above.
+    LineReader(std::string path, std::function<bool()> idle, std::size_t max_line = 1 << 20);
 
     /// The first min(n, size) bytes of content, before any line is read (n <= 65536).
     std::string_view peek(std::size_t n);
@@ -80,6 +87,7 @@ public:
     struct Decoder;
 
 private:
+    void open(); // the constructors' work
     bool fill();
     void hash_consumed(); // hashes buf_[hashed_, begin_) if hashing; hashed_ = begin_
     std::size_t read_plain(char* to, std::size_t n);
@@ -109,6 +117,9 @@ private:
     bool had_cr_ = false;
     std::unique_ptr<sha256_ctx> sha_; // set while hashing the consumed content
     std::size_t hashed_ = 0;          // buf_[0, hashed_) is hashed or was skipped
+    /// standard input read by poll(2) + read(2), calling the idle function (the follow mode)
+    struct StdinWait;
+    std::unique_ptr<StdinWait> wait_;
 };
 
 } // namespace mxtrace

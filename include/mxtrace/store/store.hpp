@@ -272,6 +272,11 @@ public:
 
     const std::filesystem::path& dir() const noexcept;
 
+    /// Names this process as the index's follower (`mxtrace index --follow`, write mode) in
+    /// DIR/mxtrace.follow ("PID COMMAND", 0600), so that another writer's lock error names it;
+    /// the destructor removes the file. @throws Error(internal) if it cannot be written.
+    void mark_follower(const std::string& command);
+
     struct Impl;
 
 private:

@@ -30,7 +30,7 @@ for f in postfix sendmail-reject sendmail-auth; do
   run fail2ban/$f 2014 - < <(grep -v '^#' "$C/fail2ban/$f")
 done
 # these files lack a newline after their last line: through stdin, that line is read too
-# (a plain file's unfinished last line waits for the next run)
+# (a plain file just written keeps its unfinished last line for the next run)
 for f in "$C"/crowdsec-hub/postfix-*/*.log "$C"/crowdsec-hub/postscreen-logs/*.log; do
   run "crowdsec-hub/${f#"$C"/crowdsec-hub/}" 2024 - < "$f"
 done

@@ -60,8 +60,9 @@ awk 'FNR == 1 { p = "" }
                 if (p == "tls_features") p = "smtp"
                 printf "Oct 26 18:13:50 grok postfix/%s[1]: %s\n", p, d }' "$C"/postfix-grok-patterns/test/*.yaml > in/grok
 row postfix-grok-patterns in/grok -y 2018
-# two crowdsec files have no newline after their one line: a regular file's unfinished last line
-# is left for the next run, so they are given one
+# two crowdsec files have no newline after their one line: a regular file written to in the last
+# seconds keeps its unfinished last line for the next run, so, not to depend on when the corpus
+# was copied, they are given one
 for f in $(cd "$C" && ls -d crowdsec-hub/*/*.log); do
   g=$C/$f
   if [ -n "$(tail -c 1 "$g")" ]; then g=in/${f//\//-}; { cat "$C/$f"; echo; } > "$g"; fi

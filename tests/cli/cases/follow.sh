@@ -1,0 +1,103 @@
+# mxtrace index --follow (issue 13): a follower reads a log as it grows, and a search running
+# beside it finds each new message; a rename rotation (with a late write to the renamed file)
+# and a copytruncate lose nothing and double nothing; SIGTERM commits and exits 0; a plain run
+# afterwards reads nothing again; the result equals an index built in one plain run.
+# Waits poll every 0.2 s up to 30 s, so a loaded machine makes it slow, not wrong.
+L="$EXAMPLES/logs/mx1/mail.log.1"
+part() { sed -n "$1p" "$L"; }
+# the last queue ID of a part of the log: the message the follower must make searchable
+last_qid() { part "$1" | grep -oE 'postfix/[a-z]+\[[0-9]+\]: [0-9A-F]{8,}:' | tail -1 | sed -E 's/.*: ([0-9A-F]+):/\1/'; }
+wait_for() { # QID WHAT
+  for _ in $(seq 150); do
+    if "$MXTRACE" search --db "$DB" -q "$1" --format csv --fields queue_id 2>/dev/null | tr -d '\r' | grep -qx "$1"; then
+      echo "found the message of $2"
+      return
+    fi
+    sleep 0.2
+  done
+  echo "NOT FOUND within 30 s: $1 ($2)"
+}
+part 1,100 > mail.log
+"$MXTRACE" index --db "$DB" --tz UTC -y 2011 --follow mail.log > follow.out 2> follow.err &
+follower=$!
+wait_for "$(last_qid 1,100)" "the first pass"
+echo "== appends"
+part 101,140 >> mail.log
+sleep 0.3
+part 141,180 >> mail.log
+wait_for "$(last_qid 101,180)" "lines appended"
+echo "== another writer is told who holds the index"
+"$MXTRACE" index --db "$DB" --tz UTC -y 2011 mail.log 2>&1 | sed -E 's/pid [0-9]+/pid N/; s/kill [0-9]+/kill N/'
+echo "exit ${PIPESTATUS[0]}"
+"$MXTRACE" prune --db "$DB" --set-retention 0 2>&1 | sed -E 's/pid [0-9]+/pid N/; s/kill [0-9]+/kill N/' | head -1
+echo "== rotation by rename: a late line into the renamed file, then the new file"
+mv mail.log mail.log.1
+part 181,200 >> mail.log.1
+part 201,260 > mail.log
+wait_for "$(last_qid 181,200)" "the late write to the renamed file"
+wait_for "$(last_qid 201,260)" "the new file"
+echo "== copytruncate"
+cp mail.log mail.log.2
+: > mail.log
+sleep 0.5
+part 261,399 >> mail.log
+wait_for "$(last_qid 261,399)" "the truncated file"
+echo "== SIGTERM: commit and exit 0"
+kill -TERM $follower
+wait $follower
+echo "follower exit $?"
+grep -E '^lines read:' follow.err
+grep -v -E '^( |lines read|transactions|seconds|pieces joined)' follow.err
+[ -e "$DB/mxtrace.follow" ] && echo "mxtrace.follow left behind"
+echo "== a plain run afterwards reads nothing again"
+"$MXTRACE" index --db "$DB" --tz UTC -y 2011 mail.log.2 mail.log.1 mail.log 2>&1 | grep -E '^(lines read|already read|transactions)'
+echo "== the same as one plain run over the whole content"
+"$MXTRACE" index --db ref --tz UTC -y 2011 --quiet "$L"
+a=$("$MXTRACE" search --db "$DB" -r 100000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort | md5sum)
+b=$("$MXTRACE" search --db ref -r 100000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort | md5sum)
+[ "$a" = "$b" ] && echo "equal" || { echo "DIFFERENT"; diff <("$MXTRACE" search --db "$DB" -r 100000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort) <("$MXTRACE" search --db ref -r 100000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort) | head -20; }
+"$MXTRACE" search --db "$DB" -r 100000 --format csv --fields host,queue_id | tr -d '\r' | sort | uniq -d | sed 's/^/doubled: /'
+echo "transactions: $("$MXTRACE" search --db "$DB" -r 100000 --format csv --fields queue_id | tail -n +2 | wc -l)"
+echo "== standard input: read as it comes, committed by time while the pipe stays open"
+mkfifo feed
+"$MXTRACE" index --db pipe --tz UTC -y 2011 --follow - < feed > pipe.out 2> pipe.err &
+piper=$!
+exec 3> feed
+part 1,100 >&3
+DB=pipe wait_for "$(last_qid 1,100)" "the first lines on the pipe"
+part 101,180 >&3
+DB=pipe wait_for "$(last_qid 101,180)" "more lines on the pipe"
+kill -TERM $piper
+wait $piper
+echo "follower exit $? (the pipe still open)"
+exec 3>&-
+grep -E '^lines read:' pipe.err
+"$MXTRACE" index --db pipe-ref --tz UTC -y 2011 --quiet <(part 1,180)
+a=$("$MXTRACE" search --db pipe -r 100000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort | md5sum)
+b=$("$MXTRACE" search --db pipe-ref -r 100000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort | md5sum)
+[ "$a" = "$b" ] && echo "equal to one plain run" || echo "DIFFERENT from one plain run"
+echo "== --follow reads standard input alone"
+"$MXTRACE" index --db pipe --follow - mail.log < /dev/null; echo "exit $?"
+echo "== small files (under the 4 KiB fingerprint): both names followed, a late write, a file that appears later"
+mkdir small && cd small || exit 1
+part 1,10 > mail.log
+"$MXTRACE" index --db db --tz UTC -y 2011 --follow --missing-ok mail.log.1 mail.log later.log > out 2> err &
+small=$!
+part 11,15 >> mail.log
+DB=db wait_for "$(last_qid 1,15)" "the grown small file"
+mv mail.log mail.log.1
+part 16,20 >> mail.log.1
+part 21,30 > mail.log
+DB=db wait_for "$(last_qid 16,20)" "the late write"
+DB=db wait_for "$(last_qid 21,30)" "the new small file"
+part 31,40 > later.log
+DB=db wait_for "$(last_qid 31,40)" "the file that appeared later"
+kill -INT $small
+wait $small
+echo "follower exit $? (SIGINT)"
+grep -E '^lines read:' err
+"$MXTRACE" index --db db --tz UTC -y 2011 mail.log.1 mail.log later.log 2>&1 | grep -E '^(lines read|already read)'
+"$MXTRACE" index --db ref --tz UTC -y 2011 --quiet <(part 1,40)
+a=$("$MXTRACE" search --db db -r 100000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort | md5sum)
+b=$("$MXTRACE" search --db ref -r 100000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort | md5sum)
+[ "$a" = "$b" ] && echo "equal to one plain run" || echo "DIFFERENT from one plain run"
