@@ -7,9 +7,11 @@ mkfifo feed
 writer=$!
 exec 3> feed
 head -n 200 "$L1" >&3
-for i in $(seq 1 100); do
+# Commits come every 50 lines; 280A6BF3B3 is on lines 55-60, so wait until a commit holds it
+# (the first commit alone may be all a fast search sees).
+for i in $(seq 1 200); do
   n=$("$MXTRACE" search --db "$DB" -r 100000 --format json 2>/dev/null | wc -l)
-  [ "$n" -gt 0 ] && break
+  "$MXTRACE" search --db "$DB" -q 280A6BF3B3 2>/dev/null | grep -q '^transaction:' && break
   sleep 0.1
 done
 echo "== search during the run: sees committed transactions, no error"
