@@ -57,6 +57,16 @@ void catch_stop_signals() {
 using Clock = std::chrono::steady_clock;
 constexpr auto kCommitEvery = std::chrono::seconds(1);    // new lines are committed this soon
 constexpr auto kRetainEvery = std::chrono::hours(1);      // retention while following
+
+/// How often the follower runs retention: kRetainEvery, or $MXTRACE_RETAIN_EVERY seconds (a test
+/// hook, 1..86400; tests/cli/cases/follow.sh).
+std::chrono::seconds retain_every() {
+    if (const char* v = std::getenv("MXTRACE_RETAIN_EVERY"); v && *v) {
+        const long n = std::atol(v);
+        if (n >= 1 && n <= 86400) return std::chrono::seconds(n);
+    }
+    return kRetainEvery;
+}
 constexpr auto kRetiredGrace = std::chrono::seconds(10);  // a rotated file is read this long after it last grew
 
 /// The follow mode over files (`tail -F`): waits with inotify (on the files and their
@@ -105,6 +115,7 @@ void follow_files(Indexer& indexer, const std::vector<std::string>& inputs) {
     ::sigprocmask(SIG_BLOCK, &stop, &old); // delivered only inside ppoll(): no missed wake-up
     catch_stop_signals();
     auto last_commit = Clock::now(), last_retain = Clock::now();
+    const auto every = retain_every();
     bool first = true;
     while (!g_stop) {
         if (!first) {
@@ -159,7 +170,8 @@ void follow_files(Indexer& indexer, const std::vector<std::string>& inputs) {
             indexer.commit();
             last_commit = Clock::now();
         }
-        if (Clock::now() - last_retain >= kRetainEvery) {
+        if (Clock::now() - last_retain >= every) {
+            indexer.set_now(now_micros());
             indexer.retain();
             last_retain = last_commit = Clock::now();
         }
@@ -336,6 +348,7 @@ Runner setup_index(CLI::App& app) {
                         "run one follower for the pipe and another for the files, each with its own index");
         // the follower's hook while standard input has nothing: commit by time, stop on a signal
         auto last_commit = std::chrono::steady_clock::now(), last_retain = last_commit;
+        const auto every = retain_every();
         Indexer* follower = nullptr;
         if (a->follow) {
             opts.follow = true;
@@ -347,7 +360,7 @@ Runner setup_index(CLI::App& app) {
                     follower->commit();
                     last_commit = t;
                 }
-                if (t - last_retain >= kRetainEvery) {
+                if (t - last_retain >= every) {
                     follower->set_now(now_micros());
                     follower->retain();
                     last_retain = last_commit = t;

@@ -76,6 +76,28 @@ grep -E '^lines read:' pipe.err
 a=$("$MXTRACE" search --db pipe -r 100000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort | md5sum)
 b=$("$MXTRACE" search --db pipe-ref -r 100000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort | md5sum)
 [ "$a" = "$b" ] && echo "equal to one plain run" || echo "DIFFERENT from one plain run"
+echo "== a restarted pipe that replays entries (journalctl -f without its cursor file shows the last 10 again)"
+(part 171,180; part 181,260) | "$MXTRACE" index --db pipe --tz UTC -y 2011 --follow - 2> replay.err
+echo "exit $?"
+grep -E '^ *read twice:' replay.err
+"$MXTRACE" index --db pipe-ref2 --tz UTC -y 2011 --quiet <(part 1,260)
+a=$("$MXTRACE" search --db pipe -r 100000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort | md5sum)
+b=$("$MXTRACE" search --db pipe-ref2 -r 100000 --format json | sed -E 's/^\{"id":[0-9]+,/{/' | sort | md5sum)
+[ "$a" = "$b" ] && echo "equal to one plain run over lines 1-260" || echo "DIFFERENT from one plain run"
+echo "== retention runs on its schedule while following (every hour; MXTRACE_RETAIN_EVERY=1, a test hook, makes it every second)"
+cp "$EXAMPLES/logs/mx1/mail.log.1" ret.log
+MXTRACE_RETAIN_EVERY=1 "$MXTRACE" index --db ret --tz UTC --retention 1 --follow ret.log > ret.out 2> ret.err &
+keeper=$!
+DB=ret wait_for "$(sed -n '$p' ret.log | grep -oE ': [0-9A-F]{8,}:' | tr -d ': ')" "the first pass of ret.log"
+old() { "$MXTRACE" search --db ret -r 100000 --format csv --fields queue_id -D '2011-12-16 12:00Z' 2>/dev/null | tail -n +2 | wc -l; }
+[ "$(old)" -gt 0 ] && echo "before: mail of 15 December is kept (within a day of the newest line)"
+cat "$EXAMPLES/logs/mx1/mail.log" >> ret.log
+for _ in $(seq 150); do [ "$(old)" -eq 0 ] && break; sleep 0.2; done
+kill -0 $keeper 2>/dev/null && echo "follower still running"
+echo "after the 17 December lines: $(old) transactions that began before 16 December 12:00 are left"
+kill -TERM $keeper
+wait $keeper
+echo "follower exit $?"
 echo "== --follow reads standard input alone"
 "$MXTRACE" index --db pipe --follow - mail.log < /dev/null; echo "exit $?"
 echo "== small files (under the 4 KiB fingerprint): both names followed, a late write, a file that appears later"
