@@ -4,7 +4,9 @@
 // the terms the indexer writes. Internal to src/store.
 #pragma once
 
+#include "mxtrace/base/timeutil.hpp"
 #include "mxtrace/reduce/transaction.hpp"
+#include "mxtrace/store/fields.hpp"
 #include "store/sqlite_util.hpp"
 
 #include <xapian.h>
@@ -22,8 +24,16 @@ extern const char* const kSchemaSql;
 extern const char* const kTxnColumns;
 
 /// The Xapian document of a transaction: its terms (from the field table, src/store/fields.cpp)
-/// and value slots. The one function that decides what a record is indexed under.
-Xapian::Document make_document(const Transaction& t);
+/// and value slots. The one function that decides what a record is indexed under. With
+/// `day_terms`, also the day terms of the days it was active on (fields.hpp, kDayPrefix): true
+/// in every index whose Xapian metadata kDayTermsKey is "1".
+Xapian::Document make_document(const Transaction& t, bool day_terms);
+
+/// The UTC day of instant `t`: days since 1970-01-01 (floor, also before the epoch).
+constexpr std::int64_t utc_day(Micros t) {
+    constexpr Micros day = 86400 * kMicrosPerSecond;
+    return t >= 0 ? t / day : -((-t + day - 1) / day);
+}
 
 /// Reads the transaction with rowid `id`: `get` is "SELECT <kTxnColumns> FROM txn WHERE id = ?",
 /// `attempts` reads its attempts ("SELECT time_us, recipient, orig_recipient, relay, status, dsn,

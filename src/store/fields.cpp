@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mxtrace/store/fields.hpp"
+#include "mxtrace/base/timeutil.hpp"
 
 #include <fmt/format.h>
 
@@ -90,6 +91,13 @@ std::string_view kind_name(FieldKind k) {
     case FieldKind::range: return "time range";
     }
     return "?";
+}
+
+std::string day_term(std::int64_t day) {
+    const std::string date = format_time(day * 86400 * kMicrosPerSecond, nullptr); // "YYYY-MM-DD HH:MM:SS"
+    std::string t(kDayPrefix);
+    t.append(date, 0, 4).append(date, 5, 2).append(date, 8, 2);
+    return t;
 }
 
 std::string make_term(std::string_view prefix, std::string_view value) {

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <xapian.h>
 
+#include <cmath>
 #include <charconv>
 #include <chrono>
 #include <algorithm>
@@ -135,6 +136,14 @@ const char* const kTxnColsText =
     "complete, notification_queue_id, headless, sasl_username, verdict, helo";
 
 double to_value(Micros t) { return static_cast<double>(t) / 1e6; }
+/// True if environment variable `name` is set and not empty.
+bool env_set(const char* name) {
+    const char* v = std::getenv(name);
+    return v && *v;
+}
+
+/// The instant of a time value (to_value's inverse, to the microsecond).
+Micros from_value(double v) { return static_cast<Micros>(std::llround(v * 1e6)); }
 
 Mta mta_from_name(std::string_view s) {
     if (s == "postfix") return Mta::postfix;
@@ -177,7 +186,7 @@ const char* const kTxnColumns = kTxnColsText;
 const char* const kAttemptsSql = "SELECT time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as, code "
                                  "FROM attempt WHERE txn_id = ? ORDER BY seq";
 
-Xapian::Document make_document(const Transaction& t) {
+Xapian::Document make_document(const Transaction& t, bool day_terms) {
     const Prefixes& P = prefixes();
     Xapian::Document doc;
     auto term = [&](std::string_view prefix, std::string_view value) {
@@ -249,6 +258,12 @@ Xapian::Document make_document(const Transaction& t) {
     }
     doc.add_value(slot_first_time, Xapian::sortable_serialise(to_value(t.first_time)));
     doc.add_value(slot_last_time, Xapian::sortable_serialise(to_value(t.last_time)));
+    if (day_terms) {
+        const std::int64_t first = utc_day(t.first_time), last = utc_day(std::max(t.first_time, t.last_time));
+        if (last - first >= kMaxDayTerms) doc.add_boolean_term(std::string(kLongSpanTerm));
+        else
+            for (std::int64_t d = first; d <= last; ++d) doc.add_boolean_term(day_term(d));
+    }
     return doc;
 }
 
@@ -329,6 +344,7 @@ struct Store::Impl {
     detail::IndexLock lock;                        // write mode: held from before any file is looked at
     bool follow_marked = false;                    // DIR/mxtrace.follow names this process (mark_follower)
     std::unique_ptr<Xapian::WritableDatabase> wdb; // write mode
+    bool day_terms = false;                        // the documents have day terms (fields.hpp)
     mode_t old_umask = 0;
     WriteStats stats;
 
@@ -605,7 +621,7 @@ struct Store::Impl {
         if (ids.empty()) return;
         for (auto id : ids) {
             auto t = get(id);
-            if (t) wdb->replace_document(static_cast<Xapian::docid>(id), make_document(*t));
+            if (t) wdb->replace_document(static_cast<Xapian::docid>(id), make_document(*t, day_terms));
             else delete_document(id);
         }
         wdb->commit();
@@ -650,6 +666,10 @@ struct Store::Impl {
         std::string v = x.get_metadata("mxtrace_schema");
         if (v.empty() && wdb) {
             wdb->set_metadata("mxtrace_schema", std::to_string(kSchemaVersion));
+            // a new index gets day terms; an older one keeps its documents as they are (its
+            // date windows are value filters) until mxtrace repair rebuilds them
+            sql::Stmt n(db, "SELECT count(*) FROM txn");
+            if (wdb->get_doccount() == 0 && n.step() && n.i64(0) == 0) wdb->set_metadata(kDayTermsKey, "1");
             wdb->commit();
         } else if (v.empty()) {
             throw Error(ExitCode::bad_index, fmt::format("no mxtrace index in {} yet", dir.string()),
@@ -660,6 +680,7 @@ struct Store::Impl {
                                     dir.string(), v, kSchemaVersion),
                         fmt::format("rebuild it: remove {} and run mxtrace index again", dir.string()));
         }
+        day_terms = x.get_metadata(kDayTermsKey) == "1";
     }
 };
 
@@ -890,7 +911,7 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
     try {
         for (Transaction* t : written)
             if (!m.merged_away.count(t->id))
-                m.wdb->replace_document(static_cast<Xapian::docid>(t->id), make_document(*t));
+                m.wdb->replace_document(static_cast<Xapian::docid>(t->id), make_document(*t, m.day_terms));
         for (auto id : m.merged_away) m.delete_document(id);
         m.wdb->commit();
     } catch (const Xapian::Error& e) {
@@ -1340,17 +1361,68 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
     if (explain) *explain = q.get_description();
 
     std::vector<std::int64_t> ids;
+    const auto r = static_cast<Xapian::doccount>(f.max_results);
     for (int tries = 0;; ++tries) {
         try {
-            Xapian::Enquire enq(m.reader());
-            enq.set_query(q);
-            enq.set_weighting_scheme(Xapian::BoolWeight());
-            enq.set_docid_order(Xapian::Enquire::DESCENDING);
-            enq.set_sort_by_value(slot_first_time, true);
-            Xapian::MSet ms = enq.get_mset(0, static_cast<Xapian::doccount>(f.max_results), static_cast<Xapian::doccount>(f.max_results + 1));
-            if (matching) *matching = ms.get_matches_estimated();
+            Xapian::Database& x = m.reader();
+            // newest first: by first-seen time, then the newer docid
+            auto newest = [&](const Xapian::Query& query, Xapian::doccount at_least) {
+                Xapian::Enquire enq(x);
+                enq.set_query(query);
+                enq.set_weighting_scheme(Xapian::BoolWeight());
+                enq.set_docid_order(Xapian::Enquire::DESCENDING);
+                enq.set_sort_by_value(slot_first_time, true);
+                return enq.get_mset(0, r, at_least);
+            };
             ids.clear();
-            for (auto it = ms.begin(); it != ms.end(); ++it) ids.push_back(static_cast<std::int64_t>(*it));
+            std::optional<Xapian::MSet> found;
+            bool exact = true; // the last MSet saw every match
+            if (m.day_terms && r > 0 && x.get_doccount() > 0 && !env_set("MXTRACE_NO_DAY_TERMS")) {
+                // Day terms: look at the newest days first, 1, 4, 16... of them, until the days
+                // hold r transactions that began in them (then no older one can be among the r
+                // newest) or the window's first day is reached. Each step visits only its days'
+                // documents, so the cost follows what is returned, not the index size.
+                auto bound = [](const std::string& v) { return from_value(Xapian::sortable_unserialise(v)); };
+                const Micros lo = bound(x.get_value_lower_bound(slot_first_time));
+                const Micros hi = std::max(bound(x.get_value_upper_bound(slot_last_time)),
+                                           bound(x.get_value_upper_bound(slot_first_time)));
+                const std::int64_t first_day = detail::utc_day(f.since ? std::max(*f.since, lo) : lo);
+                const std::int64_t last_day = detail::utc_day(f.until ? std::min(*f.until, hi) : hi);
+                if (last_day < first_day) {
+                    found = newest(q, r + 1); // an empty window: nothing to visit
+                } else if (last_day - first_day <= 3700) {
+                    for (std::int64_t len = 1;; len *= 4) {
+                        const std::int64_t from = std::max(first_day, last_day - len + 1);
+                        std::vector<Xapian::Query> days{Xapian::Query(std::string(kLongSpanTerm))};
+                        for (std::int64_t d = from; d <= last_day; ++d) days.emplace_back(day_term(d));
+                        Xapian::Query qc(Xapian::Query::OP_FILTER, q, Xapian::Query(Xapian::Query::OP_OR, days.begin(), days.end()));
+                        const bool whole = from == first_day;
+                        if (!whole)
+                            qc = Xapian::Query(Xapian::Query::OP_FILTER, qc,
+                                               Xapian::Query(Xapian::Query::OP_VALUE_GE, slot_first_time,
+                                                             Xapian::sortable_serialise(to_value(from * 86400 * kMicrosPerSecond))));
+                        found = newest(qc, r + 1);
+                        if (whole || found->size() >= r) {
+                            exact = whole;
+                            break;
+                        }
+                    }
+                }
+            }
+            if (!found) found = newest(q, r + 1);
+            if (matching) {
+                if (exact) {
+                    *matching = found->get_matches_estimated();
+                } else {
+                    // stopped early: how many match in all, counted without sorting them (exact up to r + 1000,
+                    // then an estimate; "more than shown" is always exact)
+                    Xapian::Enquire enq(x);
+                    enq.set_query(q);
+                    enq.set_weighting_scheme(Xapian::BoolWeight());
+                    *matching = std::max<std::uint64_t>(enq.get_mset(0, 1, r + 1000).get_matches_estimated(), found->size());
+                }
+            }
+            for (auto it = found->begin(); it != found->end(); ++it) ids.push_back(static_cast<std::int64_t>(*it));
             break;
         } catch (const Xapian::DatabaseModifiedError&) {
             if (tries >= 5) throw Error(ExitCode::internal, "the index kept changing during the search", "run it again");

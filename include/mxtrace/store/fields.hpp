@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include <cstdint>
 /// @file fields.hpp
 /// The one table of searchable fields: query name and aliases, Xapian term prefix (Omega
 /// conventions, xapian-omega/docs/termprefixes.rst), kind, search flag, example query and
@@ -56,6 +57,20 @@ enum ValueSlot : unsigned {
                           ///< unknown. Byte-wise order = address order, so a CIDR network is a
                           ///< value range (Xapian compares values as byte strings).
 };
+
+/// Day terms (internal, not a query field): a document names each UTC day its transaction was
+/// active on, first-seen day through last-seen day, as kDayPrefix + "YYYYMMDD"; a transaction
+/// active on more than kMaxDayTerms days has the one term kLongSpanTerm instead. A date window
+/// then visits only its days' documents (Store::search), not every match of the other terms.
+/// Written only in indexes whose Xapian metadata kDayTermsKey is "1" (set when the Xapian
+/// index is created; `mxtrace repair` rebuilds an older one with them).
+inline constexpr std::string_view kDayPrefix = "XDAY";
+inline constexpr std::string_view kLongSpanTerm = "XDAYLONG";
+inline constexpr int kMaxDayTerms = 62;
+inline constexpr const char* kDayTermsKey = "mxtrace_day_terms";
+
+/// The day term of UTC day `day` (days since 1970-01-01, may be negative): "XDAY20111215".
+std::string day_term(std::int64_t day);
 
 /// Builds the boolean term for `value` in field `prefix`: prefix + value, where values that
 /// would make a term over 240 bytes are cut and end in a 16-hex-digit FNV-1a hash of the whole.
