@@ -8,10 +8,11 @@ PARTS_DIR holds machine.json and one directory per size (size.json, ingest.json,
 queries.json, incremental.json, prune.json, or skipped.json).
 """
 import json
+import math
 import os
 import sys
 
-KINDS = ["classic", "domain", "msgid", "qid", "deferred", "text"]
+KINDS = ["classic", "classic_q", "domain", "msgid", "qid", "deferred", "text"]
 
 
 def load(path, default=None):
@@ -140,12 +141,46 @@ def table(r):
         lines.append(f"{label:<{w0}}  " + "  ".join(f"{v:>{ws[i]}}" for i, v in enumerate(vals)))
     for sk in r["skipped"]:
         lines.append(f"skipped {sk['messages']} messages: {sk['skipped']}")
+    sl = r.get("slopes", {})
+    if sl:
+        lines.append("")
+        lines.append(f"query slopes over {', '.join(fmt_n(n) for n in sl['messages'])} messages "
+                     "(log-log least squares of the median against the size: 0 = flat, 1 = linear; target <= 0.1)")
+        for k in KINDS:
+            if k in sl["kinds"]:
+                v = sl["kinds"][k]
+                lines.append(f"  {k:<10} in-process {v['inproc']:+.2f}   CLI {v['cli']:+.2f}")
     return "\n".join(lines)
+
+
+def slopes(r):
+    """Per query kind: the slope of log(median ms) against log(messages) over every measured size
+    (least squares), in-process and through the CLI. Needs two sizes or more."""
+    sizes = [s for s in r["sizes"] if s.get("queries", {}).get("kinds")]
+    if len(sizes) < 2:
+        return {}
+    xs = [math.log(s["messages"]) for s in sizes]
+
+    def fit(ys):
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        den = sum((x - mx) ** 2 for x in xs)
+        return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else 0.0
+
+    out = {"messages": [s["messages"] for s in sizes], "kinds": {}}
+    for k in KINDS:
+        try:
+            ip = [math.log(max(s["queries"]["kinds"][k]["inproc_median_ms"], 1e-3)) for s in sizes]
+            cl = [math.log(max(s["queries"]["kinds"][k]["cli_median_ms"], 1e-3)) for s in sizes]
+        except (KeyError, TypeError):
+            continue
+        out["kinds"][k] = {"inproc": fit(ip), "cli": fit(cl)}
+    return out
 
 
 def main():
     parts, out = sys.argv[1:3]
     r = assemble(parts)
+    r["slopes"] = slopes(r)
     with open(out, "w") as f:
         json.dump(r, f, indent=1, default=str)
     print()
