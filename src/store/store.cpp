@@ -1377,7 +1377,17 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
             ids.clear();
             std::optional<Xapian::MSet> found;
             bool exact = true; // the last MSet saw every match
-            if (m.day_terms && r > 0 && x.get_doccount() > 0 && !env_set("MXTRACE_NO_DAY_TERMS")) {
+            // Few matches at most (a Message-ID, a queue ID, a rare sender): the plain sorted query
+            // visits only them, and walking the days would cost more. Xapian bounds the count from
+            // the posting lists' sizes without visiting any.
+            auto few = [&]() {
+                Xapian::Enquire enq(x);
+                enq.set_query(q);
+                enq.set_weighting_scheme(Xapian::BoolWeight());
+                return enq.get_mset(0, 0, Xapian::doccount{0}).get_matches_upper_bound() <= std::max<Xapian::doccount>(2000, 10 * r);
+            };
+            if (m.day_terms && r > 0 && x.get_doccount() > 0 && !env_set("MXTRACE_NO_DAY_TERMS") &&
+                (env_set("MXTRACE_FORCE_DAY_TERMS") || !few())) {
                 // Day terms: look at the newest days first, 1, 4, 16... of them, until the days
                 // hold r transactions that began in them (then no older one can be among the r
                 // newest) or the window's first day is reached. Each step visits only its days'
