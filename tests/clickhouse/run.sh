@@ -183,6 +183,46 @@ out=$("$mx" export clickhouse --db "$db2" --url "$url" --database mx_inc 2>&1)
 cmp -s "$work/local.out" "$work/ch.out" && [ "$(chq "SELECT count() FROM mx_inc.transactions FINAL")" = "$(local_count "$db2")" ] &&
   ok "a log read further: changed transactions sent again ($out)" || fail "incremental: $(diff "$work/local.out" "$work/ch.out" | head -5)"
 
+# --- a transaction whose last day changes (a partition of its own): its old row is deleted
+db3=$work/db3
+printf '%s\n' \
+  'Dec 14 23:59:58 mx9 postfix/smtpd[11]: 3F2A1B4C5D: client=a.example[192.0.2.1]' \
+  'Dec 14 23:59:59 mx9 postfix/cleanup[12]: 3F2A1B4C5D: message-id=<midnight@a.example>' \
+  'Dec 14 23:59:59 mx9 postfix/qmgr[13]: 3F2A1B4C5D: from=<a@a.example>, size=100, nrcpt=1 (queue active)' >"$work/night.log"
+"$mx" index --db "$db3" -y 2011 "$work/night.log" >/dev/null 2>&1
+"$mx" export clickhouse --db "$db3" --url "$url" --database mx_night >/dev/null 2>&1 || fail "export before midnight"
+d1=$(chq "SELECT toString(day) FROM mx_night.transactions FINAL")
+printf '%s\n' \
+  'Dec 15 00:00:05 mx9 postfix/smtp[14]: 3F2A1B4C5D: to=<b@b.example>, relay=mx.b.example[192.0.2.2]:25, delay=7, delays=1/0/1/5, dsn=2.0.0, status=sent (250 ok)' \
+  'Dec 15 00:00:05 mx9 postfix/qmgr[13]: 3F2A1B4C5D: removed' >>"$work/night.log"
+"$mx" index --db "$db3" -y 2011 "$work/night.log" >/dev/null 2>&1
+"$mx" export clickhouse --db "$db3" --url "$url" --database mx_night >/dev/null 2>&1 || fail "export after midnight"
+"$mx" search --db "$db3" --color never >"$work/local.out"
+"$mx" search --engine clickhouse --url "$url" --database mx_night --color never >"$work/ch.out"
+rows=$(chq "SELECT count() FROM mx_night.transactions FINAL")
+d2=$(chq "SELECT toString(day) FROM mx_night.transactions FINAL")
+[ "$d1" = 2011-12-14 ] && [ "$d2" = 2011-12-15 ] && [ "$rows" = 1 ] && cmp -s "$work/local.out" "$work/ch.out" &&
+  ok "a transaction that went on past midnight: one row, in its new day ($d1 -> $d2); the old one deleted" ||
+  fail "midnight: days '$d1' -> '$d2', $rows rows; $(diff "$work/local.out" "$work/ch.out" | head -4)"
+
+# --- an export killed with kill -9 at any moment (small batches), then rerun
+"$mx" export clickhouse --db "$gdb" --url "$url" --database mx_kill --batch 5 >/dev/null 2>&1 &
+kpid=$!
+# kill it once the cluster holds some of its rows (it makes about 1600 batches)
+for _ in $(seq 1 200); do
+  n=$(chq "SELECT count() FROM mx_kill.transactions" 2>/dev/null)
+  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -gt 0 ] && break
+  sleep 0.05
+done
+kill -9 "$kpid" 2>/dev/null
+wait "$kpid" 2>/dev/null
+mid=$(chq "SELECT count() FROM mx_kill.transactions FINAL" 2>/dev/null)
+"$mx" export clickhouse --db "$gdb" --url "$url" --database mx_kill >/dev/null 2>&1 || fail "export after kill -9"
+k_ch=$(chq "SELECT count() FROM mx_kill.transactions FINAL")
+[ "$mid" -lt "$g_local" ] || fail "the export ended before kill -9 ($mid rows)"
+[ "$k_ch" = "$g_local" ] && ok "kill -9 during an export (the cluster held $mid), rerun: $k_ch = $g_local transactions" ||
+  fail "after kill -9 and rerun: cluster $k_ch, index $g_local"
+
 # --- prune --engine clickhouse: whole days (UTC, last activity) before the window go
 before=$(chq "SELECT count() FROM mx_gen.transactions FINAL")
 "$mx" prune --engine clickhouse --url "$url" --database mx_gen --retention 1 --dry-run >"$work/p" 2>&1 || fail "prune --dry-run: $(cat "$work/p")"
