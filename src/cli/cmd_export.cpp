@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mxtrace::cli {
@@ -29,6 +30,13 @@ clickhouse::Options clickhouse_options(const ClickHouseArgs& a) {
         throw Error(ExitCode::usage, fmt::format("--url {} is not an http:// or https:// URL", o.url),
                     "give ClickHouse's HTTP interface, such as http://127.0.0.1:8123");
     if (o.database.empty()) throw Error(ExitCode::usage, "--database is empty", "give a database name, such as mxtrace");
+    // they go into HTTP headers: a line break would start another header
+    for (const auto& [what, v] : {std::pair<const char*, const std::string*>{"clickhouse-user", &o.user},
+                                  {"the ClickHouse password", &o.password}})
+        for (const char c : *v)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+                throw Error(ExitCode::usage, fmt::format("{} holds a control character", what),
+                            "check the config file (mxtrace.conf(5)) or $MXTRACE_CLICKHOUSE_PASSWORD");
     return o;
 }
 

@@ -134,6 +134,8 @@ MXTRACE_CLICKHOUSE_PASSWORD=secret-pw "$mx" search --engine clickhouse --url "$u
 rm -f "$work/config/mxtrace/config"
 "$mx" export clickhouse --db "$db" --url "$url" --database mx_ex --clickhouse-password x >/dev/null 2>"$work/e"; rc=$?
 [ $rc = 2 ] && grep -q 'never taken from the command line' "$work/e" && ok "a password on the command line is refused" || fail "password flag: exit $rc $(cat "$work/e")"
+MXTRACE_CLICKHOUSE_PASSWORD=$'pw\r\nX-ClickHouse-User: default' "$mx" search --engine clickhouse --url "$url" --database mx_ex >/dev/null 2>"$work/e"; rc=$?
+[ $rc = 2 ] && grep -q 'password holds a control character' "$work/e" && ok "a password with a line break is refused (no header injection)" || fail "password with CRLF: exit $rc $(cat "$work/e")"
 "$mx" search --engine clickhouse --url "$url" --database mx_none >/dev/null 2>"$work/e"; rc=$?
 [ $rc = 8 ] && grep -q 'has no mxtrace database mx_none' "$work/e" && ok "search of a database never exported: exit 8" || fail "missing database: exit $rc $(cat "$work/e")"
 chq "CREATE DATABASE mx_old" && chq "CREATE TABLE mx_old.mxtrace_meta (key String, value String) ENGINE = TinyLog" &&
