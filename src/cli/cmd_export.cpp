@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +41,41 @@ clickhouse::Options clickhouse_options(const ClickHouseArgs& a) {
     return o;
 }
 
+std::string export_clickhouse(Store& store, const clickhouse::Options& o, std::size_t batch) {
+    clickhouse::Cluster cluster(o);
+    const bool created = cluster.ensure_schema();
+    const std::string target = cluster.target();
+    std::optional<ChangeMark> mark = store.export_mark(target);
+    std::string note;
+    if (created && mark) {
+        // an empty cluster database (new, or dropped since): whatever the mark says, send all
+        note = fmt::format("{}.transactions was just created: sent every transaction again; ", o.database);
+        mark.reset();
+        store.set_export_mark(target, mark);
+    }
+    const std::uint64_t pending = store.export_pending(mark);
+    std::uint64_t sent = 0, batches = 0;
+    for (;;) {
+        std::vector<Changed> changes = store.export_changes(mark, batch);
+        if (changes.empty()) break;
+        // the row version: the wall clock of this batch, so the latest export of a transaction wins,
+        // also over rows of an index rebuilt since (its change log restarts at 0)
+        const auto version = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::system_clock::now().time_since_epoch()).count());
+        std::vector<clickhouse::ExportRow> rows;
+        rows.reserve(changes.size());
+        for (const auto& c : changes) rows.push_back({&c.txn, version});
+        cluster.write(rows, [&store](std::int64_t id) { return !store.get(id).has_value(); });
+        // acknowledged by the server: only now does the mark move
+        mark = changes.back().at;
+        store.set_export_mark(target, mark);
+        sent += changes.size();
+        ++batches;
+    }
+    return fmt::format("{}exported {} transaction{} in {} batch{} to {} database {} ({} new or changed since the last export)",
+                       note, sent, sent == 1 ? "" : "s", batches, batches == 1 ? "" : "es", o.url, o.database, pending);
+}
+
 namespace {
 struct ExportArgs {
     std::string target;
@@ -63,39 +99,9 @@ Runner setup_export(CLI::App& app) {
     app.add_flag("--wait", a->wait, "If mxtrace index is running on the index, wait for it instead of failing");
     return [a]() -> int {
         const clickhouse::Options o = clickhouse_options(a->ch);
-        clickhouse::Cluster cluster(o);
         // the index's write lock keeps the change log still while it is read and the mark moved
         Store store(index_dir(), Store::Mode::write, a->wait);
-        const bool created = cluster.ensure_schema();
-        const std::string target = cluster.target();
-        std::optional<ChangeMark> mark = store.export_mark(target);
-        if (created && mark) {
-            // an empty cluster database (new, or dropped since): whatever the mark says, send all
-            fmt::print("{}.transactions was just created: sending every transaction again\n", o.database);
-            mark.reset();
-            store.set_export_mark(target, mark);
-        }
-        const std::uint64_t pending = store.export_pending(mark);
-        std::uint64_t sent = 0, batches = 0;
-        for (;;) {
-            std::vector<Changed> changes = store.export_changes(mark, a->batch);
-            if (changes.empty()) break;
-            std::vector<clickhouse::ExportRow> rows;
-            rows.reserve(changes.size());
-            // the row version: the wall clock of this batch, so the latest export of a transaction wins,
-            // also over rows of an index rebuilt since (its change log restarts at 0)
-            const auto version = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::system_clock::now().time_since_epoch()).count());
-            for (const auto& c : changes) rows.push_back({&c.txn, version});
-            cluster.write(rows, [&store](std::int64_t id) { return !store.get(id).has_value(); });
-            // acknowledged by the server: only now does the mark move
-            mark = changes.back().at;
-            store.set_export_mark(target, mark);
-            sent += changes.size();
-            ++batches;
-        }
-        fmt::print("exported {} transaction{} in {} batch{} to {} database {} ({} new or changed since the last export)\n",
-                   sent, sent == 1 ? "" : "s", batches, batches == 1 ? "" : "es", o.url, o.database, pending);
+        fmt::print("{}\n", export_clickhouse(store, o, a->batch));
         return 0;
     };
 }

@@ -74,6 +74,17 @@ namespace mxtrace::cli {
 /// password). @throws Error(usage) for a URL that is not http(s) or an empty database name.
 clickhouse::Options clickhouse_options(const ClickHouseArgs& a);
 
+} // namespace mxtrace::cli
+namespace mxtrace { class Store; }
+namespace mxtrace::cli {
+
+/// Sends every transaction of `store` (open for writing) new or changed since the last export
+/// to the ClickHouse database of `o`, `batch` per INSERT, creating the schema if absent; moves
+/// the export mark after each acknowledged batch. Returns the line to print ("exported N
+/// transactions in B batches to URL database DB (P new or changed since the last export)").
+/// @throws Error(remote) for a server failure (the mark stays after the last acknowledged batch).
+std::string export_clickhouse(Store& store, const clickhouse::Options& o, std::size_t batch);
+
 /// Adds --db DIR to a subcommand (bound to shared().db).
 void add_db_option(CLI::App& app);
 

@@ -53,6 +53,20 @@ grep -q "^exported $n_local transactions in " <<<"$out" || fail "export said: $o
 out=$("$mx" export clickhouse --db "$db" --url "$url" --database mx_ex 2>&1)
 grep -q '^exported 0 transactions in 0 batches' <<<"$out" && ok "a second export sends nothing" || fail "second export: $out"
 
+# --- index --export clickhouse: the run, then the export
+"$mx" index --db "$work/dbx" -y 2011 --export clickhouse --url "$url" --database mx_idx "$ex"/smtp/maillog "$ex"/mx1/mail.log \
+  >"$work/o" 2>&1; rc=$?
+nx=$(local_count "$work/dbx")
+[ $rc = 0 ] && grep -q "^exported $nx transactions in 1 batch to $url database mx_idx" "$work/o" &&
+  [ "$(chq "SELECT count() FROM mx_idx.transactions FINAL")" = "$nx" ] && ok "index --export clickhouse: $nx transactions indexed and exported" ||
+  fail "index --export: exit $rc $(tail -3 "$work/o")"
+"$mx" index --db "$work/dbx" -y 2011 --export clickhouse --url "$url" --database mx_idx "$ex"/mx1/mail.log >"$work/o" 2>&1
+grep -q "^exported 0 transactions" "$work/o" || fail "index --export again: $(tail -2 "$work/o")"
+"$mx" index --db "$work/dbx" -y 2011 --export clickhouse --url "http://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" \
+  "$ex"/mx2/mail.log >"$work/o" 2>&1; rc=$?
+[ $rc = 8 ] && grep -q "^mxtrace: error: the index is written, but the export failed: ClickHouse at" "$work/o" && [ "$(local_count "$work/dbx")" -gt "$nx" ] &&
+  ok "index --export with the server down: indexed, then exit 8" || fail "index --export, server down: exit $rc $(tail -3 "$work/o")"
+
 # --- the same searches on both engines: whole outputs and exit codes equal
 searches=(
   ""
