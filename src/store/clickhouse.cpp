@@ -194,8 +194,9 @@ std::string url_escape(std::string_view s) {
 } // namespace
 
 std::string Client::query(std::string_view sql) {
-    // wait_end_of_query: an error during the query is an HTTP error, not a cut body
-    return post("wait_end_of_query=1", sql, "query");
+    // wait_end_of_query: an error during the query is an HTTP error, not a cut body; max_query_size:
+    // a batch's stale-row lookup names each (host, queue ID) of the batch (default limit 256 KiB)
+    return post("wait_end_of_query=1&max_query_size=67108864", sql, "query");
 }
 
 void Client::insert(std::string_view insert, std::string_view body) {
