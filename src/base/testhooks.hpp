@@ -9,7 +9,8 @@ namespace mxtrace::detail {
 /// Points: "line" (after each input line is applied), "after-sqlite" and "after-xapian" (in
 /// Store::commit, between the SQLite commit and the Xapian commit, and after both), "prune-sqlite"
 /// "prune-xapian" and "prune-done" (in Store::prune: before its SQLite deletions, before its Xapian
-/// ones, after both).
+/// ones, after both), "export-mark" (in Store::set_export_mark, after the target acknowledged a
+/// batch, before the mark is committed).
 /// With MXTRACE_WRITE_LOG=FILE every point passed is also logged there as "mark NAME", between
 /// the lines of the write hook (src/base/write_hook.cpp, MXTRACE_CRASH_AT_WRITE).
 void crash_point(const char* name);

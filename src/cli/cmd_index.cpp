@@ -4,6 +4,7 @@
 
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/index/indexer.hpp"
+#include "mxtrace/store/clickhouse.hpp"
 #include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
@@ -40,6 +41,8 @@ struct IndexArgs {
     bool missing_ok = false;
     bool quiet = false;
     bool follow = false;
+    std::string export_to;   ///< --export clickhouse: export after the run
+    ClickHouseArgs ch;
 };
 
 volatile std::sig_atomic_t g_stop = 0; // SIGINT/SIGTERM while following
@@ -252,6 +255,11 @@ Runner setup_index(CLI::App& app) {
     app.add_option("--unparsed", a->unparsed, "Write the lines that could not be understood to FILE, as FILE:LINE: reason: text")
         ->type_name("FILE");
     app.add_flag("--quiet", a->quiet, "Print no summary");
+    app.add_option("--export", a->export_to,
+                   "After the run, export what is new or changed to TARGET (clickhouse; see mxtrace-export(1)); not with --follow")
+        ->type_name("TARGET")
+        ->check(CLI::IsMember({"clickhouse"}));
+    add_clickhouse_options(app, a->ch);
     app.add_flag("--follow", a->follow,
                  "After reading the inputs, keep reading what is added to them (tail -F: rotation, copytruncate, files "
                  "that appear later; or standard input as it comes): new mail is searchable within about 2 seconds; "
@@ -288,6 +296,12 @@ Runner setup_index(CLI::App& app) {
         }
         if (const char* n = std::getenv("MXTRACE_COMMIT_LINES"); n && std::atoll(n) > 0)
             opts.commit_lines = static_cast<std::uint64_t>(std::atoll(n)); // for the crash tests
+        if (!a->export_to.empty() && a->follow)
+            throw Error(ExitCode::usage, "--export runs after the run, and --follow does not end",
+                        "index without --follow, for example from the index timer, each run with --export clickhouse "
+                        "(mxtrace-export(1))");
+        std::optional<clickhouse::Options> export_opts;
+        if (!a->export_to.empty()) export_opts = clickhouse_options(a->ch); // a bad --url before reading anything
         Store store(index_dir(), Store::Mode::write, a->wait);
         // the retention is the index's: stored when it is created, changed only by prune --set-retention
         const std::string db = shell_quote(store.dir().string());
@@ -478,6 +492,15 @@ Runner setup_index(CLI::App& app) {
                                     db, db, file, file),
                         hint);
             fmt::print(stderr, "mxtrace: warning: {}\nmxtrace: hint: {}\n", msg, hint);
+        }
+        if (export_opts) {
+            try {
+                const std::string line = export_clickhouse(store, *export_opts, 5000);
+                if (!a->quiet) fmt::print(stderr, "{}\n", line);
+            } catch (const Error& e) {
+                throw Error(e.code(), fmt::format("the index is written, but the export failed: {}", e.what()),
+                            e.hint() + "; then run mxtrace export clickhouse", e.detail());
+            }
         }
         if (s.files_failed || unparsed_failed) return static_cast<int>(ExitCode::usage);
         return all_skipped ? static_cast<int>(ExitCode::too_old) : 0;

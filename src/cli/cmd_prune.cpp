@@ -4,6 +4,7 @@
 
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/output/output.hpp"
+#include "mxtrace/store/clickhouse.hpp"
 #include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
@@ -24,7 +25,42 @@ struct PruneArgs {
     bool dry_run = false;
     bool wait = false;
     int set_retention = -1;
+    std::string engine = "local";
+    ClickHouseArgs ch;
 };
+
+/// prune --engine clickhouse: drops the cluster's day partitions before the window.
+int prune_cluster(const PruneArgs& a, Micros now) {
+    if (a.set_retention >= 0)
+        throw Error(ExitCode::usage, "--set-retention changes the local index's retention, not the cluster's",
+                    "give --retention DAYS with --engine clickhouse (the cluster keeps no retention of its own)");
+    int days = shared().retention;
+    if (!shared().retention_given) {
+        // the local index's retention if there is one here, else the config's (default 90)
+        try {
+            Store local(index_dir(), Store::Mode::read);
+            days = local.retention().value_or(days);
+        } catch (const Error&) {
+        }
+    }
+    if (days == 0) {
+        fmt::print("retention is 0: everything is kept\n");
+        return 0;
+    }
+    clickhouse::Cluster c(clickhouse_options(a.ch));
+    const clickhouse::ClusterPrune r = c.prune(days, now, a.dry_run);
+    if (r.anchor == 0) {
+        fmt::print("the cluster holds no transaction: nothing to prune\n");
+        return 0;
+    }
+    fmt::print("window: {} day{} back from {} (the newest time in the cluster, or now if earlier)\n", days,
+               days == 1 ? "" : "s", format_rfc3339(r.anchor));
+    fmt::print("{} {} transaction{} of the days (UTC, last activity) wholly before {}\n",
+               a.dry_run ? "would drop" : "dropped", r.transactions, r.transactions == 1 ? "" : "s",
+               format_rfc3339(r.cutoff));
+    for (const auto& [day, n] : r.per_day) fmt::print("  {}  {}\n", day, n);
+    return 0;
+}
 } // namespace
 
 Runner setup_prune(CLI::App& app) {
@@ -38,8 +74,14 @@ Runner setup_prune(CLI::App& app) {
         ->check(CLI::Range(0, 36500));
     app.add_flag("-n,--dry-run", a->dry_run, "Show what would be removed, remove nothing");
     app.add_flag("--wait", a->wait, "If mxtrace index is running on the index, wait for it instead of failing");
+    app.add_option("--engine", a->engine,
+                   "What to prune: local (the index, default) or clickhouse (drop the cluster's day partitions before the window)")
+        ->type_name("ENGINE")
+        ->check(CLI::IsMember({"local", "clickhouse"}));
+    add_clickhouse_options(app, a->ch);
     return [a]() -> int {
         const Micros now = now_micros();
+        if (a->engine == "clickhouse") return prune_cluster(*a, now);
         {
             // prune never creates an index; and it removes nothing from a damaged one: SQLite's
             // quick_check first (a periodic look for silent damage; read-only, before the write lock)

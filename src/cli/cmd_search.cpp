@@ -6,6 +6,7 @@
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/output/output.hpp"
 #include "mxtrace/output/printer.hpp"
+#include "mxtrace/store/clickhouse.hpp"
 #include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
@@ -23,6 +24,8 @@ struct SearchCmdArgs : SearchArgs {
     std::optional<std::string> fields;
     RawArgs raw;
     std::string color = "auto";
+    std::string engine = "local";
+    ClickHouseArgs ch;
 };
 } // namespace
 
@@ -69,16 +72,34 @@ Runner setup_search(CLI::App& app) {
         ->type_name("NAME,...");
     add_raw_options(app, a->raw);
     add_color_option(app, a->color);
+    app.add_option("--engine", a->engine,
+                   "Where to search: local (the index, default) or clickhouse (the cluster that mxtrace export fills; "
+                   "the flags but --text, no QUERY words, no --raw)")
+        ->type_name("ENGINE")
+        ->check(CLI::IsMember({"local", "clickhouse"}));
+    add_clickhouse_options(app, a->ch);
     return [a, &app]() -> int {
         Zone zone;
         resolve_search(app, *a, zone, now_micros());
         resolve_raw(a->raw, a->format);
         const Printer printer(a->format, a->fields, a->utc ? nullptr : &zone);
-        Store store(index_dir(), Store::Mode::read);
+        const bool cluster = a->engine == "clickhouse";
+        if (cluster && a->raw.raw)
+            throw Error(ExitCode::usage, "--raw and --verbatim cannot be used with --engine clickhouse",
+                        "the cluster holds the transactions, not their log lines; search the local index for them");
+        std::optional<Store> store;
         std::string explain;
         std::uint64_t matching = 0;
         std::vector<std::string> understood;
-        auto found = store.search(a->f, a->explain ? &explain : nullptr, &matching, a->explain ? &understood : nullptr);
+        std::vector<Transaction> found;
+        if (cluster) {
+            clickhouse::Cluster c(clickhouse_options(a->ch));
+            if (a->explain) explain = "SQL WHERE " + clickhouse::where_clause(a->f);
+            found = c.search(a->f, &matching);
+        } else {
+            store.emplace(index_dir(), Store::Mode::read);
+            found = store->search(a->f, a->explain ? &explain : nullptr, &matching, a->explain ? &understood : nullptr);
+        }
         if (a->explain) {
             std::string line;
             for (const auto& u : understood) {
@@ -93,7 +114,7 @@ Runner setup_search(CLI::App& app) {
         const bool color = a->format == "text" && use_color(a->color);
         std::string out = printer.header(); // CSV: the header row, even when nothing matched
         for (const auto& t : found) {
-            std::string block = a->raw.raw ? printer.print(t, store.raw_lines(t.id), a->raw.verbatim) : printer.print(t);
+            std::string block = a->raw.raw ? printer.print(t, store->raw_lines(t.id), a->raw.verbatim) : printer.print(t);
             out += color && !a->raw.verbatim ? colorize_text(block) : block;
             if (out.size() > (1 << 16)) {
                 std::fwrite(out.data(), 1, out.size(), stdout);

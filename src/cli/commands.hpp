@@ -28,6 +28,7 @@ Runner setup_trace(CLI::App& app);
 Runner setup_stats(CLI::App& app);
 Runner setup_check(CLI::App& app);
 Runner setup_repair(CLI::App& app);
+Runner setup_export(CLI::App& app);
 
 /// `mxtrace completions SHELL` (hidden): prints a completion script generated from the
 /// parent app's subcommands and options and the field table.
@@ -51,6 +52,38 @@ struct Shared {
     bool retention_given = false; ///< --retention was on the command line (not only in a config file)
 };
 Shared& shared();
+
+/// Where the ClickHouse cluster is (export, search and prune --engine clickhouse).
+struct ClickHouseArgs {
+    std::string url = "http://127.0.0.1:8123";
+    std::string database = "mxtrace";
+    int timeout = 60;          ///< seconds per request
+    std::string user;          ///< config key clickhouse-user (hidden option --clickhouse-user)
+    std::string password;      ///< config key clickhouse-password only; $MXTRACE_CLICKHOUSE_PASSWORD wins
+};
+
+/// Adds --url, --database, --timeout and the config-file-only keys clickhouse-user and
+/// clickhouse-password (hidden options; main() refuses a password on the command line) to `app`.
+void add_clickhouse_options(CLI::App& app, ClickHouseArgs& a);
+
+} // namespace mxtrace::cli
+namespace mxtrace::clickhouse { struct Options; }
+namespace mxtrace::cli {
+
+/// The connection settings of `a` ($MXTRACE_CLICKHOUSE_PASSWORD over the config file's
+/// password). @throws Error(usage) for a URL that is not http(s) or an empty database name.
+clickhouse::Options clickhouse_options(const ClickHouseArgs& a);
+
+} // namespace mxtrace::cli
+namespace mxtrace { class Store; }
+namespace mxtrace::cli {
+
+/// Sends every transaction of `store` (open for writing) new or changed since the last export
+/// to the ClickHouse database of `o`, `batch` per INSERT, creating the schema if absent; moves
+/// the export mark after each acknowledged batch. Returns the line to print ("exported N
+/// transactions in B batches to URL database DB (P new or changed since the last export)").
+/// @throws Error(remote) for a server failure (the mark stays after the last acknowledged batch).
+std::string export_clickhouse(Store& store, const clickhouse::Options& o, std::size_t batch);
 
 /// Adds --db DIR to a subcommand (bound to shared().db).
 void add_db_option(CLI::App& app);

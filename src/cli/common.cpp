@@ -45,6 +45,17 @@ void add_retention_option(CLI::App& app, const std::string& help) {
     app.add_option("--retention", shared().retention, help)->type_name("DAYS")->check(CLI::Range(0, 36500));
 }
 
+void add_clickhouse_options(CLI::App& app, ClickHouseArgs& a) {
+    app.add_option("--url", a.url, "ClickHouse's HTTP interface (default http://127.0.0.1:8123)")->type_name("URL");
+    app.add_option("--database", a.database, "ClickHouse database of the transactions (default mxtrace)")->type_name("NAME");
+    app.add_option("--timeout", a.timeout, "Seconds to wait for each ClickHouse request (default 60)")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(1, 86400));
+    // config file only (mxtrace.conf(5)): hidden, and main() refuses the password on a command line
+    app.add_option("--clickhouse-user", a.user, "ClickHouse user (config file key clickhouse-user)")->group("");
+    app.add_option("--clickhouse-password", a.password, "ClickHouse password (config file key clickhouse-password)")->group("");
+}
+
 std::filesystem::path index_dir() {
     const std::string& db = shared().db;
     if (db.empty()) return default_index_dir();

@@ -30,6 +30,7 @@ constexpr mxtrace::cli::Command kCommands[] = {
      mxtrace::cli::setup_info},
     {"check", "Verify the index: SQLite, Xapian, and that both hold the same transactions", mxtrace::cli::setup_check},
     {"repair", "Repair a damaged index: rebuild Xapian from SQLite, salvage a damaged SQLite file", mxtrace::cli::setup_repair},
+    {"export", "Copy the index's new and changed transactions to a ClickHouse cluster", mxtrace::cli::setup_export},
 };
 
 /// Edit distance of a and b (bytes): insertions, deletions, substitutions and transpositions of
@@ -276,6 +277,15 @@ int main(int argc, char** argv) {
         }
         if (int rc = check_options(app, *sub, i + 1, argc, argv); rc >= 0) return rc;
         break;
+    }
+    // a password on a command line is seen by every user (ps, /proc, shell history)
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "--") break;
+        if (a == "--clickhouse-password" || a.starts_with("--clickhouse-password="))
+            return usage_error("the ClickHouse password is never taken from the command line",
+                               "set clickhouse-password in the command's section of the config file (mode 0600, "
+                               "mxtrace.conf(5)) or $MXTRACE_CLICKHOUSE_PASSWORD");
     }
     // an index's retention is changed only by an explicit command-line option, never by a config file
     for (int i = 1; i < argc; ++i) {

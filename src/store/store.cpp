@@ -356,7 +356,9 @@ struct Store::Impl {
     sql::Stmt st_hops, st_hops_to, st_del_hops, st_ins_hop;
     sql::Stmt st_get, st_attempts, st_find_key, st_find_open, st_find_span, st_find_headless, st_insert, st_update,
         st_del_attempts, st_del_txn, st_ins_attempt, st_pending, st_cp_insert, st_cp_update, st_raw_get, st_raw_put,
-        st_raw_del, st_seen_get, st_seen_put;
+        st_raw_del, st_seen_get, st_seen_put, st_change, st_del_change;
+    std::int64_t next_change = 0; // the next txn_change.seq (write mode, with the change log)
+    bool change_log = false;      // table txn_change exists: writes are logged for exports
     /// Line identity counts not committed yet: (UTC second, hash) -> (input, count) pairs.
     std::map<std::pair<std::int64_t, std::uint64_t>, std::vector<std::pair<std::int64_t, std::uint32_t>>> seen_batch;
     std::unordered_set<std::int64_t> merged_away; // IDs deleted by merges in the current commit
@@ -479,6 +481,10 @@ struct Store::Impl {
                                      "SELECT id FROM txn WHERE host = ? AND queue_id = ? AND headless = 1 AND id != ? "
                                      "AND first_us >= ? AND first_us <= ? ORDER BY first_us LIMIT 1");
         st_del_txn = sql::Stmt(db, "DELETE FROM txn WHERE id = ?");
+        {
+            sql::Stmt t(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'txn_change'");
+            if (t.step() && t.i64(0) > 0) prepare_change_log();
+        }
         st_cp_insert = sql::Stmt(db,
                                  "INSERT INTO input(fp_hash, fp_len, path, offset, lines, raw_size, last_read_us, year_source, first_year, "
                                  "cur_year, prev_us, year_evidence, offset_note, zone, sha256, sha256_state, too_old, too_old_cutoff_us) "
@@ -566,6 +572,7 @@ struct Store::Impl {
             st_del_attempts.reset().bind(pid).run();
             st_del_hops.reset().bind(pid).run();
             st_del_txn.reset().bind(pid).run();
+            if (change_log) st_del_change.reset().bind(pid).run();
             st_pending.reset().bind(pid).run();
             merged_away.insert(pid);
             ++stats.merged;
@@ -609,6 +616,7 @@ struct Store::Impl {
         }
         write_raw(t, existed);
         st_pending.reset().bind(t.id).run();
+        if (change_log) st_change.reset().bind(t.id).bind(next_change++).run(); // for export_changes
     }
 
     /// Brings Xapian in line with SQLite for every ID on the pending list, then clears it.
@@ -635,6 +643,36 @@ struct Store::Impl {
             wdb->delete_document(static_cast<Xapian::docid>(id));
         } catch (const Xapian::DocNotFoundError&) {
         }
+    }
+
+    void prepare_change_log() {
+        st_change = sql::Stmt(db, "INSERT INTO txn_change(txn_id, seq) VALUES(?, ?) "
+                                  "ON CONFLICT(txn_id) DO UPDATE SET seq = excluded.seq");
+        st_del_change = sql::Stmt(db, "DELETE FROM txn_change WHERE txn_id = ?");
+        sql::Stmt mx(db, "SELECT coalesce(max(seq), 0) FROM txn_change");
+        next_change = mx.step() ? mx.i64(0) + 1 : 1;
+        change_log = true;
+    }
+
+    /// The change log of exports (table txn_change, ARCHITECTURE.md "ClickHouse"), created by
+    /// the first export (an index never exported has none, and its file is as before): every
+    /// stored transaction at sequence 0 and every export mark removed, so that export sends
+    /// all. Also after repair, which does not copy the log.
+    void create_change_log() {
+        if (change_log) return;
+        if (in_txn) throw Error(ExitCode::internal, "create_change_log inside a write transaction");
+        db.exec("BEGIN IMMEDIATE");
+        try {
+            db.exec("CREATE TABLE txn_change(txn_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL);"
+                    "CREATE INDEX txn_change_seq ON txn_change(seq, txn_id);"
+                    "INSERT INTO txn_change(txn_id, seq) SELECT id, 0 FROM txn;"
+                    "DELETE FROM meta WHERE key LIKE 'export %';"
+                    "COMMIT");
+        } catch (...) {
+            sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+        prepare_change_log();
     }
 
     void check_schema_sqlite() {
@@ -977,6 +1015,54 @@ void Store::set_retention(int days) {
     st.bind(std::to_string(days)).run();
 }
 
+std::optional<ChangeMark> Store::export_mark(std::string_view target) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write) throw Error(ExitCode::internal, "export_mark on an index opened for reading");
+    if (!m.change_log) {
+        commit();
+        m.create_change_log();
+    }
+    const std::string v = state(fmt::format("export {}", target));
+    ChangeMark c;
+    const char* end = v.data() + v.size();
+    auto [p, ec] = std::from_chars(v.data(), end, c.seq);
+    if (ec != std::errc() || p == end || *p != ' ') return std::nullopt;
+    auto [q, ec2] = std::from_chars(p + 1, end, c.id);
+    if (ec2 != std::errc() || q != end) return std::nullopt;
+    return c;
+}
+
+void Store::set_export_mark(std::string_view target, const std::optional<ChangeMark>& mark) {
+    set_state(fmt::format("export {}", target), mark ? fmt::format("{} {}", mark->seq, mark->id) : std::string());
+    detail::crash_point("export-mark"); // the target acknowledged the batch, the mark has not moved
+    commit();
+}
+
+std::vector<Changed> Store::export_changes(const std::optional<ChangeMark>& after, std::size_t limit) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write) throw Error(ExitCode::internal, "export_changes on an index opened for reading");
+    const ChangeMark a = after.value_or(ChangeMark{-1, 0});
+    std::vector<std::pair<std::int64_t, std::int64_t>> ids;
+    {
+        sql::Stmt st(m.db, "SELECT seq, txn_id FROM txn_change WHERE (seq, txn_id) > (?, ?) ORDER BY seq, txn_id LIMIT ?");
+        st.bind(a.seq).bind(a.id).bind(static_cast<std::int64_t>(limit));
+        while (st.step()) ids.emplace_back(st.i64(0), st.i64(1));
+    }
+    std::vector<Changed> out;
+    out.reserve(ids.size());
+    for (const auto& [seq, id] : ids)
+        if (auto t = m.get(id)) out.push_back(Changed{ChangeMark{seq, id}, std::move(*t)});
+    return out;
+}
+
+std::uint64_t Store::export_pending(const std::optional<ChangeMark>& after) {
+    Impl& m = *impl_;
+    const ChangeMark a = after.value_or(ChangeMark{-1, 0});
+    sql::Stmt st(m.db, "SELECT count(*) FROM txn_change WHERE (seq, txn_id) > (?, ?)");
+    st.bind(a.seq).bind(a.id);
+    return st.step() ? static_cast<std::uint64_t>(st.i64(0)) : 0;
+}
+
 std::string Store::state(std::string_view key) {
     sql::Stmt st(impl_->db, "SELECT value FROM meta WHERE key = ?");
     st.bind(key);
@@ -1042,6 +1128,7 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
             m.st_raw_del.reset().bind(id).run();
             m.st_del_hops.reset().bind(id).run();
             m.st_del_txn.reset().bind(id).run();
+            if (m.change_log) m.st_del_change.reset().bind(id).run();
             m.st_pending.reset().bind(id).run();
         }
         m.db.exec("COMMIT");

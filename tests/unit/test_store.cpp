@@ -352,3 +352,55 @@ TEST_CASE("store: raw lines are kept once, merged with a headless piece, and pru
     sqlite3_finalize(st);
     sqlite3_close(db);
 }
+
+TEST_CASE("store: the export change log lists what is new or changed after the mark") {
+    TmpDir tmp;
+    auto dir = tmp.path / "ix";
+    auto has_log = [&] {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open_v2((dir / "mxtrace.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+        sqlite3_stmt* st = nullptr;
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'txn_change'", -1, &st, nullptr);
+        sqlite3_step(st);
+        const bool yes = sqlite3_column_int(st, 0) > 0;
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return yes;
+    };
+    auto ids = [](const std::vector<Changed>& c) {
+        std::vector<std::string> v;
+        for (const auto& x : c) v.push_back(x.txn.queue_id);
+        return v;
+    };
+    Store w(dir, Store::Mode::write);
+    w.put(txn("smtp", "A1", at(13, 10), "bob@foo.com", "alice@bar.com"));
+    w.put(txn("smtp", "A2", at(14, 10), "bob@foo.com", "carol@bar.com"));
+    w.put(txn("mx1", "A3", at(15, 10), "bob@foo.com", "dave@bar.com"));
+    w.commit();
+    CHECK_FALSE(has_log()); // an index never exported is as before
+    CHECK_FALSE(w.export_mark("t"));
+    CHECK(has_log());       // the first export creates it, with every stored transaction
+    CHECK(w.export_pending(std::nullopt) == 3);
+    auto all = w.export_changes(std::nullopt, 2);
+    CHECK(ids(all) == std::vector<std::string>{"A1", "A2"});
+    CHECK(all[0].txn.attempts.size() == 1);
+    w.set_export_mark("t", all.back().at);
+    auto rest = w.export_changes(w.export_mark("t"), 10);
+    CHECK(ids(rest) == std::vector<std::string>{"A3"});
+    w.set_export_mark("t", rest.back().at);
+    CHECK(w.export_changes(w.export_mark("t"), 10).empty());
+    CHECK_FALSE(w.export_mark("other")); // one mark per target
+    // A1 changes (a later attempt): listed again after the mark, as is a new transaction
+    auto a1 = txn("smtp", "A1", at(13, 10), "bob@foo.com", "alice@bar.com");
+    Attempt more = a1->attempts[0];
+    more.recipient = "zoe@bar.com";
+    a1->attempts.push_back(more);
+    w.put(std::move(a1));
+    w.put(txn("mx1", "A4", at(16, 10), "bob@foo.com", "erin@bar.com"));
+    w.commit();
+    auto changed = w.export_changes(w.export_mark("t"), 10);
+    CHECK(ids(changed) == std::vector<std::string>{"A1", "A4"});
+    CHECK(changed[0].txn.attempts.size() == 2);
+    CHECK(w.export_pending(w.export_mark("t")) == 2);
+    CHECK(changed[0].at.seq > rest.back().at.seq);
+}

@@ -22,6 +22,8 @@ enum class ExitCode : int {
     damaged = 6,     ///< the index is damaged ("index damaged: run mxtrace check"); also what
                      ///< `mxtrace check` returns when it finds damage, and prune when quick_check does
     too_old = 7,     ///< index: every line of an input was older than the index's retention (nothing of it indexed)
+    remote = 8,      ///< a ClickHouse server (export, --engine clickhouse): unreachable, timed out, login refused,
+                     ///< a request rejected, or its mxtrace schema missing or of another version
 };
 
 /// An error meant for the user: what failed, and a hint saying what to do.

@@ -126,6 +126,19 @@ struct SeenCounts {
     std::uint32_t others = 0; ///< the largest count of any other input
 };
 
+/// A place in the index's change log (table txn_change): every write of a transaction gives it
+/// the next sequence number; an export remembers the (seq, ID) of the last transaction it sent.
+struct ChangeMark {
+    std::int64_t seq = -1;
+    std::int64_t id = 0;
+};
+
+/// A transaction new or changed since an export mark, with its place in the change log.
+struct Changed {
+    ChangeMark at;
+    Transaction txn; ///< with its attempts (not its raw lines)
+};
+
 /// Opens the index for reading or for writing. Only the writer mode takes the write lock.
 class Store {
 public:
@@ -215,6 +228,24 @@ public:
     /// Keeps `value` (any bytes) under meta key `key`, or removes the key if `value` is empty
     /// (write mode); written with the next commit(), so it moves with the checkpoints.
     void set_state(std::string_view key, std::string_view value);
+
+    /// The export mark kept under `target` (meta key "export TARGET"): the last transaction an
+    /// export to that target saw acknowledged. nullopt if there is none (everything is to send).
+    /// Write mode: the first call on an index creates its change log (table txn_change, every
+    /// transaction in it, every mark removed); until then writes are not logged.
+    std::optional<ChangeMark> export_mark(std::string_view target);
+
+    /// Stores (or with nullopt removes) the export mark of `target` and commits at once (write
+    /// mode). Call it only after the target acknowledged every transaction up to the mark.
+    void set_export_mark(std::string_view target, const std::optional<ChangeMark>& mark);
+
+    /// At most `limit` transactions written after `after` (all with nullopt), in change-log order
+    /// ((seq, ID) ascending), each with its mark (write mode: the writer's lock keeps the log
+    /// still while an export reads it). A transaction merged away or pruned is not listed.
+    std::vector<Changed> export_changes(const std::optional<ChangeMark>& after, std::size_t limit);
+
+    /// How many change-log entries come after `after` (an upper bound of what export_changes lists).
+    std::uint64_t export_pending(const std::optional<ChangeMark>& after);
 
     /// Counts, times, sizes and inputs.
     IndexInfo info();

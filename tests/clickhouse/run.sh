@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The ClickHouse engine against a real, private server (server.sh): export, search with both
+# engines compared output for output, a second export that sends nothing, an export killed
+# between a batch and its mark then rerun, hostile values, refused logins, a server that is not
+# there, a schema of another version, prune by day partitions.
+# Usage: run.sh MXTRACE MXTRACE_GEN SOURCE_ROOT
+# Exit 77 (skipped) when no server can be started, unless MXTRACE_REQUIRE_CLICKHOUSE=1 (CI),
+# then 1.
+set -u
+mx=$1 gen=$2 root=$3
+here=$root/tests/clickhouse
+work=$(mktemp -d "${TMPDIR:-/tmp}/mxtrace-ch-test-XXXXXX")
+srv=""
+cleanup() { [ -n "$srv" ] && "$here/server.sh" stop "$srv"; rm -rf "$work"; }
+trap cleanup EXIT
+export TZ=UTC LC_ALL=C
+unset MXTRACE_DB XDG_DATA_HOME MXTRACE_CLICKHOUSE_PASSWORD
+export XDG_CONFIG_HOME=$work/config  # no user config file
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+t0=$(date +%s)
+
+if ! srv=$("$here/server.sh" start 2>"$work/server.err"); then
+  srv=""
+  cat "$work/server.err"
+  if [ "${MXTRACE_REQUIRE_CLICKHOUSE:-0}" = 1 ]; then
+    echo "FAIL: the ClickHouse server did not start, and MXTRACE_REQUIRE_CLICKHOUSE=1 requires it"
+    exit 1
+  fi
+  echo "SKIP: no ClickHouse server could be started (scripts/deps installs clickhouse-server; run as root)"
+  exit 77
+fi
+url=$(cat "$srv/url")
+echo "server: $url (started in $(( $(date +%s) - t0 )) s)"
+chq() { curl -sS --data-binary "$1" "$url/"; }
+local_count() { "$mx" info --db "$1" | awk '/^transactions:/ {print $2}'; }
+
+# --- the bundled example logs (two years of hosts, Postfix and Sendmail)
+db=$work/db
+ex=$root/examples/logs
+"$mx" index --db "$db" -y 2011 "$ex"/smtp/maillog "$ex"/mx1/mail.log.1 "$ex"/mx1/mail.log "$ex"/mx2/mail.log \
+  "$ex"/hub/maillog >"$work/index.out" 2>&1 || fail "index of the examples: $(cat "$work/index.out")"
+n_local=$(local_count "$db")
+out=$("$mx" export clickhouse --db "$db" --url "$url" --database mx_ex --batch 7 2>&1)
+rc=$?
+[ $rc = 0 ] || fail "export: exit $rc: $out"
+n_ch=$(chq "SELECT count() FROM mx_ex.transactions FINAL")
+[ "$n_ch" = "$n_local" ] && ok "export: the cluster holds the $n_local transactions of the index" || fail "export: cluster $n_ch, index $n_local"
+grep -q "^exported $n_local transactions in " <<<"$out" || fail "export said: $out"
+[ "$(chq "SELECT value FROM mx_ex.mxtrace_meta WHERE key = 'schema_version'")" = 1 ] || fail "no schema version 1 in mxtrace_meta"
+out=$("$mx" export clickhouse --db "$db" --url "$url" --database mx_ex 2>&1)
+grep -q '^exported 0 transactions in 0 batches' <<<"$out" && ok "a second export sends nothing" || fail "second export: $out"
+
+# --- index --export clickhouse: the run, then the export
+"$mx" index --db "$work/dbx" -y 2011 --export clickhouse --url "$url" --database mx_idx "$ex"/smtp/maillog "$ex"/mx1/mail.log \
+  >"$work/o" 2>&1; rc=$?
+nx=$(local_count "$work/dbx")
+[ $rc = 0 ] && grep -q "^exported $nx transactions in 1 batch to $url database mx_idx" "$work/o" &&
+  [ "$(chq "SELECT count() FROM mx_idx.transactions FINAL")" = "$nx" ] && ok "index --export clickhouse: $nx transactions indexed and exported" ||
+  fail "index --export: exit $rc $(tail -3 "$work/o")"
+"$mx" index --db "$work/dbx" -y 2011 --export clickhouse --url "$url" --database mx_idx "$ex"/mx1/mail.log >"$work/o" 2>&1
+grep -q "^exported 0 transactions" "$work/o" || fail "index --export again: $(tail -2 "$work/o")"
+"$mx" index --db "$work/dbx" -y 2011 --export clickhouse --url "http://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" \
+  "$ex"/mx2/mail.log >"$work/o" 2>&1; rc=$?
+[ $rc = 8 ] && grep -q "^mxtrace: error: the index is written, but the export failed: ClickHouse at" "$work/o" && [ "$(local_count "$work/dbx")" -gt "$nx" ] &&
+  ok "index --export with the server down: indexed, then exit 8" || fail "index --export, server down: exit $rc $(tail -3 "$work/o")"
+
+# --- the same searches on both engines: whole outputs and exit codes equal
+searches=(
+  ""
+  "-f bob@foo.com"
+  "-f @foo.com -r 3"
+  "-t @bar.com"
+  "-f <>"
+  "-h mx1"
+  "-h SMTP --utc"
+  "-i 4EEA0352.6020508@foo.com"
+  "-q pBE8FUjJ016161"
+  "--status deferred"
+  "--status bounced --format json"
+  "--status expired --format csv"
+  "-d 2011-12-15 -D 2011-12-16"
+  "-d 2011-12-16T10:00 --format json"
+  "-c 192.0.2.10"
+  "--relay mx.bar.com"
+  "-f bob@foo.com -t alice@bar.com --status sent"
+  "--format csv --fields time,host,queue_id,sender,recipient,status"
+  "-r 1"
+  "-f nobody@nowhere.example"
+)
+same=0
+for s in "${searches[@]}"; do
+  # shellcheck disable=SC2086  # the flags are words
+  "$mx" search --db "$db" --color never $s >"$work/local.out" 2>"$work/local.err"; lrc=$?
+  "$mx" search --engine clickhouse --url "$url" --database mx_ex --color never $s >"$work/ch.out" 2>"$work/ch.err"; crc=$?
+  if [ $lrc = $crc ] && cmp -s "$work/local.out" "$work/ch.out"; then
+    same=$((same + 1))
+  else
+    fail "search '$s': local exit $lrc, clickhouse exit $crc; $(diff "$work/local.out" "$work/ch.out" | head -5) $(head -3 "$work/ch.err")"
+  fi
+  [ $lrc = 2 ] && fail "search '$s' was refused locally: $(cat "$work/local.err")"
+done
+[ "$(wc -c <"$work/local.out")" -gt 0 ] || true
+ok "$same of ${#searches[@]} searches print the same on both engines"
+"$mx" search --db "$db" >"$work/all.out"
+[ "$(grep -c '^transaction:' "$work/all.out")" -gt 10 ] || fail "the example searches matched too little to compare"
+
+# --- hostile values: no match (exit 1), no error, the table still whole
+hostile=("'; DROP TABLE mx_ex.transactions; --" "a'b" 'back\slash' "\\'" "x\\" $'ctl\x01\x7f' "' OR '1'='1" "$(head -c 100000 /dev/zero | tr '\0' "'")")
+for v in "${hostile[@]}"; do
+  for flag in -f -t -h -q -i -c --relay; do
+    "$mx" search --engine clickhouse --url "$url" --database mx_ex "$flag" "$v" >"$work/h.out" 2>"$work/h.err"; rc=$?
+    [ $rc = 1 ] && [ ! -s "$work/h.out" ] || fail "hostile $flag '${v:0:40}': exit $rc $(head -c 300 "$work/h.err")"
+  done
+done
+[ "$(chq "SELECT count() FROM mx_ex.transactions FINAL")" = "$n_local" ] && ok "hostile values: no match, no error, nothing dropped" ||
+  fail "the table changed after the hostile searches"
+# the literal of the quoting function, evaluated by the server, gives the value back
+v=$'q\'\\\x01z'
+back=$("$mx" search --engine clickhouse --url "$url" --database mx_ex -q "$v" --explain 2>&1 >/dev/null | sed -n 's/^query: SQL WHERE queue_id = //p')
+[ "$(chq "SELECT hex($back)")" = "$(printf '%s' "$v" | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ] && ok "the server reads the quoted literal back as the value" ||
+  fail "literal $back does not read back"
+
+# --- what cannot be translated is refused
+"$mx" search --engine clickhouse --url "$url" --database mx_ex --text 'timed out' >/dev/null 2>"$work/e"; rc=$?
+[ $rc = 2 ] && grep -q -- '--text (free text) cannot be searched with --engine clickhouse' "$work/e" && ok "--text refused (exit 2)" || fail "--text: exit $rc $(cat "$work/e")"
+"$mx" search --engine clickhouse --url "$url" --database mx_ex 'from:bob@foo.com' >/dev/null 2>"$work/e"; rc=$?
+[ $rc = 2 ] && grep -q 'a query (QUERY words) cannot be searched' "$work/e" && ok "query words refused (exit 2)" || fail "query words: exit $rc $(cat "$work/e")"
+"$mx" search --engine clickhouse --url "$url" --database mx_ex --raw >/dev/null 2>"$work/e"; rc=$?
+[ $rc = 2 ] && ok "--raw refused (exit 2)" || fail "--raw: exit $rc"
+
+# --- errors: server not there, login refused, no database, schema of another version
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$mx" export clickhouse --db "$db" --url "http://127.0.0.1:$port" --database mx_ex >/dev/null 2>"$work/e"; rc=$?
+[ $rc = 8 ] && grep -q "^mxtrace: error: ClickHouse at http://127.0.0.1:$port: query failed" "$work/e" && grep -q '^mxtrace: hint: check that the server runs' "$work/e" &&
+  ok "server down: exit 8 with a hint" || fail "server down: exit $rc $(cat "$work/e")"
+mkdir -p "$work/config/mxtrace"
+printf '[export]\nclickhouse-user = "mxtrace"\nclickhouse-password = "wrong"\n[search]\nclickhouse-user = "mxtrace"\nclickhouse-password = "wrong"\n' >"$work/config/mxtrace/config"
+chmod 0600 "$work/config/mxtrace/config"
+"$mx" export clickhouse --db "$db" --url "$url" --database mx_auth >/dev/null 2>"$work/e"; rc=$?
+[ $rc = 8 ] && grep -q "refused the login of user 'mxtrace'" "$work/e" && ok "wrong password: exit 8, login refused" || fail "wrong password: exit $rc $(cat "$work/e")"
+MXTRACE_CLICKHOUSE_PASSWORD=secret-pw "$mx" export clickhouse --db "$db" --url "$url" --database mx_auth >"$work/o" 2>&1; rc=$?
+[ $rc = 0 ] && [ "$(chq "SELECT count() FROM mx_auth.transactions FINAL")" = "$n_local" ] && ok "the password from \$MXTRACE_CLICKHOUSE_PASSWORD logs in" || fail "env password: exit $rc $(cat "$work/o")"
+MXTRACE_CLICKHOUSE_PASSWORD=secret-pw "$mx" search --engine clickhouse --url "$url" --database mx_auth -f bob@foo.com >"$work/o" 2>&1; rc=$?
+[ $rc = 0 ] && ok "search logs in with the same password" || fail "search with password: exit $rc"
+rm -f "$work/config/mxtrace/config"
+"$mx" export clickhouse --db "$db" --url "$url" --database mx_ex --clickhouse-password x >/dev/null 2>"$work/e"; rc=$?
+[ $rc = 2 ] && grep -q 'never taken from the command line' "$work/e" && ok "a password on the command line is refused" || fail "password flag: exit $rc $(cat "$work/e")"
+MXTRACE_CLICKHOUSE_PASSWORD=$'pw\r\nX-ClickHouse-User: default' "$mx" search --engine clickhouse --url "$url" --database mx_ex >/dev/null 2>"$work/e"; rc=$?
+[ $rc = 2 ] && grep -q 'password holds a control character' "$work/e" && ok "a password with a line break is refused (no header injection)" || fail "password with CRLF: exit $rc $(cat "$work/e")"
+"$mx" search --engine clickhouse --url "$url" --database mx_none >/dev/null 2>"$work/e"; rc=$?
+[ $rc = 8 ] && grep -q 'has no mxtrace database mx_none' "$work/e" && ok "search of a database never exported: exit 8" || fail "missing database: exit $rc $(cat "$work/e")"
+chq "CREATE DATABASE mx_old" && chq "CREATE TABLE mx_old.mxtrace_meta (key String, value String) ENGINE = TinyLog" &&
+  chq "INSERT INTO mx_old.mxtrace_meta VALUES ('schema_version', '0')"
+"$mx" export clickhouse --db "$db" --url "$url" --database mx_old >/dev/null 2>"$work/e"; rc=$?
+[ $rc = 8 ] && grep -q 'holds mxtrace schema version 0, this mxtrace reads and writes 1' "$work/e" && ok "schema of another version: exit 8" || fail "old schema: exit $rc $(cat "$work/e")"
+[ "$(local_count "$db")" = "$n_local" ] || fail "the failed exports changed the index"
+
+# --- the generator's logs: an export killed after a batch was stored, before its mark moved
+g=$work/gen
+"$gen" --seed 14 --messages 3000 --start 2024-03-04 --days 3 --rotate-days 1 --quiet --out "$g" || fail "mxtrace-gen"
+gdb=$work/gdb
+files=()
+for h in mx1 mx2 mbox smtp; do files+=("$g/$h/mail.log.2.gz" "$g/$h/mail.log.1" "$g/$h/mail.log"); done
+"$mx" index --db "$gdb" --retention 0 "${files[@]}" >"$work/gindex.out" 2>&1 || fail "index of the generated logs: $(tail -3 "$work/gindex.out")"
+g_local=$(local_count "$gdb")
+MXTRACE_CRASH_AT=export-mark:5 "$mx" export clickhouse --db "$gdb" --url "$url" --database mx_gen --batch 300 >/dev/null 2>&1; rc=$?
+[ $rc = 137 ] || fail "the export was not killed at its 5th mark (exit $rc)"
+mid=$(chq "SELECT count() FROM mx_gen.transactions FINAL")
+[ "$mid" -ge 1500 ] && [ "$mid" -lt "$g_local" ] && ok "killed export: the cluster holds $mid of $g_local (5 batches of 300 acknowledged)" || fail "killed export: $mid of $g_local"
+out=$("$mx" export clickhouse --db "$gdb" --url "$url" --database mx_gen --batch 300 2>&1)
+grep -q "^exported $((g_local - 1200)) transactions" <<<"$out" && ok "the rerun sends from the last mark (the 5th batch again)" || fail "rerun said: $out"
+g_ch=$(chq "SELECT count() FROM mx_gen.transactions FINAL")
+[ "$g_ch" = "$g_local" ] && ok "after the rerun the cluster holds the $g_local transactions of the index" || fail "after the rerun: cluster $g_ch, index $g_local"
+out=$("$mx" export clickhouse --db "$gdb" --url "$url" --database mx_gen 2>&1)
+grep -q '^exported 0 transactions' <<<"$out" || fail "third export: $out"
+gsame=0
+for s in "" "--status deferred" "--status bounced --format json" "-h mx2 -r 50" "-d 2024-03-05 -D 2024-03-05 --format csv" "-r 100000"; do
+  # shellcheck disable=SC2086
+  "$mx" search --db "$gdb" --color never $s >"$work/local.out" 2>/dev/null; lrc=$?
+  "$mx" search --engine clickhouse --url "$url" --database mx_gen --color never $s >"$work/ch.out" 2>/dev/null; crc=$?
+  [ $lrc = $crc ] && cmp -s "$work/local.out" "$work/ch.out" && gsame=$((gsame + 1)) || fail "generated, search '$s': exits $lrc/$crc $(diff "$work/local.out" "$work/ch.out" | head -4)"
+done
+ok "generated logs: $gsame of 6 searches print the same on both engines"
+
+# --- a transaction changed after it was exported is sent again, its old row replaced
+cut=$(( $(wc -l <"$ex/mx2/mail.log") / 2 ))
+db2=$work/db2
+head -n "$cut" "$ex/mx2/mail.log" >"$work/part.log"
+"$mx" index --db "$db2" -y 2011 "$work/part.log" >/dev/null 2>&1
+"$mx" export clickhouse --db "$db2" --url "$url" --database mx_inc >/dev/null 2>&1 || fail "export of the first half"
+cp "$ex/mx2/mail.log" "$work/part.log"
+"$mx" index --db "$db2" -y 2011 "$work/part.log" >/dev/null 2>&1
+out=$("$mx" export clickhouse --db "$db2" --url "$url" --database mx_inc 2>&1)
+"$mx" search --db "$db2" --color never -r 1000 >"$work/local.out"
+"$mx" search --engine clickhouse --url "$url" --database mx_inc --color never -r 1000 >"$work/ch.out"
+cmp -s "$work/local.out" "$work/ch.out" && [ "$(chq "SELECT count() FROM mx_inc.transactions FINAL")" = "$(local_count "$db2")" ] &&
+  ok "a log read further: changed transactions sent again ($out)" || fail "incremental: $(diff "$work/local.out" "$work/ch.out" | head -5)"
+
+# --- a transaction whose last day changes (a partition of its own): its old row is deleted
+db3=$work/db3
+printf '%s\n' \
+  'Dec 14 23:59:58 mx9 postfix/smtpd[11]: 3F2A1B4C5D: client=a.example[192.0.2.1]' \
+  'Dec 14 23:59:59 mx9 postfix/cleanup[12]: 3F2A1B4C5D: message-id=<midnight@a.example>' \
+  'Dec 14 23:59:59 mx9 postfix/qmgr[13]: 3F2A1B4C5D: from=<a@a.example>, size=100, nrcpt=1 (queue active)' >"$work/night.log"
+"$mx" index --db "$db3" -y 2011 "$work/night.log" >/dev/null 2>&1
+"$mx" export clickhouse --db "$db3" --url "$url" --database mx_night >/dev/null 2>&1 || fail "export before midnight"
+d1=$(chq "SELECT toString(day) FROM mx_night.transactions FINAL")
+printf '%s\n' \
+  'Dec 15 00:00:05 mx9 postfix/smtp[14]: 3F2A1B4C5D: to=<b@b.example>, relay=mx.b.example[192.0.2.2]:25, delay=7, delays=1/0/1/5, dsn=2.0.0, status=sent (250 ok)' \
+  'Dec 15 00:00:05 mx9 postfix/qmgr[13]: 3F2A1B4C5D: removed' >>"$work/night.log"
+"$mx" index --db "$db3" -y 2011 "$work/night.log" >/dev/null 2>&1
+"$mx" export clickhouse --db "$db3" --url "$url" --database mx_night >/dev/null 2>&1 || fail "export after midnight"
+"$mx" search --db "$db3" --color never >"$work/local.out"
+"$mx" search --engine clickhouse --url "$url" --database mx_night --color never >"$work/ch.out"
+rows=$(chq "SELECT count() FROM mx_night.transactions FINAL")
+d2=$(chq "SELECT toString(day) FROM mx_night.transactions FINAL")
+[ "$d1" = 2011-12-14 ] && [ "$d2" = 2011-12-15 ] && [ "$rows" = 1 ] && cmp -s "$work/local.out" "$work/ch.out" &&
+  ok "a transaction that went on past midnight: one row, in its new day ($d1 -> $d2); the old one deleted" ||
+  fail "midnight: days '$d1' -> '$d2', $rows rows; $(diff "$work/local.out" "$work/ch.out" | head -4)"
+
+# --- an export killed with kill -9 at any moment (small batches), then rerun
+"$mx" export clickhouse --db "$gdb" --url "$url" --database mx_kill --batch 5 >/dev/null 2>&1 &
+kpid=$!
+# kill it once the cluster holds some of its rows (it makes about 1600 batches)
+for _ in $(seq 1 200); do
+  n=$(chq "SELECT count() FROM mx_kill.transactions" 2>/dev/null)
+  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -gt 0 ] && break
+  sleep 0.05
+done
+kill -9 "$kpid" 2>/dev/null
+wait "$kpid" 2>/dev/null
+mid=$(chq "SELECT count() FROM mx_kill.transactions FINAL" 2>/dev/null)
+"$mx" export clickhouse --db "$gdb" --url "$url" --database mx_kill >/dev/null 2>&1 || fail "export after kill -9"
+k_ch=$(chq "SELECT count() FROM mx_kill.transactions FINAL")
+[ "$mid" -lt "$g_local" ] || fail "the export ended before kill -9 ($mid rows)"
+[ "$k_ch" = "$g_local" ] && ok "kill -9 during an export (the cluster held $mid), rerun: $k_ch = $g_local transactions" ||
+  fail "after kill -9 and rerun: cluster $k_ch, index $g_local"
+
+# --- prune --engine clickhouse: whole days (UTC, last activity) before the window go
+before=$(chq "SELECT count() FROM mx_gen.transactions FINAL")
+"$mx" prune --engine clickhouse --url "$url" --database mx_gen --retention 1 --dry-run >"$work/p" 2>&1 || fail "prune --dry-run: $(cat "$work/p")"
+[ "$(chq "SELECT count() FROM mx_gen.transactions FINAL")" = "$before" ] || fail "prune --dry-run dropped something"
+would=$(sed -n 's/^would drop \([0-9]*\) transaction.*/\1/p' "$work/p")
+"$mx" prune --engine clickhouse --url "$url" --database mx_gen --retention 1 >"$work/p" 2>&1 || fail "prune: $(cat "$work/p")"
+dropped=$(sed -n 's/^dropped \([0-9]*\) transaction.*/\1/p' "$work/p")
+after=$(chq "SELECT count() FROM mx_gen.transactions FINAL")
+cutoff=$(sed -n 's/^dropped .* wholly before \(....-..-..\).*/\1/p' "$work/p")
+oldest=$(chq "SELECT min(day) FROM mx_gen.transactions")
+if [ -n "$dropped" ] && [ "$dropped" -gt 0 ] && [ "$dropped" = "$would" ] && [ $((before - dropped)) = "$after" ] && [[ ! "$oldest" < "$cutoff" ]]; then
+  ok "prune --engine clickhouse dropped $dropped transactions (the days before $cutoff), as --dry-run said"
+else
+  fail "prune: before $before, would $would, dropped $dropped, after $after, oldest day $oldest, cutoff $cutoff: $(cat "$work/p")"
+fi
+[ "$(chq "SELECT count() FROM system.parts WHERE database = 'mx_gen' AND table = 'transactions' AND active AND partition < '${cutoff//-/}'")" = 0 ] ||
+  fail "partitions before $cutoff are left"
+
+echo "seconds: $(( $(date +%s) - t0 ))"
+if [ $fails -gt 0 ]; then echo "$fails check(s) failed"; exit 1; fi
+echo "all ClickHouse checks passed"
