@@ -754,7 +754,7 @@ std::vector<Transaction> Cluster::search(const SearchFilter& f, std::uint64_t* m
     const std::string where = where_clause(f);
     check_schema();
     const std::string body = c_.query(fmt::format(
-        "SELECT {} FROM {} FINAL WHERE {} ORDER BY first_us DESC, local_id DESC, host DESC, queue_id DESC LIMIT {} "
+        "SELECT {} FROM {} FINAL WHERE {} ORDER BY first_us DESC, host DESC, queue_id DESC LIMIT {} "
         "FORMAT JSONEachRow",
         kReadColumns, table("transactions"), where, f.max_results));
     std::vector<Transaction> out;

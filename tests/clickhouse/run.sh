@@ -107,6 +107,23 @@ ok "$same of ${#searches[@]} searches print the same on both engines"
 "$mx" search --db "$db" >"$work/all.out"
 [ "$(grep -c '^transaction:' "$work/all.out")" -gt 10 ] || fail "the example searches matched too little to compare"
 
+# --- ties: transactions of one second on several hosts, cut by -r through the tie: the order of
+# tests/cli/cases/search-ties.expected (time, host, queue ID, descending) from both engines
+tdb=$work/tdb
+"$mx" index --db "$tdb" -y 2024 --quiet "$root/tests/cli/fixtures/ties.log" || fail "index of ties.log"
+"$mx" export clickhouse --db "$tdb" --url "$url" --database mx_ties >/dev/null 2>&1 || fail "export of ties.log"
+ids() { awk '/^transaction: / {q = $2} /^host: / {printf "%s@%s ", q, $2} END {print ""}'; }
+: >"$work/ties.ch"
+for r in 1 2 3 4 5 8 10 11 12 13; do
+  "$mx" search --db "$tdb" --color never -r $r >"$work/local.out" 2>/dev/null
+  "$mx" search --engine clickhouse --url "$url" --database mx_ties --color never -r $r >"$work/ch.out" 2>/dev/null
+  cmp -s "$work/local.out" "$work/ch.out" || fail "ties, -r $r: $(diff "$work/local.out" "$work/ch.out" | head -4)"
+  printf -- '-r %-2s %s\n' "$r" "$(ids <"$work/ch.out")" >>"$work/ties.ch"
+done
+sed -n '/^== plain/,/^== MXTRACE/p' "$root/tests/cli/cases/search-ties.expected" | grep '^-r ' >"$work/ties.golden"
+cmp -s "$work/ties.golden" "$work/ties.ch" && ok "ties cut by -r: both engines give the golden order (time, host, queue ID)" ||
+  fail "ties: the cluster's order differs from search-ties.expected: $(diff "$work/ties.golden" "$work/ties.ch" | head -6)"
+
 # --- hostile values: no match (exit 1), no error, the table still whole
 hostile=("'; DROP TABLE mx_ex.transactions; --" "a'b" 'back\slash' "\\'" "x\\" $'ctl\x01\x7f' "' OR '1'='1" "$(head -c 100000 /dev/zero | tr '\0' "'")")
 for v in "${hostile[@]}"; do

@@ -113,8 +113,8 @@ public:
     void write(std::span<const ExportRow> rows, const std::function<bool(std::int64_t local_id)>& gone);
 
     /// Transactions matching `f` (as Store::search; free text and the query language are refused
-    /// with Error(usage)), newest first-seen time first, then local ID descending, at most
-    /// f.max_results. `matching` gets the number of matches (exact).
+    /// with Error(usage)), in the local engine's order (newer_first(): first-seen time, host,
+    /// queue ID, descending), at most f.max_results. `matching` gets the number of matches (exact).
     /// @throws Error(usage) for a filter it cannot translate, Error(remote) for server errors.
     std::vector<Transaction> search(const SearchFilter& f, std::uint64_t* matching = nullptr);
 
