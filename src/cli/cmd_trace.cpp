@@ -108,7 +108,8 @@ Runner setup_trace(CLI::App& app) {
         bool cut = false; // -r cut the matching transactions
         TraceKey key = parse_trace_key(a->key);
         if (!a->key.empty() && !flags && key.kind != TraceKey::Kind::query) {
-            start = find_key(store, key);
+            LocalTraceSource src(store);
+            start = find_key(src, key);
         } else {
             if (!a->key.empty()) {
                 switch (key.kind) { // KEY and flags combine (AND)

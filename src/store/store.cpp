@@ -2,6 +2,7 @@
 // The only code that reads or writes the index. See ARCHITECTURE.md, "Storage", for the
 // schema, the commit order and the recovery rule.
 #include "mxtrace/store/store.hpp"
+#include "mxtrace/store/trace_source.hpp"
 
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/store/fields.hpp"
@@ -1379,6 +1380,21 @@ bool newer_first(const Transaction& a, const Transaction& b) noexcept {
     if (a.first_time != b.first_time) return a.first_time > b.first_time;
     if (const int c = a.host.compare(b.host); c != 0) return c > 0;
     return a.queue_id > b.queue_id;
+}
+
+std::vector<std::pair<HopLink, Transaction>> LocalTraceSource::links_to(std::string_view queue_id, Micros from, Micros to) {
+    std::vector<std::pair<HopLink, Transaction>> out;
+    for (auto& h : s_.links_to(queue_id)) {
+        if (h.link.time < from || h.link.time > to) continue;
+        if (auto p = s_.get(h.txn_id)) out.emplace_back(std::move(h.link), std::move(*p));
+    }
+    return out;
+}
+
+std::vector<Transaction> LocalTraceSource::in_network(const SearchFilter& f, std::string_view net) {
+    SearchFilter g = f;
+    g.query = "client:" + std::string(net);
+    return s_.search(g);
 }
 
 std::uint64_t Store::count() {
