@@ -7,11 +7,15 @@
 /// ClickHouse library); every value that reaches SQL goes through quote(). The schema (tables,
 /// keys, versions) is described in ARCHITECTURE.md, "ClickHouse".
 #include "mxtrace/base/timeutil.hpp"
+#include "mxtrace/reduce/links.hpp"
 #include "mxtrace/reduce/transaction.hpp"
 #include "mxtrace/store/store.hpp"
+#include "mxtrace/store/trace_source.hpp"
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <tuple>
 #include <memory>
 #include <span>
 #include <string>
@@ -23,7 +27,7 @@ namespace mxtrace::clickhouse {
 
 /// Version of the ClickHouse schema this mxtrace writes and reads (table mxtrace_meta, key
 /// schema_version). Another version in the database is refused (Error(remote)).
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 /// `s` as a ClickHouse string literal, quotes included: backslash and single quote escaped with a
 /// backslash, NUL as \0, the other control bytes (0x01-0x1F, 0x7F) as \xHH; every other byte as
@@ -79,6 +83,7 @@ private:
 struct ExportRow {
     const Transaction* txn = nullptr;
     std::uint64_t version = 0;
+    std::vector<HopLink> links; ///< its stored hop links (Store::links_of), in order
 };
 
 /// What prune_partitions removed (or would).
@@ -130,9 +135,39 @@ public:
 
     Client& client() noexcept { return c_; }
 
-private:
+    /// The transactions matching the SQL condition `where` (over the transactions table's
+    /// columns), in SQL `order`, at most `limit`: the keys first, then their rows by key. `links`,
+    /// if given, receives each one's hop links (the l_* columns). @throws Error(remote).
+    std::vector<Transaction> select(std::string_view where, std::string_view order, std::size_t limit,
+                                    std::vector<std::vector<HopLink>>* links = nullptr);
+
+    /// `database`.`name`, quoted.
     std::string table(std::string_view name) const;
+
+private:
     Client c_;
+};
+
+/// A cluster as the TraceSource of `trace --engine clickhouse`: the lookups of the local index in
+/// SQL. A transaction's links come with its row (l_* columns); the links to a queue ID from the
+/// links table (ordered by next queue ID). Checks the schema when made.
+class ClusterTraceSource final : public TraceSource {
+public:
+    /// @throws Error(remote) if the schema is missing or of another version.
+    explicit ClusterTraceSource(Cluster& c);
+    std::vector<std::string> hosts() override;
+    std::vector<std::pair<std::string, std::uint64_t>> hosts_behind_relay(std::string_view name,
+                                                                           std::string_view addr) override;
+    std::vector<Transaction> find_queue_id(std::string_view queue_id, std::string_view host, Micros from, Micros to) override;
+    std::vector<Transaction> find_message_id(std::string_view message_id, std::size_t limit) override;
+    std::vector<HopLink> links_of(const Transaction& t) override;
+    std::vector<std::pair<HopLink, Transaction>> links_to(std::string_view queue_id, Micros from, Micros to) override;
+    std::vector<Transaction> in_network(const SearchFilter& f, std::string_view net) override;
+
+private:
+    std::vector<Transaction> rows(const std::string& where, std::string_view order, std::size_t limit);
+    Cluster& c_;
+    std::map<std::tuple<std::string, std::string, Micros>, std::vector<HopLink>> links_; ///< of every row read
 };
 
 /// The SQL that creates the schema in database `db` (CREATE ... IF NOT EXISTS, one statement
