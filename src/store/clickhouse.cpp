@@ -1028,7 +1028,11 @@ std::vector<Transaction> ClusterTraceSource::find_queue_id(std::string_view queu
 std::vector<Transaction> ClusterTraceSource::find_message_id(std::string_view message_id, std::size_t limit) {
     const std::string id = strip_angle(message_id);
     if (id.empty()) return {};
-    auto out = rows("message_id = " + quote(id), "first_us DESC, host DESC, queue_id DESC", limit);
+    // the Message-ID is no key of the table (a scan of its column): asked once per trace run
+    const auto cached = by_message_id_.find({id, limit});
+    if (cached != by_message_id_.end()) return cached->second;
+    auto& out = by_message_id_[{id, limit}];
+    out = rows("message_id = " + quote(id), "first_us DESC, host DESC, queue_id DESC", limit);
     std::sort(out.begin(), out.end(), [](const Transaction& a, const Transaction& b) {
         return a.first_time != b.first_time ? a.first_time < b.first_time : a.id < b.id;
     });
@@ -1115,8 +1119,28 @@ std::vector<std::pair<std::string, std::uint64_t>> ClusterTraceSource::hosts_beh
     if (!addr.empty() && hops.size() < sample) take("relay_addr", addr);
     const Micros day = Micros{86400} * kMicrosPerSecond;
     std::map<std::string, std::uint64_t> count;
+    if (hops.empty()) return {};
+    // one query for every hand-off's queue ID (the keys only), then each within a day of its hand-off
+    std::string qids;
+    std::set<std::string> listed;
+    Micros lo = hops.front().second, hi = lo;
+    for (const auto& [qid, t] : hops) {
+        if (listed.insert(qid).second) qids += (qids.empty() ? "" : ", ") + quote(qid);
+        lo = std::min(lo, t);
+        hi = std::max(hi, t);
+    }
+    const std::string body = c_.client().query(fmt::format(
+        "SELECT host, queue_id, first_us FROM {} FINAL WHERE queue_id IN ({}) AND first_us >= {} AND first_us <= {} "
+        "FORMAT JSONEachRow",
+        c_.table("transactions"), qids, lo - day, hi + day));
+    std::vector<std::tuple<std::string, std::string, Micros>> found;
+    for (const auto line : lines_of(body)) {
+        const Row r = JsonReader(line).object();
+        found.emplace_back(member(r, "host").text, member(r, "queue_id").text, as_i64(member(r, "first_us")));
+    }
     for (const auto& [qid, t] : hops)
-        for (const auto& x : find_queue_id(qid, {}, t - day, t + day)) ++count[x.host];
+        for (const auto& [h, q, first] : found)
+            if (q == qid && first >= t - day && first <= t + day) ++count[h];
     std::vector<std::pair<std::string, std::uint64_t>> out(count.begin(), count.end());
     std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     return out;

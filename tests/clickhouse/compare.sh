@@ -13,7 +13,8 @@
 #  4. the comparison table (compare.py: senders, recipients, domains, Message-IDs, queue IDs,
 #     status, host, relay, client, date windows, combinations, -r limits, the count line, text /
 #     JSON / CSV), drawn from the generator's truth.jsonl, gives the same whole output from both
-#     engines.
+#     engines;
+#  5. 12 traces (Message-IDs and queue IDs of the truth) print the same from both engines.
 # Prints each stage's time. Usage: compare.sh MXTRACE MXTRACE_GEN SOURCE_ROOT
 # Exit 77 (skipped) when no server can be started, unless MXTRACE_REQUIRE_CLICKHOUSE=1 (CI).
 set -u
@@ -114,6 +115,27 @@ python3 "$here/compare.py" --mx "$mx" --db "$db" --url "$url" --database mx --tr
 grep '^DIFF' "$work/compare.out" | head -10
 tail -1 "$work/compare.out"
 stage "comparison table"
+
+# --- trace at 100k: 6 Message-IDs and 6 queue IDs of the truth, the same output from both engines
+python3 - "$g/truth.jsonl" >"$work/tkeys" <<'EOF'
+import json, random, sys
+msgs = [json.loads(l) for l in open(sys.argv[1])]
+rnd = random.Random(100)
+for m in rnd.sample([m for m in msgs if m.get("message_id")], 6):
+    print("<" + m["message_id"] + ">")
+for m in rnd.sample(msgs, 6):
+    h = rnd.choice(m["hops"])
+    print(h["host"] + ":" + h["queue_id"])
+EOF
+tn=0 ts=0
+while read -r k; do
+  tn=$((tn + 1))
+  "$mx" trace --db "$db" --format json "$k" >"$work/tl.out" 2>&1; lrc=$?
+  "$mx" trace --engine clickhouse --url "$url" --database mx --format json "$k" >"$work/tc.out" 2>&1; crc=$?
+  if [ $lrc = $crc ] && cmp -s "$work/tl.out" "$work/tc.out"; then ts=$((ts + 1)); else echo "DIFF trace $k: exits $lrc/$crc"; fi
+done <"$work/tkeys"
+[ "$ts" = "$tn" ] && ok "trace: $ts of $tn traces print the same on both engines" || fail "trace: only $ts of $tn traces print the same"
+stage "traces"
 
 echo "seconds: $(( $(date +%s) - t0 ))"
 if [ $fails -gt 0 ]; then echo "$fails check(s) failed"; exit 1; fi

@@ -168,6 +168,7 @@ private:
     std::vector<Transaction> rows(const std::string& where, std::string_view order, std::size_t limit);
     Cluster& c_;
     std::map<std::tuple<std::string, std::string, Micros>, std::vector<HopLink>> links_; ///< of every row read
+    std::map<std::pair<std::string, std::size_t>, std::vector<Transaction>> by_message_id_; ///< find_message_id's answers
 };
 
 /// The SQL that creates the schema in database `db` (CREATE ... IF NOT EXISTS, one statement
