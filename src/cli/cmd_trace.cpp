@@ -83,7 +83,7 @@ Runner setup_trace(CLI::App& app) {
     add_color_option(app, a->color);
     app.add_option("--engine", a->engine,
                    "Where to trace: local (the index, default) or clickhouse (the cluster that mxtrace export fills; "
-                   "KEY or the flags but --text, no query, no --raw)")
+                   "KEY or the flags, no query, no --raw)")
         ->type_name("ENGINE")
         ->check(CLI::IsMember({"local", "clickhouse"}));
     add_clickhouse_options(app, a->ch);

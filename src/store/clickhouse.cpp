@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <fmt/format.h>
+#include <xapian.h>
 
 #include <algorithm>
 #include <cctype>
@@ -519,6 +520,7 @@ std::vector<std::string> schema_sql(std::string_view db) {
             "  s_host String, s_from String, s_from_domain String, s_to Array(String), s_to_domain Array(String),\n"
             "  s_client Array(String), s_relay Array(String), s_status Array(String),  -- search keys, normalised as the Xapian terms\n"
             "  s_ip String,                 -- client address: 16 bytes (IPv4-mapped IPv6) in hex, '' if none; CIDR = a range\n"
+            "  s_words Array(String),       -- the words of the texts --text searches, as Xapian's TermGenerator makes them\n"
             "  l_seq Array(Int32), l_rule Array(String), l_kind Array(String), l_next_qid Array(String),\n"
             "  l_relay_name Array(String), l_relay_addr Array(String), l_time_us Array(Int64), l_attempt Array(Int32)\n"
             "                               -- its hop links, as the local hop table keeps them\n"
@@ -627,6 +629,20 @@ void add_unique(std::vector<std::string>& v, std::string s) {
     if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(std::move(s));
 }
 
+/// The free-text terms of `t` exactly as make_document() (src/store/store.cpp) indexes them:
+/// Xapian's TermGenerator (no stemmer) over each distinct text of an attempt not sent.
+std::vector<std::string> text_words(const Transaction& t) {
+    Xapian::Document doc;
+    Xapian::TermGenerator tg;
+    tg.set_document(doc);
+    std::set<std::string_view> texts;
+    for (const auto& a : t.attempts)
+        if (!a.text.empty() && a.status != Status::sent && texts.insert(a.text).second) tg.index_text_without_positions(a.text);
+    std::vector<std::string> out;
+    for (auto it = doc.termlist_begin(); it != doc.termlist_end(); ++it) out.push_back(*it);
+    return out;
+}
+
 /// One JSONEachRow line of the transactions table.
 std::string row_json(const Transaction& t, std::uint64_t version, const std::vector<HopLink>& links) {
     std::string o;
@@ -697,6 +713,8 @@ std::string row_json(const Transaction& t, std::uint64_t version, const std::vec
     o += ",\"s_status\":";
     append_list(o, status);
     o += ",\"s_ip\":" + json_string(ip_hex(parse_ip(t.client_ip)));
+    o += ",\"s_words\":";
+    append_list(o, text_words(t));
     auto ints = [&](const char* name, auto get) {
         o += fmt::format(",\"{}\":[", name);
         for (std::size_t i = 0; i < links.size(); ++i) o += fmt::format("{}{}", i ? "," : "", get(links[i]));
@@ -832,11 +850,22 @@ std::uint64_t Cluster::count() {
 // ---------------------------------------------------------------------------------------------
 // Search
 
+std::vector<std::string> text_terms(std::string_view text) {
+    Xapian::QueryParser qp;
+    qp.set_default_op(Xapian::Query::OP_AND);
+    Xapian::Query q;
+    try {
+        q = qp.parse_query(std::string(text), 0);
+    } catch (const Xapian::QueryParserError& e) {
+        throw Error(ExitCode::usage, fmt::format("bad --text query '{}': {}", text, e.get_msg()),
+                    "give plain words; all of them must occur");
+    }
+    std::vector<std::string> out;
+    for (auto it = q.get_unique_terms_begin(); it != q.get_unique_terms_end(); ++it) out.push_back(*it);
+    return out;
+}
+
 std::string where_clause(const SearchFilter& f) {
-    if (!f.text.empty())
-        throw Error(ExitCode::usage, "--text (free text) cannot be searched with --engine clickhouse",
-                    "the cluster has no word index; search the local index for free text, or use the other flags "
-                    "(mxtrace-search(1), ENGINES)");
     if (!f.query.empty())
         throw Error(ExitCode::usage, "a query (QUERY words) cannot be searched with --engine clickhouse",
                     "use the flags -f -t -i -h -q -c --relay --status -d -D, which work with the cluster, or search the "
@@ -867,6 +896,13 @@ std::string where_clause(const SearchFilter& f) {
         w.push_back("has(s_relay, " + quote(ascii_lower(r)) + ")");
     }
     if (f.status != Status::none) w.push_back("has(s_status, " + quote(status_name(f.status)) + ")");
+    if (!f.text.empty()) {
+        // the words as the local index's QueryParser reads them (Store::search, build_query), all
+        // of which must be among the row's s_words
+        std::string list;
+        for (const auto& term : text_terms(f.text)) list += (list.empty() ? "" : ", ") + quote(term);
+        w.push_back(list.empty() ? std::string("0") : "hasAll(s_words, [" + list + "])");
+    }
     if (f.since) w.push_back(fmt::format("last_us >= {}", *f.since));
     if (f.until) w.push_back(fmt::format("first_us <= {}", *f.until));
     std::string out;

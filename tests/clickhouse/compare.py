@@ -101,6 +101,12 @@ def table(truth, logs, seed, n):
             s.append(["-t", rnd.choice(m["recipients"]), "--status", rnd.choice(["sent", "bounced", "deferred"]), "-d", a])
     for x in pick(senders, n // 4):
         s.append(["-f", x, "-t", "@corp.example", "--format", "json"])
+    # free text: the words of deferral and bounce texts (Xapian's words, no stemming)
+    for words in ("Connection refused", "timed out", "Name service error", "try again later", "User unknown",
+                  "connect", "4.7.1", "refused timed", "TIMED OUT"):
+        s.append(["--text", words, "-r", str(rnd.choice([5, 50, 500]))])
+    s.append(["--text", "timed out", "-h", "mx1", "--status", "deferred", "--format", "csv"])
+    s.append(["--text", "unknown", "--format", "json", "-r", "100"])
     s.append(["-f", "nobody@nowhere.example"])
     s.append(["-h", "mx1", "--relay", "127.0.0.1", "-r", "100", "--utc"])
     return s

@@ -11,7 +11,7 @@
 #  3. run 2 is exported: the server holds exactly the index's transactions (the sets of host +
 #     queue ID + first-seen time are equal: no stale row of a joined piece is left);
 #  4. the comparison table (compare.py: senders, recipients, domains, Message-IDs, queue IDs,
-#     status, host, relay, client, date windows, combinations, -r limits, the count line, text /
+#     status, host, relay, client, free text, date windows, combinations, -r limits, the count line, text /
 #     JSON / CSV), drawn from the generator's truth.jsonl, gives the same whole output from both
 #     engines;
 #  5. 12 traces (Message-IDs and queue IDs of the truth) print the same from both engines.

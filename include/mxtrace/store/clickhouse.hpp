@@ -176,9 +176,14 @@ private:
 std::vector<std::string> schema_sql(std::string_view db);
 
 /// The WHERE condition (without WHERE; "1" for no filter) that selects `f` in the transactions
-/// table. @throws Error(usage) for free text (--text) or a query (words): they have no
-/// translation.
+/// table. Free text (--text) is every word of text_terms() among the row's s_words.
+/// @throws Error(usage) for a query (words): it has no translation; for a --text Xapian cannot
+/// parse.
 std::string where_clause(const SearchFilter& f);
+
+/// The words of a --text value as the local index's search reads them (Xapian's QueryParser,
+/// no stemming, lower case), whose AND it runs. @throws Error(usage) if Xapian cannot parse it.
+std::vector<std::string> text_terms(std::string_view text);
 
 /// Parses one JSONEachRow line of the transactions table into a Transaction.
 /// @throws Error(remote) if the line is not such an object.
