@@ -158,6 +158,22 @@ for args in "-f bob@foo.com -r 50" "-f bob@foo.com -r 50 --format csv" "-f bob@f
 done
 [ "$tsame" = "$tn" ] && [ "$tn" -gt 150 ] && ok "trace: $tsame of $tn traces of the examples print the same on both engines" ||
   fail "trace: only $tsame of $tn traces of the examples print the same on both engines"
+# two indexes (smtp's, mx1's: their local IDs overlap) exported into one database: a trace
+# crosses them as the one index of both hosts traces it (text: no local ID printed)
+"$mx" index --db "$work/dA" -y 2011 --quiet "$ex"/smtp/maillog
+"$mx" index --db "$work/dB" -y 2011 --quiet "$ex"/mx1/mail.log.1 "$ex"/mx1/mail.log
+"$mx" index --db "$work/dAB" -y 2011 --quiet "$ex"/smtp/maillog "$ex"/mx1/mail.log.1 "$ex"/mx1/mail.log
+"$mx" export clickhouse --db "$work/dA" --url "$url" --database mx_multi >/dev/null 2>&1 &&
+  "$mx" export clickhouse --db "$work/dB" --url "$url" --database mx_multi >/dev/null 2>&1 || fail "export of two indexes into mx_multi"
+"$mx" search --db "$work/dAB" -r 1000 --format csv --fields host,queue_id | tail -n +2 | tr -d '\r' | tr ',' ':' | sort -u | awk 'NR % 2' >"$work/keys2"
+msame=0 mn=0
+while read -r k; do
+  mn=$((mn + 1))
+  trace_same "$work/dAB" mx_multi "$k" && msame=$((msame + 1))
+done <"$work/keys2"
+grep -q pBG9CXlZ022280 "$work/keys2" || { mn=$((mn + 1)); trace_same "$work/dAB" mx_multi smtp:pBG9CXlZ022280 && msame=$((msame + 1)); }
+[ "$msame" = "$mn" ] && [ "$mn" -gt 40 ] && ok "trace across two exporting indexes: $msame of $mn traces as in one index of both hosts" ||
+  fail "trace across two exporting indexes: only $msame of $mn traces as in one index"
 "$mx" trace --engine clickhouse --url "$url" --database mx_ex --raw pBG9CXlZ022280 >/dev/null 2>"$work/e"; rc=$?
 [ $rc = 2 ] && ok "trace --raw refused with --engine clickhouse (exit 2)" || fail "trace --raw: exit $rc $(cat "$work/e")"
 
