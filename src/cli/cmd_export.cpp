@@ -64,7 +64,7 @@ std::string export_clickhouse(Store& store, const clickhouse::Options& o, std::s
             std::chrono::system_clock::now().time_since_epoch()).count());
         std::vector<clickhouse::ExportRow> rows;
         rows.reserve(changes.size());
-        for (const auto& c : changes) rows.push_back({&c.txn, version});
+        for (const auto& c : changes) rows.push_back({&c.txn, version, store.links_of(c.txn.id)});
         cluster.write(rows, [&store](std::int64_t id) { return !store.get(id).has_value(); });
         // acknowledged by the server: only now does the mark move
         mark = changes.back().at;

@@ -74,7 +74,7 @@ Runner setup_search(CLI::App& app) {
     add_color_option(app, a->color);
     app.add_option("--engine", a->engine,
                    "Where to search: local (the index, default) or clickhouse (the cluster that mxtrace export fills; "
-                   "the flags but --text, no QUERY words, no --raw)")
+                   "the flags, no QUERY words, no --raw)")
         ->type_name("ENGINE")
         ->check(CLI::IsMember({"local", "clickhouse"}));
     add_clickhouse_options(app, a->ch);

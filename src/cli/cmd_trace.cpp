@@ -6,7 +6,9 @@
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/output/trace_output.hpp"
 #include "mxtrace/query/trace.hpp"
+#include "mxtrace/store/clickhouse.hpp"
 #include "mxtrace/store/store.hpp"
+#include "mxtrace/store/trace_source.hpp"
 
 #include <fmt/format.h>
 
@@ -26,6 +28,8 @@ struct TraceCmdArgs : SearchArgs {
     std::string reject_window = "1h";
     RawArgs raw;
     std::string color = "auto";
+    std::string engine = "local";
+    ClickHouseArgs ch;
 };
 
 /// "--reject-window": a whole number with an optional unit s, m, h or d (seconds without one),
@@ -77,6 +81,12 @@ Runner setup_trace(CLI::App& app) {
         ->type_name("DURATION");
     add_raw_options(app, a->raw);
     add_color_option(app, a->color);
+    app.add_option("--engine", a->engine,
+                   "Where to trace: local (the index, default) or clickhouse (the cluster that mxtrace export fills; "
+                   "KEY or the flags, no query, no --raw)")
+        ->type_name("ENGINE")
+        ->check(CLI::IsMember({"local", "clickhouse"}));
+    add_clickhouse_options(app, a->ch);
     return [a, &app]() -> int {
         Zone zone;
         resolve_search(app, *a, zone, now_micros());
@@ -102,13 +112,26 @@ Runner setup_trace(CLI::App& app) {
             throw Error(ExitCode::usage, "trace needs a KEY (Message-ID, queue ID or query) or selection flags",
                         "e.g. mxtrace trace '<4EEB083B.9180226@foo.com>', mxtrace trace smtp:pBG9CXlZ022280, "
                         "mxtrace trace -f bob@foo.com -d 2011-12-16");
-        Store store(index_dir(), Store::Mode::read);
+        const bool cluster = a->engine == "clickhouse";
+        if (cluster && (a->raw.raw || a->raw.verbatim))
+            throw Error(ExitCode::usage, "--raw and --verbatim cannot be used with --engine clickhouse",
+                        "the cluster holds the transactions, not their log lines; trace in the local index for them");
+        std::optional<Store> store;
+        std::optional<clickhouse::Cluster> ch;
+        std::unique_ptr<TraceSource> src;
+        if (cluster) {
+            ch.emplace(clickhouse_options(a->ch));
+            src = std::make_unique<clickhouse::ClusterTraceSource>(*ch);
+        } else {
+            store.emplace(index_dir(), Store::Mode::read);
+            src = std::make_unique<LocalTraceSource>(*store);
+        }
         std::vector<Transaction> start;
         std::uint64_t matching = 0;
         bool cut = false; // -r cut the matching transactions
         TraceKey key = parse_trace_key(a->key);
         if (!a->key.empty() && !flags && key.kind != TraceKey::Kind::query) {
-            start = find_key(store, key);
+            start = find_key(*src, key);
         } else {
             if (!a->key.empty()) {
                 switch (key.kind) { // KEY and flags combine (AND)
@@ -121,7 +144,12 @@ Runner setup_trace(CLI::App& app) {
                 }
             }
             std::string explain;
-            start = store.search(a->f, a->explain ? &explain : nullptr, &matching);
+            if (cluster) {
+                if (a->explain) explain = "SQL WHERE " + clickhouse::where_clause(a->f);
+                start = ch->search(a->f, &matching);
+            } else {
+                start = store->search(a->f, a->explain ? &explain : nullptr, &matching);
+            }
             cut = matching > start.size();
             if (a->explain) fmt::print(stderr, "query: {}\n", explain);
             std::reverse(start.begin(), start.end()); // oldest first, like the other keys
@@ -132,11 +160,11 @@ Runner setup_trace(CLI::App& app) {
             fmt::print(stderr, "mxtrace: no transaction matches{}\n", a->key.empty() ? "" : " " + safe);
             return static_cast<int>(ExitCode::no_match);
         }
-        auto traces = trace_messages(store, start, opt);
+        auto traces = trace_messages(*src, start, opt);
         Zone* z = a->utc ? nullptr : &zone;
         std::string out;
         RawSource raw;
-        if (a->raw.raw) raw = [&store](std::int64_t id) { return store.raw_lines(id); };
+        if (a->raw.raw) raw = [&store](std::int64_t id) { return store->raw_lines(id); };
         if (a->format == "dot") {
             out = format_trace_dot(traces, z);
         } else if (a->format == "csv") {

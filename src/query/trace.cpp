@@ -13,6 +13,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace mxtrace {
 
@@ -55,17 +56,26 @@ std::string relay_text(const HopLink& l) {
     return fmt::format("{} [{}]", l.relay_name, l.relay_addr);
 }
 
+/// A transaction's identity in both stores (trace_source.hpp): host, queue ID, first-seen time.
+using Key = std::tuple<std::string, std::string, Micros>;
+
+Key key(const Transaction& t) { return {t.host, t.queue_id, t.first_time}; }
+
+bool same(const Transaction& a, const Transaction& b) {
+    return a.first_time == b.first_time && a.queue_id == b.queue_id && a.host == b.host;
+}
+
 struct Ctx {
-    Store& store;
+    TraceSource& store;
     const TraceOptions& opt;
     std::map<std::string, std::string> alias; // normalised name/address -> host
     std::set<std::string> hosts;              // indexed hosts, lower case
     std::map<std::string, std::string> host_case; // lower -> as logged
-    std::set<std::int64_t> visited;
+    std::set<Key> visited;
     std::size_t nodes = 0;
     std::map<std::string, std::vector<std::pair<std::string, std::uint64_t>>> learned; // relay -> hosts, per run
 
-    Ctx(Store& s, const TraceOptions& o) : store(s), opt(o) {
+    Ctx(TraceSource& s, const TraceOptions& o) : store(s), opt(o) {
         for (const auto& [k, v] : o.aliases) alias[norm(k)] = v;
         for (auto& h : store.hosts()) {
             hosts.insert(ascii_lower(h));
@@ -134,7 +144,7 @@ struct Ctx {
         const Micros lo = l.time - opt.window, hi = l.time + opt.window;
         std::vector<Transaction> cands =
             store.find_queue_id(l.next_queue_id, l.kind == LinkKind::relay ? std::string_view{} : std::string_view(p.host), lo, hi);
-        std::erase_if(cands, [&](const Transaction& c) { return c.id == p.id; });
+        std::erase_if(cands, [&](const Transaction& c) { return same(c, p); });
         if (cands.empty()) {
             if (l.kind != LinkKind::relay) {
                 e.state = EdgeState::missing;
@@ -194,23 +204,22 @@ struct Ctx {
         return e;
     }
 
-    /// Runs a search for the retry-after-reject lookups; a value the search refuses (an
-    /// address it cannot take as a filter) finds nothing.
-    std::vector<Transaction> lookup(const SearchFilter& f) {
+    /// Runs a search for the retry-after-reject lookups (clients in `net`); a value the search
+    /// refuses (an address it cannot take as a filter) finds nothing.
+    std::vector<Transaction> lookup(const SearchFilter& f, const std::string& net) {
         try {
-            return store.search(f);
+            return store.in_network(f, net);
         } catch (const Error&) {
             return {};
         }
     }
 
     /// The filter shared by both directions of the retry-after-reject rule: same sender, that
-    /// recipient, a client in `net`.
-    static SearchFilter retry_filter(const std::string& sender, const std::string& rcpt, const std::string& net) {
+    /// recipient (the client network is lookup()'s).
+    static SearchFilter retry_filter(const std::string& sender, const std::string& rcpt) {
         SearchFilter f;
         f.from = sender.empty() ? "<>" : sender;
         f.to = rcpt;
-        f.query = "client:" + net;
         f.max_results = 1000;
         return f;
     }
@@ -224,10 +233,10 @@ struct Ctx {
         std::optional<Transaction> best;
         for (const auto& a : r.attempts) {
             if (a.recipient.empty()) continue;
-            SearchFilter f = retry_filter(*r.sender, a.recipient, net);
+            SearchFilter f = retry_filter(*r.sender, a.recipient);
             f.since = r.first_time;
             f.until = r.first_time + opt.reject_window;
-            for (auto& c : lookup(f))
+            for (auto& c : lookup(f, net))
                 if (retries_reject(r, c, opt.reject_window) && (!best || c.first_time < best->first_time ||
                                                                 (c.first_time == best->first_time && c.id < best->id)))
                     best = std::move(c);
@@ -247,14 +256,14 @@ struct Ctx {
             if (!a.recipient.empty()) rcpts.insert(ascii_lower(a.recipient));
             if (!a.orig_recipient.empty()) rcpts.insert(ascii_lower(a.orig_recipient));
         }
-        std::set<std::int64_t> seen;
+        std::set<Key> seen;
         for (const auto& rc : rcpts) {
-            SearchFilter f = retry_filter(*t.sender, rc, net);
+            SearchFilter f = retry_filter(*t.sender, rc);
             f.status = Status::rejected;
             f.since = t.first_time - opt.reject_window;
             f.until = t.first_time;
-            for (auto& r : lookup(f))
-                if (retries_reject(r, t, opt.reject_window) && seen.insert(r.id).second) out.push_back(std::move(r));
+            for (auto& r : lookup(f, net))
+                if (retries_reject(r, t, opt.reject_window) && seen.insert(key(r)).second) out.push_back(std::move(r));
         }
         std::sort(out.begin(), out.end(), [](const Transaction& a, const Transaction& b) {
             return a.first_time != b.first_time ? a.first_time < b.first_time : a.id < b.id;
@@ -264,12 +273,12 @@ struct Ctx {
 
     /// Resolves and descends every link of `n`.
     void expand(TraceNode& n) {
-        visited.insert(n.txn.id);
+        visited.insert(key(n.txn));
         if (++nodes > opt.max_nodes) return;
         // retry-after-reject: the rejects this accepted transaction retried, as leaves
         for (auto& r : rejects_before(n.txn)) {
-            if (visited.count(r.id)) continue;
-            visited.insert(r.id);
+            if (visited.count(key(r))) continue;
+            visited.insert(key(r));
             ++nodes;
             TraceEdge e;
             e.link.rule = "retry-after-reject";
@@ -283,10 +292,10 @@ struct Ctx {
             e.nodes.push_back(TraceNode{std::move(r), {}});
             n.edges.push_back(std::move(e));
         }
-        for (const auto& l : store.links_of(n.txn.id)) {
+        for (const auto& l : store.links_of(n.txn)) {
             TraceEdge e = resolve(n.txn, l);
             if (e.state == EdgeState::linked) {
-                if (visited.count(e.nodes[0].txn.id)) {
+                if (visited.count(key(e.nodes[0].txn))) {
                     e.note = "shown above (the links loop)";
                     e.nodes.clear();
                 } else {
@@ -303,19 +312,16 @@ struct Ctx {
         // rejects when expanded), so the tree is the same from either
         if (is_reject_record(t)) return accepted_after(t);
         std::vector<Transaction> parents;
-        for (const auto& h : store.links_to(t.queue_id)) {
-            if (h.txn_id == t.id) continue;
-            if (h.link.time < t.first_time - opt.window || h.link.time > t.first_time + opt.window) continue;
-            auto p = store.get(h.txn_id);
-            if (!p) continue;
-            TraceEdge e = resolve(*p, h.link);
-            bool mine = std::any_of(e.nodes.begin(), e.nodes.end(), [&](const TraceNode& n) { return n.txn.id == t.id; });
+        for (auto& [link, p] : store.links_to(t.queue_id, t.first_time - opt.window, t.first_time + opt.window)) {
+            if (same(p, t)) continue;
+            TraceEdge e = resolve(p, link);
+            bool mine = std::any_of(e.nodes.begin(), e.nodes.end(), [&](const TraceNode& n) { return same(n.txn, t); });
             if (!mine) continue;
             if (e.state == EdgeState::linked) {
-                if (std::none_of(parents.begin(), parents.end(), [&](const Transaction& x) { return x.id == p->id; }))
-                    parents.push_back(std::move(*p));
+                if (std::none_of(parents.begin(), parents.end(), [&](const Transaction& x) { return same(x, p); }))
+                    parents.push_back(std::move(p));
             } else {
-                notes.push_back(fmt::format("{}:{} may come from {}:{} ({})", t.host, t.queue_id, p->host, p->queue_id, e.note));
+                notes.push_back(fmt::format("{}:{} may come from {}:{} ({})", t.host, t.queue_id, p.host, p.queue_id, e.note));
             }
         }
         if (parents.empty() && !t.message_id.empty()) {
@@ -323,7 +329,7 @@ struct Ctx {
             // queue ID in its reply) went to t's host at t's time (as attach_by_message_id links down)
             std::string name, addr;
             for (auto& p : store.find_message_id(t.message_id, 1000)) {
-                if (p.id == t.id || p.first_time > t.first_time) continue;
+                if (same(p, t) || p.first_time > t.first_time) continue;
                 bool fits = false;
                 for (std::size_t i = 0; i < p.attempts.size() && !fits; ++i) {
                     const Attempt& a = p.attempts[i];
@@ -353,15 +359,15 @@ struct Ctx {
 
     /// The IDs of the linked transactions of a tree into `ids`, of ambiguous candidates into
     /// `candidates`; `end` becomes the last delivery time.
-    void collect(const TraceNode& n, std::set<std::int64_t>& ids, Micros& end, std::set<std::int64_t>& candidates) const {
-        ids.insert(n.txn.id);
+    void collect(const TraceNode& n, std::set<Key>& ids, Micros& end, std::set<Key>& candidates) const {
+        ids.insert(key(n.txn));
         for (const auto& a : n.txn.attempts) end = std::max(end, a.time);
         if (n.txn.attempts.empty()) end = std::max(end, n.txn.last_time);
         for (const auto& e : n.edges) {
             if (e.state == EdgeState::linked)
                 for (const auto& c : e.nodes) collect(c, ids, end, candidates);
             else
-                for (const auto& c : e.nodes) candidates.insert(c.txn.id); // shown, not followed
+                for (const auto& c : e.nodes) candidates.insert(key(c.txn)); // shown, not followed
         }
     }
 
@@ -397,7 +403,7 @@ struct Ctx {
                 e.delay_flagged = it->first_time < n.txn.first_time || it->first_time > a.time + opt.skew_tolerance;
                 e.nodes.push_back(TraceNode{std::move(*it), {}});
                 others.erase(it);
-                if (!visited.count(e.nodes[0].txn.id)) expand(e.nodes[0]);
+                if (!visited.count(key(e.nodes[0].txn))) expand(e.nodes[0]);
                 n.edges.push_back(std::move(e));
                 break;
             }
@@ -408,36 +414,41 @@ struct Ctx {
 } // namespace
 
 std::vector<Trace> trace_messages(Store& store, const std::vector<Transaction>& start, const TraceOptions& opt) {
+    LocalTraceSource src(store);
+    return trace_messages(src, start, opt);
+}
+
+std::vector<Trace> trace_messages(TraceSource& store, const std::vector<Transaction>& start, const TraceOptions& opt) {
     Ctx ctx(store, opt);
     std::vector<Trace> out;
-    std::set<std::int64_t> done;
+    std::set<Key> done;
     for (const auto& s : start) {
-        if (done.count(s.id)) continue;
+        if (done.count(key(s))) continue;
         Trace tr;
         Transaction root = s;
-        std::set<std::int64_t> climbed{root.id};
+        std::set<Key> climbed{key(root)};
         while (auto p = ctx.parent_of(root, tr.notes)) {
-            if (!climbed.insert(p->id).second) break;
+            if (!climbed.insert(key(*p)).second) break;
             root = std::move(*p);
         }
-        if (done.count(root.id)) continue;
+        if (done.count(key(root))) continue;
         tr.root.txn = std::move(root);
         ctx.visited.clear();
         ctx.nodes = 0;
         ctx.expand(tr.root);
-        std::set<std::int64_t> ids, candidates;
+        std::set<Key> ids, candidates;
         tr.start = tr.root.txn.first_time;
         tr.end = tr.start;
         ctx.collect(tr.root, ids, tr.end, candidates);
         if (!tr.root.txn.message_id.empty()) {
             std::vector<Transaction> others;
             for (auto& t : store.find_message_id(tr.root.txn.message_id, 1000))
-                if (!ids.count(t.id) && !candidates.count(t.id)) others.push_back(std::move(t));
+                if (!ids.count(key(t)) && !candidates.count(key(t))) others.push_back(std::move(t));
             ctx.attach_by_message_id(tr.root, others);
             ids.clear();
             ctx.collect(tr.root, ids, tr.end, candidates);
             // another message's tree holds the rest, or they are unrelated messages re-using the ID
-            std::erase_if(others, [&](const Transaction& t) { return ids.count(t.id) > 0 || candidates.count(t.id) > 0; });
+            std::erase_if(others, [&](const Transaction& t) { return ids.count(key(t)) > 0 || candidates.count(key(t)) > 0; });
             if (!others.empty())
                 tr.notes.push_back(fmt::format("the Message-ID <{}> is also on {} transaction{} that no hand-off links "
                                                "to this message (another message re-using it, or a hop whose logs are missing)",
@@ -487,7 +498,7 @@ TraceKey parse_trace_key(std::string_view key) {
     return query();
 }
 
-std::vector<Transaction> find_key(Store& store, const TraceKey& key) {
+std::vector<Transaction> find_key(TraceSource& store, const TraceKey& key) {
     switch (key.kind) {
     case TraceKey::Kind::message_id: return store.find_message_id(key.value, 1000);
     case TraceKey::Kind::queue_id:

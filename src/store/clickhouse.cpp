@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <fmt/format.h>
+#include <xapian.h>
 
 #include <algorithm>
 #include <cctype>
@@ -195,8 +196,11 @@ std::string url_escape(std::string_view s) {
 
 std::string Client::query(std::string_view sql) {
     // wait_end_of_query: an error during the query is an HTTP error, not a cut body; max_query_size:
-    // a batch's stale-row lookup names each (host, queue ID) of the batch (default limit 256 KiB)
-    return post("wait_end_of_query=1&max_query_size=67108864", sql, "query");
+    // a batch's stale-row lookup names each (host, queue ID) of the batch (default limit 256 KiB);
+    // max_read_buffer_size: a FINAL read opens every part of the table at once with a buffer per
+    // column (1 MiB by default): just after a large export (hundreds of parts) that alone passed
+    // the server's memory limit (found by the 100k-message comparison, tests/clickhouse/compare.sh)
+    return post("wait_end_of_query=1&max_query_size=67108864&max_read_buffer_size=65536", sql, "query");
 }
 
 void Client::insert(std::string_view insert, std::string_view body) {
@@ -395,12 +399,56 @@ std::string day_of(Micros t) {
 constexpr const char* kReadColumns =
     "host, queue_id, first_us, last_us, local_id, mta, sender, client_name, client_ip, sasl_username, helo, "
     "message_id, size, nrcpt, complete, headless, notification_queue_id, verdict, a_time_us, a_recipient, "
-    "a_orig_recipient, a_relay, a_status, a_dsn, a_delay, a_text, a_queued_as, a_code";
+    "a_orig_recipient, a_relay, a_status, a_dsn, a_delay, a_text, a_queued_as, a_code, l_seq, l_rule, l_kind, "
+    "l_next_qid, l_relay_name, l_relay_addr, l_time_us, l_attempt";
+
+LinkKind kind_of(std::string_view k) {
+    return k == "loop" ? LinkKind::loop : k == "notification" ? LinkKind::notification : LinkKind::relay;
+}
+
+/// The hex text of a client address's 16 bytes (the s_ip column), "" if it is not an address.
+std::string ip_hex(const std::optional<IpBytes>& ip) {
+    std::string o;
+    if (ip)
+        for (const unsigned char b : *ip) o += fmt::format("{:02x}", b);
+    return o;
+}
 
 } // namespace
 
-Transaction parse_row(std::string_view line) {
-    const Row r = JsonReader(line).object();
+namespace {
+Transaction row_txn(const Row& r);
+
+/// The hop links of a row (its l_* columns), in order.
+std::vector<HopLink> row_links(const Row& r) {
+    std::vector<HopLink> out;
+    const JValue* cols[8];
+    const char* names[] = {"l_seq", "l_rule", "l_kind", "l_next_qid", "l_relay_name", "l_relay_addr", "l_time_us", "l_attempt"};
+    for (int i = 0; i < 8; ++i) cols[i] = &member(r, names[i]);
+    const std::size_t n = cols[0]->items.size();
+    for (const auto* c : cols)
+        if (c->items.size() != n)
+            throw Error(ExitCode::remote, "ClickHouse sent a row whose link arrays differ in length", "please report this");
+    for (std::size_t i = 0; i < n; ++i) {
+        HopLink l;
+        l.seq = static_cast<int>(as_i64(cols[0]->items[i]));
+        l.rule = cols[1]->items[i].text;
+        l.kind = kind_of(cols[2]->items[i].text);
+        l.next_queue_id = cols[3]->items[i].text;
+        l.relay_name = cols[4]->items[i].text;
+        l.relay_addr = cols[5]->items[i].text;
+        l.time = as_i64(cols[6]->items[i]);
+        l.attempt = static_cast<int>(as_i64(cols[7]->items[i]));
+        out.push_back(std::move(l));
+    }
+    return out;
+}
+} // namespace
+
+Transaction parse_row(std::string_view line) { return row_txn(JsonReader(line).object()); }
+
+namespace {
+Transaction row_txn(const Row& r) {
     Transaction t;
     t.host = member(r, "host").text;
     t.queue_id = member(r, "queue_id").text;
@@ -447,6 +495,7 @@ Transaction parse_row(std::string_view line) {
     }
     return t;
 }
+} // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Schema
@@ -469,10 +518,25 @@ std::vector<std::string> schema_sql(std::string_view db) {
             "  a_status Array(String), a_dsn Array(String), a_delay Array(Float64), a_text Array(String),\n"
             "  a_queued_as Array(String), a_code Array(String),\n"
             "  s_host String, s_from String, s_from_domain String, s_to Array(String), s_to_domain Array(String),\n"
-            "  s_client Array(String), s_relay Array(String), s_status Array(String)  -- search keys, normalised as the Xapian terms\n"
+            "  s_client Array(String), s_relay Array(String), s_status Array(String),  -- search keys, normalised as the Xapian terms\n"
+            "  s_ip String,                 -- client address: 16 bytes (IPv4-mapped IPv6) in hex, '' if none; CIDR = a range\n"
+            "  s_words Array(String),       -- the words of the texts --text searches, as Xapian's TermGenerator makes them\n"
+            "  l_seq Array(Int32), l_rule Array(String), l_kind Array(String), l_next_qid Array(String),\n"
+            "  l_relay_name Array(String), l_relay_addr Array(String), l_time_us Array(Int64), l_attempt Array(Int32)\n"
+            "                               -- its hop links, as the local hop table keeps them\n"
             ") ENGINE = ReplacingMergeTree(version)\n"
             "PARTITION BY toYYYYMMDD(day)\n"
             "ORDER BY (host, queue_id, first_us)",
+            d),
+        fmt::format(
+            "CREATE TABLE IF NOT EXISTS {}.links (  -- the hop links again, found by the next hop's queue ID\n"
+            "  next_qid String, host String, queue_id String, first_us Int64, seq Int32,\n"
+            "  day Date,                    -- the day (partition) of the transaction it leaves from\n"
+            "  local_id Int64, version UInt64,\n"
+            "  rule String, kind String, relay_name String, relay_addr String, time_us Int64, attempt Int32\n"
+            ") ENGINE = ReplacingMergeTree(version)\n"
+            "PARTITION BY toYYYYMMDD(day)\n"
+            "ORDER BY (next_qid, host, queue_id, first_us, seq)",
             d),
     };
 }
@@ -565,8 +629,22 @@ void add_unique(std::vector<std::string>& v, std::string s) {
     if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(std::move(s));
 }
 
+/// The free-text terms of `t` exactly as make_document() (src/store/store.cpp) indexes them:
+/// Xapian's TermGenerator (no stemmer) over each distinct text of an attempt not sent.
+std::vector<std::string> text_words(const Transaction& t) {
+    Xapian::Document doc;
+    Xapian::TermGenerator tg;
+    tg.set_document(doc);
+    std::set<std::string_view> texts;
+    for (const auto& a : t.attempts)
+        if (!a.text.empty() && a.status != Status::sent && texts.insert(a.text).second) tg.index_text_without_positions(a.text);
+    std::vector<std::string> out;
+    for (auto it = doc.termlist_begin(); it != doc.termlist_end(); ++it) out.push_back(*it);
+    return out;
+}
+
 /// One JSONEachRow line of the transactions table.
-std::string row_json(const Transaction& t, std::uint64_t version) {
+std::string row_json(const Transaction& t, std::uint64_t version, const std::vector<HopLink>& links) {
     std::string o;
     o.reserve(512);
     o += "{\"host\":" + json_string(t.host) + ",\"queue_id\":" + json_string(t.queue_id);
@@ -634,8 +712,39 @@ std::string row_json(const Transaction& t, std::uint64_t version) {
     append_list(o, relay);
     o += ",\"s_status\":";
     append_list(o, status);
+    o += ",\"s_ip\":" + json_string(ip_hex(parse_ip(t.client_ip)));
+    o += ",\"s_words\":";
+    append_list(o, text_words(t));
+    auto ints = [&](const char* name, auto get) {
+        o += fmt::format(",\"{}\":[", name);
+        for (std::size_t i = 0; i < links.size(); ++i) o += fmt::format("{}{}", i ? "," : "", get(links[i]));
+        o += ']';
+    };
+    auto strs = [&](const char* name, auto get) {
+        o += fmt::format(",\"{}\":[", name);
+        for (std::size_t i = 0; i < links.size(); ++i) o += (i ? "," : "") + json_string(get(links[i]));
+        o += ']';
+    };
+    ints("l_seq", [](const HopLink& l) { return l.seq; });
+    strs("l_rule", [](const HopLink& l) { return std::string_view(l.rule); });
+    strs("l_kind", [](const HopLink& l) { return link_kind_name(l.kind); });
+    strs("l_next_qid", [](const HopLink& l) { return std::string_view(l.next_queue_id); });
+    strs("l_relay_name", [](const HopLink& l) { return std::string_view(l.relay_name); });
+    strs("l_relay_addr", [](const HopLink& l) { return std::string_view(l.relay_addr); });
+    ints("l_time_us", [](const HopLink& l) { return l.time; });
+    ints("l_attempt", [](const HopLink& l) { return l.attempt; });
     o += "}\n";
     return o;
+}
+
+/// One JSONEachRow line of the links table.
+std::string link_json(const Transaction& t, const HopLink& l, std::uint64_t version) {
+    return fmt::format("{{\"next_qid\":{},\"host\":{},\"queue_id\":{},\"first_us\":{},\"seq\":{},\"day\":\"{}\","
+                       "\"local_id\":{},\"version\":{},\"rule\":{},\"kind\":{},\"relay_name\":{},\"relay_addr\":{},"
+                       "\"time_us\":{},\"attempt\":{}}}\n",
+                       json_string(l.next_queue_id), json_string(t.host), json_string(t.queue_id), t.first_time, l.seq,
+                       day_of(t.last_time), t.id, version, json_string(l.rule), json_string(link_kind_name(l.kind)),
+                       json_string(l.relay_name), json_string(l.relay_addr), l.time, l.attempt);
 }
 
 /// Waits until no mutation of `db`.transactions is left undone (ALTER ... DELETE is asynchronous).
@@ -643,7 +752,7 @@ void wait_mutations(Client& c, std::string_view db) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(c.options().timeout_s);
     for (;;) {
         const std::string n = c.query(fmt::format(
-            "SELECT count() FROM system.mutations WHERE database = {} AND table = 'transactions' AND is_done = 0 "
+            "SELECT count() FROM system.mutations WHERE database = {} AND table IN ('transactions', 'links') AND is_done = 0 "
             "FORMAT TabSeparated",
             quote(db)));
         if (!n.empty() && n[0] == '0') return;
@@ -660,44 +769,77 @@ void wait_mutations(Client& c, std::string_view db) {
 void Cluster::write(std::span<const ExportRow> rows, const std::function<bool(std::int64_t)>& gone) {
     if (rows.empty()) return;
     // stale rows: the same host and queue ID in the cluster under a local ID of this batch but
-    // another identity or day, or under a local ID that no longer exists locally (merged)
-    std::map<std::int64_t, const Transaction*> by_id;
+    // another identity or day, or under a local ID that no longer exists locally (merged); and
+    // the links a re-sent transaction no longer has
+    std::map<std::int64_t, const ExportRow*> by_id;
     std::set<std::pair<std::string, std::string>> keys;
     for (const auto& r : rows) {
-        by_id[r.txn->id] = r.txn;
+        by_id[r.txn->id] = &r;
         keys.emplace(r.txn->host, r.txn->queue_id);
     }
     std::string in;
     for (const auto& [h, q] : keys) in += (in.empty() ? "(" : ", (") + quote(h) + ", " + quote(q) + ")";
     const std::string found = c_.query(fmt::format(
-        "SELECT host, queue_id, first_us, toString(day) AS d, local_id FROM {} WHERE (host, queue_id) IN ({}) FORMAT JSONEachRow",
+        "SELECT host, queue_id, first_us, toString(day) AS d, local_id, l_next_qid, l_seq FROM {} "
+        "WHERE (host, queue_id) IN ({}) FORMAT JSONEachRow",
         table("transactions"), in));
-    std::string stale;
+    std::string stale, stale_links, gone_links;
+    std::set<std::string> listed;
     for (const auto line : lines_of(found)) {
         const Row r = JsonReader(line).object();
         const std::int64_t id = as_i64(member(r, "local_id"));
         const std::int64_t first = as_i64(member(r, "first_us"));
         const std::string& day = member(r, "d").text;
+        const std::string& host = member(r, "host").text;
+        const std::string& qid = member(r, "queue_id").text;
         bool is_stale = false;
+        const ExportRow* now = nullptr;
         if (const auto it = by_id.find(id); it != by_id.end()) {
-            const Transaction& t = *it->second;
-            is_stale = t.first_time != first || day_of(t.last_time) != day || t.host != member(r, "host").text ||
-                       t.queue_id != member(r, "queue_id").text;
+            now = it->second;
+            const Transaction& t = *now->txn;
+            is_stale = t.first_time != first || day_of(t.last_time) != day || t.host != host || t.queue_id != qid;
         } else {
             is_stale = gone(id);
         }
-        if (is_stale)
-            stale += fmt::format("{}({}, {}, {}, toDate({}), {})", stale.empty() ? "" : ", ", quote(member(r, "host").text),
-                                 quote(member(r, "queue_id").text), first, quote(day), id);
+        if (is_stale) {
+            stale += fmt::format("{}({}, {}, {}, toDate({}), {})", stale.empty() ? "" : ", ", quote(host), quote(qid), first,
+                                 quote(day), id);
+            stale_links += fmt::format("{}({}, {}, {}, toDate({}))", stale_links.empty() ? "" : ", ", quote(host), quote(qid),
+                                       first, quote(day));
+        } else if (now) {
+            // the same transaction sent again: a link it had (next queue ID + order) that it no
+            // longer has is deleted (a new or unchanged one replaces its row by key)
+            const auto& old_qid = member(r, "l_next_qid").items;
+            const auto& old_seq = member(r, "l_seq").items;
+            for (std::size_t i = 0; i < old_qid.size() && i < old_seq.size(); ++i) {
+                const int seq = static_cast<int>(as_i64(old_seq[i]));
+                const bool kept = std::any_of(now->links.begin(), now->links.end(), [&](const HopLink& l) {
+                    return l.seq == seq && l.next_queue_id == old_qid[i].text;
+                });
+                std::string k = fmt::format("({}, {}, {}, {}, {})", quote(old_qid[i].text), quote(host), quote(qid), first, seq);
+                if (!kept && listed.insert(k).second) gone_links += (gone_links.empty() ? "" : ", ") + k;
+            }
+        }
     }
-    if (!stale.empty()) {
+    if (!stale.empty())
         c_.query(fmt::format("ALTER TABLE {} DELETE WHERE (host, queue_id, first_us, day, local_id) IN ({})",
                              table("transactions"), stale));
-        wait_mutations(c_, c_.options().database);
+    if (!stale_links.empty() || !gone_links.empty()) {
+        std::string cond;
+        if (!stale_links.empty()) cond = fmt::format("(host, queue_id, first_us, day) IN ({})", stale_links);
+        if (!gone_links.empty())
+            cond += fmt::format("{}(next_qid, host, queue_id, first_us, seq) IN ({})", cond.empty() ? "" : " OR ", gone_links);
+        c_.query(fmt::format("ALTER TABLE {} DELETE WHERE {}", table("links"), cond));
     }
-    std::string body;
-    for (const auto& r : rows) body += row_json(*r.txn, r.version);
+    if (!stale.empty() || !stale_links.empty() || !gone_links.empty()) wait_mutations(c_, c_.options().database);
+    std::string body, links;
+    for (const auto& r : rows) {
+        body += row_json(*r.txn, r.version, r.links);
+        for (const auto& l : r.links) links += link_json(*r.txn, l, r.version);
+    }
     c_.insert(fmt::format("INSERT INTO {} FORMAT JSONEachRow", table("transactions")), body);
+    // a crash between the two inserts leaves the mark where it was: the next export sends both again
+    if (!links.empty()) c_.insert(fmt::format("INSERT INTO {} FORMAT JSONEachRow", table("links")), links);
 }
 
 std::uint64_t Cluster::count() {
@@ -708,11 +850,22 @@ std::uint64_t Cluster::count() {
 // ---------------------------------------------------------------------------------------------
 // Search
 
+std::vector<std::string> text_terms(std::string_view text) {
+    Xapian::QueryParser qp;
+    qp.set_default_op(Xapian::Query::OP_AND);
+    Xapian::Query q;
+    try {
+        q = qp.parse_query(std::string(text), 0);
+    } catch (const Xapian::QueryParserError& e) {
+        throw Error(ExitCode::usage, fmt::format("bad --text query '{}': {}", text, e.get_msg()),
+                    "give plain words; all of them must occur");
+    }
+    std::vector<std::string> out;
+    for (auto it = q.get_unique_terms_begin(); it != q.get_unique_terms_end(); ++it) out.push_back(*it);
+    return out;
+}
+
 std::string where_clause(const SearchFilter& f) {
-    if (!f.text.empty())
-        throw Error(ExitCode::usage, "--text (free text) cannot be searched with --engine clickhouse",
-                    "the cluster has no word index; search the local index for free text, or use the other flags "
-                    "(mxtrace-search(1), ENGINES)");
     if (!f.query.empty())
         throw Error(ExitCode::usage, "a query (QUERY words) cannot be searched with --engine clickhouse",
                     "use the flags -f -t -i -h -q -c --relay --status -d -D, which work with the cluster, or search the "
@@ -743,6 +896,13 @@ std::string where_clause(const SearchFilter& f) {
         w.push_back("has(s_relay, " + quote(ascii_lower(r)) + ")");
     }
     if (f.status != Status::none) w.push_back("has(s_status, " + quote(status_name(f.status)) + ")");
+    if (!f.text.empty()) {
+        // the words as the local index's QueryParser reads them (Store::search, build_query), all
+        // of which must be among the row's s_words
+        std::string list;
+        for (const auto& term : text_terms(f.text)) list += (list.empty() ? "" : ", ") + quote(term);
+        w.push_back(list.empty() ? std::string("0") : "hasAll(s_words, [" + list + "])");
+    }
     if (f.since) w.push_back(fmt::format("last_us >= {}", *f.since));
     if (f.until) w.push_back(fmt::format("first_us <= {}", *f.until));
     std::string out;
@@ -750,15 +910,63 @@ std::string where_clause(const SearchFilter& f) {
     return out.empty() ? "1" : out;
 }
 
+std::vector<Transaction> Cluster::select(std::string_view where, std::string_view order, std::size_t limit,
+                                        std::vector<std::vector<HopLink>>* links) {
+    // Two steps: the keys of the matches (reading the key and search columns only), then their
+    // rows (the primary key and the day partitions narrow the read to them). A FINAL read of
+    // every column of every match would cost the whole table for a broad search (ClickHouse 18.16
+    // moves no condition to PREWHERE under FINAL).
+    const std::string keys = c_.query(fmt::format(
+        "SELECT host, queue_id, first_us, toString(day) AS d FROM {} FINAL WHERE {} ORDER BY {} LIMIT {} FORMAT JSONEachRow",
+        table("transactions"), where, order, limit));
+    std::string in, days;
+    std::set<std::string> day_set;
+    std::map<std::tuple<std::string, std::string, Micros>, std::size_t> at;
+    for (const auto line : lines_of(keys)) {
+        const Row r = JsonReader(line).object();
+        const std::string& h = member(r, "host").text;
+        const std::string& q = member(r, "queue_id").text;
+        const Micros first = as_i64(member(r, "first_us"));
+        at.try_emplace({h, q, first}, at.size());
+        in += fmt::format("{}({}, {}, {})", in.empty() ? "" : ", ", quote(h), quote(q), first);
+        if (day_set.insert(member(r, "d").text).second) days += (days.empty() ? "" : ", ") + quote(member(r, "d").text);
+    }
+    std::vector<Transaction> out(at.size());
+    std::vector<bool> got(at.size());
+    if (links) links->assign(at.size(), {});
+    if (!in.empty()) {
+        const std::string body = c_.query(fmt::format(
+            "SELECT {} FROM {} FINAL WHERE day IN ({}) AND (host, queue_id, first_us) IN ({}) FORMAT JSONEachRow",
+            kReadColumns, table("transactions"), days, in));
+        for (const auto line : lines_of(body)) {
+            const Row r = JsonReader(line).object();
+            Transaction t = row_txn(r);
+            const auto it = at.find({t.host, t.queue_id, t.first_time});
+            if (it == at.end()) continue;
+            if (links) (*links)[it->second] = row_links(r);
+            out[it->second] = std::move(t);
+            got[it->second] = true;
+        }
+    }
+    // a row replaced between the two steps (an export running) is left out
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < out.size(); ++i)
+        if (got[i]) {
+            if (k != i) {
+                if (links) (*links)[k] = std::move((*links)[i]);
+                out[k] = std::move(out[i]);
+            }
+            ++k;
+        }
+    out.resize(k);
+    if (links) links->resize(k);
+    return out;
+}
+
 std::vector<Transaction> Cluster::search(const SearchFilter& f, std::uint64_t* matching) {
     const std::string where = where_clause(f);
     check_schema();
-    const std::string body = c_.query(fmt::format(
-        "SELECT {} FROM {} FINAL WHERE {} ORDER BY first_us DESC, local_id DESC, host DESC, queue_id DESC LIMIT {} "
-        "FORMAT JSONEachRow",
-        kReadColumns, table("transactions"), where, f.max_results));
-    std::vector<Transaction> out;
-    for (const auto line : lines_of(body)) out.push_back(parse_row(line));
+    std::vector<Transaction> out = select(where, "first_us DESC, host DESC, queue_id DESC", f.max_results);
     if (matching) {
         *matching = out.size();
         if (out.size() >= f.max_results) {
@@ -799,20 +1007,187 @@ ClusterPrune Cluster::prune(int retention_days, Micros now, bool dry_run) {
         r.transactions += n;
     }
     // every partition before the limit, also one whose rows are all replaced or deleted
-    const std::string ps = c_.query(fmt::format(
-        "SELECT DISTINCT partition FROM system.parts WHERE database = {} AND table = 'transactions' AND active "
-        "FORMAT TabSeparated",
-        quote(c_.options().database)));
+    // (the links of a transaction are in the partition of its day too)
     const std::string lim = day_of(first_kept_day);
     const std::uint32_t lim_num = static_cast<std::uint32_t>(std::stoul(lim.substr(0, 4) + lim.substr(5, 2) + lim.substr(8, 2)));
-    for (const auto line : lines_of(ps)) {
-        std::uint32_t p = 0;
-        const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), p);
-        if (ec == std::errc() && end == line.data() + line.size() && p < lim_num) parts.push_back(p);
+    for (const char* tbl : {"transactions", "links"}) {
+        const std::string ps = c_.query(fmt::format(
+            "SELECT DISTINCT partition FROM system.parts WHERE database = {} AND table = {} AND active FORMAT TabSeparated",
+            quote(c_.options().database), quote(tbl)));
+        parts.clear();
+        for (const auto line : lines_of(ps)) {
+            std::uint32_t p = 0;
+            const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), p);
+            if (ec == std::errc() && end == line.data() + line.size() && p < lim_num) parts.push_back(p);
+        }
+        if (!dry_run)
+            for (const auto p : parts) c_.query(fmt::format("ALTER TABLE {} DROP PARTITION {}", table(tbl), p));
     }
-    if (!dry_run)
-        for (const auto p : parts) c_.query(fmt::format("ALTER TABLE {} DROP PARTITION {}", table("transactions"), p));
     return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trace
+
+ClusterTraceSource::ClusterTraceSource(Cluster& c) : c_(c) { c_.check_schema(); }
+
+std::vector<Transaction> ClusterTraceSource::rows(const std::string& where, std::string_view order, std::size_t limit) {
+    std::vector<std::vector<HopLink>> links;
+    auto out = c_.select(where, order, limit, &links);
+    for (std::size_t i = 0; i < out.size(); ++i)
+        links_[{out[i].host, out[i].queue_id, out[i].first_time}] = std::move(links[i]);
+    return out;
+}
+
+std::vector<std::string> ClusterTraceSource::hosts() {
+    const std::string body =
+        c_.client().query(fmt::format("SELECT DISTINCT host FROM {} ORDER BY host FORMAT JSONEachRow", c_.table("transactions")));
+    std::vector<std::string> out;
+    for (const auto line : lines_of(body)) out.push_back(member(JsonReader(line).object(), "host").text);
+    return out;
+}
+
+std::vector<Transaction> ClusterTraceSource::find_queue_id(std::string_view queue_id, std::string_view host, Micros from,
+                                                           Micros to) {
+    // as Store::find_queue_id: first line within [from, to], oldest first, ties by local ID
+    std::string where = "queue_id = " + quote(queue_id);
+    if (!host.empty()) where += " AND s_host = " + quote(ascii_lower(host));
+    if (from != std::numeric_limits<Micros>::min()) where += fmt::format(" AND first_us >= {}", from);
+    if (to != std::numeric_limits<Micros>::max()) where += fmt::format(" AND first_us <= {}", to);
+    auto out = rows(where, "first_us DESC, host DESC, queue_id DESC", 10000);
+    std::sort(out.begin(), out.end(), [](const Transaction& a, const Transaction& b) {
+        return a.first_time != b.first_time ? a.first_time < b.first_time : a.id < b.id;
+    });
+    return out;
+}
+
+std::vector<Transaction> ClusterTraceSource::find_message_id(std::string_view message_id, std::size_t limit) {
+    const std::string id = strip_angle(message_id);
+    if (id.empty()) return {};
+    // the Message-ID is no key of the table (a scan of its column): asked once per trace run
+    const auto cached = by_message_id_.find({id, limit});
+    if (cached != by_message_id_.end()) return cached->second;
+    auto& out = by_message_id_[{id, limit}];
+    out = rows("message_id = " + quote(id), "first_us DESC, host DESC, queue_id DESC", limit);
+    std::sort(out.begin(), out.end(), [](const Transaction& a, const Transaction& b) {
+        return a.first_time != b.first_time ? a.first_time < b.first_time : a.id < b.id;
+    });
+    return out;
+}
+
+std::vector<HopLink> ClusterTraceSource::links_of(const Transaction& t) {
+    auto it = links_.find({t.host, t.queue_id, t.first_time});
+    if (it == links_.end()) {
+        rows(fmt::format("day = toDate({}) AND host = {} AND queue_id = {} AND first_us = {}", quote(day_of(t.last_time)),
+                         quote(t.host), quote(t.queue_id), t.first_time),
+             "first_us", 1);
+        it = links_.find({t.host, t.queue_id, t.first_time});
+        if (it == links_.end()) return {};
+    }
+    return it->second;
+}
+
+namespace {
+/// The links rows of `body` (JSONEachRow of the links table).
+std::vector<std::pair<HopLink, std::tuple<std::string, std::string, Micros, std::string>>> link_rows(std::string_view body) {
+    std::vector<std::pair<HopLink, std::tuple<std::string, std::string, Micros, std::string>>> out;
+    for (const auto line : lines_of(body)) {
+        const Row r = JsonReader(line).object();
+        HopLink l;
+        l.seq = static_cast<int>(as_i64(member(r, "seq")));
+        l.rule = member(r, "rule").text;
+        l.kind = kind_of(member(r, "kind").text);
+        l.next_queue_id = member(r, "next_qid").text;
+        l.relay_name = member(r, "relay_name").text;
+        l.relay_addr = member(r, "relay_addr").text;
+        l.time = as_i64(member(r, "time_us"));
+        l.attempt = static_cast<int>(as_i64(member(r, "attempt")));
+        out.emplace_back(std::move(l), std::tuple{member(r, "host").text, member(r, "queue_id").text,
+                                                  as_i64(member(r, "first_us")), member(r, "d").text});
+    }
+    return out;
+}
+} // namespace
+
+std::vector<std::pair<HopLink, Transaction>> ClusterTraceSource::links_to(std::string_view queue_id, Micros from, Micros to) {
+    // as Store::links_to, in (link time, local ID, link order), then the transactions they leave from
+    const auto found = link_rows(c_.client().query(fmt::format(
+        "SELECT next_qid, host, queue_id, first_us, toString(day) AS d, seq, rule, kind, relay_name, relay_addr, time_us, attempt "
+        "FROM {} FINAL WHERE next_qid = {} AND time_us >= {} AND time_us <= {} ORDER BY time_us, local_id, seq "
+        "FORMAT JSONEachRow",
+        c_.table("links"), quote(queue_id), from, to)));
+    std::vector<std::pair<HopLink, Transaction>> out;
+    if (found.empty()) return out;
+    std::string in, days;
+    std::set<std::string> day_set;
+    for (const auto& [l, k] : found) {
+        in += fmt::format("{}({}, {}, {})", in.empty() ? "" : ", ", quote(std::get<0>(k)), quote(std::get<1>(k)), std::get<2>(k));
+        if (day_set.insert(std::get<3>(k)).second) days += (days.empty() ? "" : ", ") + quote(std::get<3>(k));
+    }
+    const auto parents = rows(fmt::format("day IN ({}) AND (host, queue_id, first_us) IN ({})", days, in), "first_us",
+                              found.size());
+    for (const auto& [l, k] : found)
+        for (const auto& p : parents)
+            if (p.host == std::get<0>(k) && p.queue_id == std::get<1>(k) && p.first_time == std::get<2>(k)) {
+                out.emplace_back(l, p);
+                break;
+            }
+    return out;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> ClusterTraceSource::hosts_behind_relay(std::string_view name,
+                                                                                          std::string_view addr) {
+    // as Store::hosts_behind_relay: up to 20 hand-offs to the relay by name, then by address, in
+    // (local ID, link order); the hosts that logged each named queue ID within a day of it
+    constexpr std::size_t sample = 20;
+    std::vector<std::pair<std::string, Micros>> hops;
+    auto take = [&](const char* col, std::string_view v) {
+        const std::string body = c_.client().query(fmt::format(
+            "SELECT next_qid, time_us FROM {} FINAL WHERE kind = 'relay' AND {} = {} ORDER BY local_id, seq LIMIT {} "
+            "FORMAT JSONEachRow",
+            c_.table("links"), col, quote(v), sample - hops.size()));
+        for (const auto line : lines_of(body)) {
+            const Row r = JsonReader(line).object();
+            hops.emplace_back(member(r, "next_qid").text, as_i64(member(r, "time_us")));
+        }
+    };
+    take("relay_name", name);
+    if (!addr.empty() && hops.size() < sample) take("relay_addr", addr);
+    const Micros day = Micros{86400} * kMicrosPerSecond;
+    std::map<std::string, std::uint64_t> count;
+    if (hops.empty()) return {};
+    // one query for every hand-off's queue ID (the keys only), then each within a day of its hand-off
+    std::string qids;
+    std::set<std::string> listed;
+    Micros lo = hops.front().second, hi = lo;
+    for (const auto& [qid, t] : hops) {
+        if (listed.insert(qid).second) qids += (qids.empty() ? "" : ", ") + quote(qid);
+        lo = std::min(lo, t);
+        hi = std::max(hi, t);
+    }
+    const std::string body = c_.client().query(fmt::format(
+        "SELECT host, queue_id, first_us FROM {} FINAL WHERE queue_id IN ({}) AND first_us >= {} AND first_us <= {} "
+        "FORMAT JSONEachRow",
+        c_.table("transactions"), qids, lo - day, hi + day));
+    std::vector<std::tuple<std::string, std::string, Micros>> found;
+    for (const auto line : lines_of(body)) {
+        const Row r = JsonReader(line).object();
+        found.emplace_back(member(r, "host").text, member(r, "queue_id").text, as_i64(member(r, "first_us")));
+    }
+    for (const auto& [qid, t] : hops)
+        for (const auto& [h, q, first] : found)
+            if (q == qid && first >= t - day && first <= t + day) ++count[h];
+    std::vector<std::pair<std::string, std::uint64_t>> out(count.begin(), count.end());
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    return out;
+}
+
+std::vector<Transaction> ClusterTraceSource::in_network(const SearchFilter& f, std::string_view net) {
+    const auto range = parse_cidr(net);
+    if (!range) return {};
+    const std::string where = fmt::format("{} AND s_ip >= {} AND s_ip <= {}", where_clause(f), quote(ip_hex(range->lo)),
+                                          quote(ip_hex(range->hi)));
+    return rows(where, "first_us DESC, host DESC, queue_id DESC", f.max_results);
 }
 
 } // namespace mxtrace::clickhouse

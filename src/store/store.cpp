@@ -2,6 +2,7 @@
 // The only code that reads or writes the index. See ARCHITECTURE.md, "Storage", for the
 // schema, the commit order and the recovery rule.
 #include "mxtrace/store/store.hpp"
+#include "mxtrace/store/trace_source.hpp"
 
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/store/fields.hpp"
@@ -1387,6 +1388,27 @@ std::vector<std::pair<std::string, std::uint64_t>> Store::hosts_behind_relay(std
     return out;
 }
 
+bool newer_first(const Transaction& a, const Transaction& b) noexcept {
+    if (a.first_time != b.first_time) return a.first_time > b.first_time;
+    if (const int c = a.host.compare(b.host); c != 0) return c > 0;
+    return a.queue_id > b.queue_id;
+}
+
+std::vector<std::pair<HopLink, Transaction>> LocalTraceSource::links_to(std::string_view queue_id, Micros from, Micros to) {
+    std::vector<std::pair<HopLink, Transaction>> out;
+    for (auto& h : s_.links_to(queue_id)) {
+        if (h.link.time < from || h.link.time > to) continue;
+        if (auto p = s_.get(h.txn_id)) out.emplace_back(std::move(h.link), std::move(*p));
+    }
+    return out;
+}
+
+std::vector<Transaction> LocalTraceSource::in_network(const SearchFilter& f, std::string_view net) {
+    SearchFilter g = f;
+    g.query = "client:" + std::string(net);
+    return s_.search(g);
+}
+
 std::uint64_t Store::count() {
     sql::Stmt st(impl_->db, "SELECT count(*) FROM txn");
     return st.step() ? static_cast<std::uint64_t>(st.i64(0)) : 0;
@@ -1464,15 +1486,18 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
     for (int tries = 0;; ++tries) {
         try {
             Xapian::Database& x = m.reader();
-            // newest first: by first-seen time, then the newer docid
+            // newest first by first-seen time (Xapian's value sort); one more than asked for, so a
+            // cut through transactions of the same time is seen (then resolved below)
+            const Xapian::doccount r1 = r == std::numeric_limits<Xapian::doccount>::max() ? r : r + 1;
             auto newest = [&](const Xapian::Query& query, Xapian::doccount at_least) {
                 Xapian::Enquire enq(x);
                 enq.set_query(query);
                 enq.set_weighting_scheme(Xapian::BoolWeight());
                 enq.set_docid_order(Xapian::Enquire::DESCENDING);
                 enq.set_sort_by_value(slot_first_time, true);
-                return enq.get_mset(0, r, at_least);
+                return enq.get_mset(0, r1, at_least);
             };
+            const bool use_days = m.day_terms && !env_set("MXTRACE_NO_DAY_TERMS");
             ids.clear();
             std::optional<Xapian::MSet> found;
             bool exact = true; // the last MSet saw every match
@@ -1485,7 +1510,7 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
                 enq.set_weighting_scheme(Xapian::BoolWeight());
                 return enq.get_mset(0, 0, Xapian::doccount{0}).get_matches_upper_bound() <= std::max<Xapian::doccount>(2000, 10 * r);
             };
-            if (m.day_terms && r > 0 && x.get_doccount() > 0 && !env_set("MXTRACE_NO_DAY_TERMS") &&
+            if (use_days && r > 0 && x.get_doccount() > 0 &&
                 (env_set("MXTRACE_FORCE_DAY_TERMS") || !few())) {
                 // Day terms: look at the newest days first, 1, 4, 16... of them, until the days
                 // hold r transactions that began in them (then no older one can be among the r
@@ -1531,7 +1556,31 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
                     *matching = std::max<std::uint64_t>(enq.get_mset(0, 1, r + 1000).get_matches_estimated(), found->size());
                 }
             }
-            for (auto it = found->begin(); it != found->end(); ++it) ids.push_back(static_cast<std::int64_t>(*it));
+            // The order is (first-seen time, host, queue ID), all descending, as the ClickHouse engine's.
+            // Xapian sorted by time only: when the cut at r falls inside transactions of one time
+            // (the r-th and the (r+1)-th have the same), fetch every match of that time (the
+            // query AND that time's day term AND value [T, T]: cheap) and let the sort below
+            // choose among them.
+            std::vector<std::pair<std::string, Xapian::docid>> got;
+            for (auto it = found->begin(); it != found->end(); ++it) got.emplace_back(it.get_sort_key(), *it);
+            if (r > 0 && got.size() > r && got[r].first == got[r - 1].first) {
+                const std::string t = got[r - 1].first;
+                Xapian::Query tq(Xapian::Query::OP_FILTER, q, Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot_first_time, t, t));
+                if (use_days) {
+                    const Xapian::Query days[] = {Xapian::Query(day_term(detail::utc_day(from_value(Xapian::sortable_unserialise(t))))),
+                                                  Xapian::Query(std::string(kLongSpanTerm))};
+                    tq = Xapian::Query(Xapian::Query::OP_FILTER, tq, Xapian::Query(Xapian::Query::OP_OR, std::begin(days), std::end(days)));
+                }
+                Xapian::Enquire enq(x);
+                enq.set_query(tq);
+                enq.set_weighting_scheme(Xapian::BoolWeight());
+                const Xapian::MSet tied = enq.get_mset(0, x.get_doccount());
+                for (const auto& [key, id] : got)
+                    if (key > t) ids.push_back(static_cast<std::int64_t>(id));
+                for (auto it = tied.begin(); it != tied.end(); ++it) ids.push_back(static_cast<std::int64_t>(*it));
+            } else {
+                for (const auto& [key, id] : got) ids.push_back(static_cast<std::int64_t>(id));
+            }
             break;
         } catch (const Xapian::DatabaseModifiedError&) {
             if (tries >= 5) throw Error(ExitCode::internal, "the index kept changing during the search", "run it again");
@@ -1548,6 +1597,8 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
     out.reserve(ids.size());
     for (auto id : ids)
         if (auto t = m.get(id)) out.push_back(std::move(*t));
+    std::sort(out.begin(), out.end(), newer_first);
+    if (out.size() > f.max_results) out.resize(f.max_results);
     return out;
 }
 

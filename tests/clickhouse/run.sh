@@ -49,7 +49,7 @@ rc=$?
 n_ch=$(chq "SELECT count() FROM mx_ex.transactions FINAL")
 [ "$n_ch" = "$n_local" ] && ok "export: the cluster holds the $n_local transactions of the index" || fail "export: cluster $n_ch, index $n_local"
 grep -q "^exported $n_local transactions in " <<<"$out" || fail "export said: $out"
-[ "$(chq "SELECT value FROM mx_ex.mxtrace_meta WHERE key = 'schema_version'")" = 1 ] || fail "no schema version 1 in mxtrace_meta"
+[ "$(chq "SELECT value FROM mx_ex.mxtrace_meta WHERE key = 'schema_version'")" = 2 ] || fail "no schema version 2 in mxtrace_meta"
 out=$("$mx" export clickhouse --db "$db" --url "$url" --database mx_ex 2>&1)
 grep -q '^exported 0 transactions in 0 batches' <<<"$out" && ok "a second export sends nothing" || fail "second export: $out"
 
@@ -89,6 +89,10 @@ searches=(
   "--format csv --fields time,host,queue_id,sender,recipient,status"
   "-r 1"
   "-f nobody@nowhere.example"
+  "--text timed"
+  "--text unknown --format json"
+  "--text Connection --status deferred -r 3"
+  "--text unknown -h mx1 --format csv"
 )
 same=0
 for s in "${searches[@]}"; do
@@ -107,6 +111,72 @@ ok "$same of ${#searches[@]} searches print the same on both engines"
 "$mx" search --db "$db" >"$work/all.out"
 [ "$(grep -c '^transaction:' "$work/all.out")" -gt 10 ] || fail "the example searches matched too little to compare"
 
+# --- ties: transactions of one second on several hosts, cut by -r through the tie: the order of
+# tests/cli/cases/search-ties.expected (time, host, queue ID, descending) from both engines
+tdb=$work/tdb
+"$mx" index --db "$tdb" -y 2024 --quiet "$root/tests/cli/fixtures/ties.log" || fail "index of ties.log"
+"$mx" export clickhouse --db "$tdb" --url "$url" --database mx_ties >/dev/null 2>&1 || fail "export of ties.log"
+ids() { awk '/^transaction: / {q = $2} /^host: / {printf "%s@%s ", q, $2} END {print ""}'; }
+: >"$work/ties.ch"
+for r in 1 2 3 4 5 8 10 11 12 13; do
+  "$mx" search --db "$tdb" --color never -r $r >"$work/local.out" 2>/dev/null
+  "$mx" search --engine clickhouse --url "$url" --database mx_ties --color never -r $r >"$work/ch.out" 2>/dev/null
+  cmp -s "$work/local.out" "$work/ch.out" || fail "ties, -r $r: $(diff "$work/local.out" "$work/ch.out" | head -4)"
+  printf -- '-r %-2s %s\n' "$r" "$(ids <"$work/ch.out")" >>"$work/ties.ch"
+done
+sed -n '/^== plain/,/^== MXTRACE/p' "$root/tests/cli/cases/search-ties.expected" | grep '^-r ' >"$work/ties.golden"
+cmp -s "$work/ties.golden" "$work/ties.ch" && ok "ties cut by -r: both engines give the golden order (time, host, queue ID)" ||
+  fail "ties: the cluster's order differs from search-ties.expected: $(diff "$work/ties.golden" "$work/ties.ch" | head -6)"
+
+# --- trace: every transaction of the examples as a KEY (host:QID; JSON for some), and flags
+# with every format; the same output from both engines
+trace_same() { # DB DATABASE ARGS...: 0 if both engines print the same (stdout, stderr, exit)
+  local tdb=$1 tdbname=$2
+  shift 2
+  "$mx" trace --db "$tdb" --color never "$@" >"$work/tl.out" 2>&1; local lrc=$?
+  "$mx" trace --engine clickhouse --url "$url" --database "$tdbname" --color never "$@" >"$work/tc.out" 2>&1; local crc=$?
+  [ $lrc = $crc ] && cmp -s "$work/tl.out" "$work/tc.out" && return 0
+  echo "  trace $*: exits $lrc/$crc $(diff "$work/tl.out" "$work/tc.out" | head -4)"
+  return 1
+}
+"$mx" search --db "$db" -r 100000 --format csv --fields host,queue_id | tail -n +2 | tr -d '\r' | tr ',' ':' | sort -u >"$work/keys"
+tsame=0 tn=0
+while read -r k; do
+  tn=$((tn + 1))
+  trace_same "$db" mx_ex "$k" && tsame=$((tsame + 1))
+  if [ $((tn % 4)) = 0 ]; then  # JSON for a quarter of them
+    tn=$((tn + 1))
+    trace_same "$db" mx_ex --format json "$k" && tsame=$((tsame + 1))
+  fi
+done <"$work/keys"
+for args in "-f bob@foo.com -r 50" "-f bob@foo.com -r 50 --format csv" "-f bob@foo.com --format dot" "-h mx2 --format json" \
+  "<4EEB083B.9180226@foo.com>" "4EEB083B.9180226@foo.com --format dot" "pBG9CXlZ022280" "--status bounced -r 20" \
+  "-d 2011-12-16 -D 2011-12-16 -r 100 --utc" "nosuch@example.org"; do
+  tn=$((tn + 1))
+  # shellcheck disable=SC2086
+  trace_same "$db" mx_ex $args && tsame=$((tsame + 1))
+done
+[ "$tsame" = "$tn" ] && [ "$tn" -gt 150 ] && ok "trace: $tsame of $tn traces of the examples print the same on both engines" ||
+  fail "trace: only $tsame of $tn traces of the examples print the same on both engines"
+# two indexes (smtp's, mx1's: their local IDs overlap) exported into one database: a trace
+# crosses them as the one index of both hosts traces it (text: no local ID printed)
+"$mx" index --db "$work/dA" -y 2011 --quiet "$ex"/smtp/maillog
+"$mx" index --db "$work/dB" -y 2011 --quiet "$ex"/mx1/mail.log.1 "$ex"/mx1/mail.log
+"$mx" index --db "$work/dAB" -y 2011 --quiet "$ex"/smtp/maillog "$ex"/mx1/mail.log.1 "$ex"/mx1/mail.log
+"$mx" export clickhouse --db "$work/dA" --url "$url" --database mx_multi >/dev/null 2>&1 &&
+  "$mx" export clickhouse --db "$work/dB" --url "$url" --database mx_multi >/dev/null 2>&1 || fail "export of two indexes into mx_multi"
+"$mx" search --db "$work/dAB" -r 1000 --format csv --fields host,queue_id | tail -n +2 | tr -d '\r' | tr ',' ':' | sort -u | awk 'NR % 2' >"$work/keys2"
+msame=0 mn=0
+while read -r k; do
+  mn=$((mn + 1))
+  trace_same "$work/dAB" mx_multi "$k" && msame=$((msame + 1))
+done <"$work/keys2"
+grep -q pBG9CXlZ022280 "$work/keys2" || { mn=$((mn + 1)); trace_same "$work/dAB" mx_multi smtp:pBG9CXlZ022280 && msame=$((msame + 1)); }
+[ "$msame" = "$mn" ] && [ "$mn" -gt 40 ] && ok "trace across two exporting indexes: $msame of $mn traces as in one index of both hosts" ||
+  fail "trace across two exporting indexes: only $msame of $mn traces as in one index"
+"$mx" trace --engine clickhouse --url "$url" --database mx_ex --raw pBG9CXlZ022280 >/dev/null 2>"$work/e"; rc=$?
+[ $rc = 2 ] && ok "trace --raw refused with --engine clickhouse (exit 2)" || fail "trace --raw: exit $rc $(cat "$work/e")"
+
 # --- hostile values: no match (exit 1), no error, the table still whole
 hostile=("'; DROP TABLE mx_ex.transactions; --" "a'b" 'back\slash' "\\'" "x\\" $'ctl\x01\x7f' "' OR '1'='1" "$(head -c 100000 /dev/zero | tr '\0' "'")")
 for v in "${hostile[@]}"; do
@@ -115,7 +185,12 @@ for v in "${hostile[@]}"; do
     [ $rc = 1 ] && [ ! -s "$work/h.out" ] || fail "hostile $flag '${v:0:40}': exit $rc $(head -c 300 "$work/h.err")"
   done
 done
-[ "$(chq "SELECT count() FROM mx_ex.transactions FINAL")" = "$n_local" ] && ok "hostile values: no match, no error, nothing dropped" ||
+for v in "${hostile[@]}"; do  # --text: Xapian reads words out of them (x, slash...): as locally
+  "$mx" search --db "$db" --text "$v" >"$work/local.out" 2>&1; lrc=$?
+  "$mx" search --engine clickhouse --url "$url" --database mx_ex --text "$v" >"$work/h.out" 2>&1; rc=$?
+  [ $rc = $lrc ] && [ $rc != 8 ] && cmp -s "$work/local.out" "$work/h.out" || fail "hostile --text '${v:0:40}': exits $lrc/$rc $(head -c 300 "$work/h.out")"
+done
+[ "$(chq "SELECT count() FROM mx_ex.transactions FINAL")" = "$n_local" ] && ok "hostile values: no match (--text: as locally), no error, nothing dropped" ||
   fail "the table changed after the hostile searches"
 # the literal of the quoting function, evaluated by the server, gives the value back
 v=$'q\'\\\x01z'
@@ -124,8 +199,10 @@ back=$("$mx" search --engine clickhouse --url "$url" --database mx_ex -q "$v" --
   fail "literal $back does not read back"
 
 # --- what cannot be translated is refused
-"$mx" search --engine clickhouse --url "$url" --database mx_ex --text 'timed out' >/dev/null 2>"$work/e"; rc=$?
-[ $rc = 2 ] && grep -q -- '--text (free text) cannot be searched with --engine clickhouse' "$work/e" && ok "--text refused (exit 2)" || fail "--text: exit $rc $(cat "$work/e")"
+"$mx" search --db "$db" --text 'timed out' >"$work/local.out" 2>&1; lrc=$?
+"$mx" search --engine clickhouse --url "$url" --database mx_ex --text 'timed out' >"$work/ch.out" 2>&1; crc=$?
+[ $lrc = 0 ] && [ $crc = 0 ] && cmp -s "$work/local.out" "$work/ch.out" && ok "--text 'timed out': the same transactions (the words as Xapian reads them)" ||
+  fail "--text 'timed out': exits $lrc/$crc $(diff "$work/local.out" "$work/ch.out" | head -4)"
 "$mx" search --engine clickhouse --url "$url" --database mx_ex 'from:bob@foo.com' >/dev/null 2>"$work/e"; rc=$?
 [ $rc = 2 ] && grep -q 'a query (QUERY words) cannot be searched' "$work/e" && ok "query words refused (exit 2)" || fail "query words: exit $rc $(cat "$work/e")"
 "$mx" search --engine clickhouse --url "$url" --database mx_ex --raw >/dev/null 2>"$work/e"; rc=$?
@@ -155,7 +232,7 @@ MXTRACE_CLICKHOUSE_PASSWORD=$'pw\r\nX-ClickHouse-User: default' "$mx" search --e
 chq "CREATE DATABASE mx_old" && chq "CREATE TABLE mx_old.mxtrace_meta (key String, value String) ENGINE = TinyLog" &&
   chq "INSERT INTO mx_old.mxtrace_meta VALUES ('schema_version', '0')"
 "$mx" export clickhouse --db "$db" --url "$url" --database mx_old >/dev/null 2>"$work/e"; rc=$?
-[ $rc = 8 ] && grep -q 'holds mxtrace schema version 0, this mxtrace reads and writes 1' "$work/e" && ok "schema of another version: exit 8" || fail "old schema: exit $rc $(cat "$work/e")"
+[ $rc = 8 ] && grep -q 'holds mxtrace schema version 0, this mxtrace reads and writes 2' "$work/e" && ok "schema of another version: exit 8" || fail "old schema: exit $rc $(cat "$work/e")"
 [ "$(local_count "$db")" = "$n_local" ] || fail "the failed exports changed the index"
 
 # --- the generator's logs: an export killed after a batch was stored, before its mark moved
@@ -184,6 +261,30 @@ for s in "" "--status deferred" "--status bounced --format json" "-h mx2 -r 50" 
   [ $lrc = $crc ] && cmp -s "$work/local.out" "$work/ch.out" && gsame=$((gsame + 1)) || fail "generated, search '$s': exits $lrc/$crc $(diff "$work/local.out" "$work/ch.out" | head -4)"
 done
 ok "generated logs: $gsame of 6 searches print the same on both engines"
+# traces of the generated logs (smtp -> mx -> mbox, content filter loops, notifications,
+# retry-after-reject): 40 Message-IDs and 40 queue IDs of the truth, and flags
+python3 - "$g/truth.jsonl" >"$work/gkeys" <<'EOF'
+import json, random, sys
+msgs = [json.loads(l) for l in open(sys.argv[1])]
+rnd = random.Random(14)
+for m in rnd.sample([m for m in msgs if m.get("message_id")], 40):
+    print("<" + m["message_id"] + ">")
+for m in rnd.sample(msgs, 40):
+    h = rnd.choice(m["hops"])
+    print(h["host"] + ":" + h["queue_id"])
+EOF
+gt=0 gts=0
+while read -r k; do
+  gt=$((gt + 1))
+  trace_same "$gdb" mx_gen "$k" && gts=$((gts + 1))
+done <"$work/gkeys"
+for args in "-h smtp -r 30" "--status bounced -r 30 --format json" "-f <> -r 20 --format csv" "-h mx1 -r 20 --format dot"; do
+  gt=$((gt + 1))
+  # shellcheck disable=SC2086
+  trace_same "$gdb" mx_gen $args && gts=$((gts + 1))
+done
+[ "$gts" = "$gt" ] && ok "trace: $gts of $gt traces of the generated logs print the same on both engines" ||
+  fail "trace: only $gts of $gt traces of the generated logs print the same on both engines"
 
 # --- a transaction changed after it was exported is sent again, its old row replaced
 cut=$(( $(wc -l <"$ex/mx2/mail.log") / 2 ))

@@ -7,6 +7,7 @@
 #include "mxtrace/reduce/links.hpp"
 #include "mxtrace/reduce/transaction.hpp"
 #include "mxtrace/store/store.hpp"
+#include "mxtrace/store/trace_source.hpp"
 
 #include <string>
 #include <utility>
@@ -72,7 +73,12 @@ struct Trace {
 
 /// Builds the traces of every message that `start` transactions belong to: each is followed up
 /// to its first indexed hop (the root), and each root is traced once, in the order found.
-/// @throws Error(bad_index) from the store.
+/// Transactions are told apart by their identity (host, queue ID, first-seen time), so the
+/// stores may be the local index or a cluster fed by several indexes.
+/// @throws Error(bad_index) from the local store, Error(remote) from a cluster.
+std::vector<Trace> trace_messages(TraceSource& store, const std::vector<Transaction>& start, const TraceOptions& opt);
+
+/// trace_messages() on the local index.
 std::vector<Trace> trace_messages(Store& store, const std::vector<Transaction>& start, const TraceOptions& opt);
 
 /// What a trace KEY names.
@@ -87,6 +93,6 @@ struct TraceKey {
 TraceKey parse_trace_key(std::string_view key);
 
 /// The transactions a key names directly (Message-ID or queue ID), oldest first.
-std::vector<Transaction> find_key(Store& store, const TraceKey& key);
+std::vector<Transaction> find_key(TraceSource& store, const TraceKey& key);
 
 } // namespace mxtrace

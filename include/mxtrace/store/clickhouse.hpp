@@ -7,11 +7,15 @@
 /// ClickHouse library); every value that reaches SQL goes through quote(). The schema (tables,
 /// keys, versions) is described in ARCHITECTURE.md, "ClickHouse".
 #include "mxtrace/base/timeutil.hpp"
+#include "mxtrace/reduce/links.hpp"
 #include "mxtrace/reduce/transaction.hpp"
 #include "mxtrace/store/store.hpp"
+#include "mxtrace/store/trace_source.hpp"
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <tuple>
 #include <memory>
 #include <span>
 #include <string>
@@ -23,7 +27,7 @@ namespace mxtrace::clickhouse {
 
 /// Version of the ClickHouse schema this mxtrace writes and reads (table mxtrace_meta, key
 /// schema_version). Another version in the database is refused (Error(remote)).
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 /// `s` as a ClickHouse string literal, quotes included: backslash and single quote escaped with a
 /// backslash, NUL as \0, the other control bytes (0x01-0x1F, 0x7F) as \xHH; every other byte as
@@ -79,6 +83,7 @@ private:
 struct ExportRow {
     const Transaction* txn = nullptr;
     std::uint64_t version = 0;
+    std::vector<HopLink> links; ///< its stored hop links (Store::links_of), in order
 };
 
 /// What prune_partitions removed (or would).
@@ -113,8 +118,8 @@ public:
     void write(std::span<const ExportRow> rows, const std::function<bool(std::int64_t local_id)>& gone);
 
     /// Transactions matching `f` (as Store::search; free text and the query language are refused
-    /// with Error(usage)), newest first-seen time first, then local ID descending, at most
-    /// f.max_results. `matching` gets the number of matches (exact).
+    /// with Error(usage)), in the local engine's order (newer_first(): first-seen time, host,
+    /// queue ID, descending), at most f.max_results. `matching` gets the number of matches (exact).
     /// @throws Error(usage) for a filter it cannot translate, Error(remote) for server errors.
     std::vector<Transaction> search(const SearchFilter& f, std::uint64_t* matching = nullptr);
 
@@ -130,9 +135,40 @@ public:
 
     Client& client() noexcept { return c_; }
 
-private:
+    /// The transactions matching the SQL condition `where` (over the transactions table's
+    /// columns), in SQL `order`, at most `limit`: the keys first, then their rows by key. `links`,
+    /// if given, receives each one's hop links (the l_* columns). @throws Error(remote).
+    std::vector<Transaction> select(std::string_view where, std::string_view order, std::size_t limit,
+                                    std::vector<std::vector<HopLink>>* links = nullptr);
+
+    /// `database`.`name`, quoted.
     std::string table(std::string_view name) const;
+
+private:
     Client c_;
+};
+
+/// A cluster as the TraceSource of `trace --engine clickhouse`: the lookups of the local index in
+/// SQL. A transaction's links come with its row (l_* columns); the links to a queue ID from the
+/// links table (ordered by next queue ID). Checks the schema when made.
+class ClusterTraceSource final : public TraceSource {
+public:
+    /// @throws Error(remote) if the schema is missing or of another version.
+    explicit ClusterTraceSource(Cluster& c);
+    std::vector<std::string> hosts() override;
+    std::vector<std::pair<std::string, std::uint64_t>> hosts_behind_relay(std::string_view name,
+                                                                           std::string_view addr) override;
+    std::vector<Transaction> find_queue_id(std::string_view queue_id, std::string_view host, Micros from, Micros to) override;
+    std::vector<Transaction> find_message_id(std::string_view message_id, std::size_t limit) override;
+    std::vector<HopLink> links_of(const Transaction& t) override;
+    std::vector<std::pair<HopLink, Transaction>> links_to(std::string_view queue_id, Micros from, Micros to) override;
+    std::vector<Transaction> in_network(const SearchFilter& f, std::string_view net) override;
+
+private:
+    std::vector<Transaction> rows(const std::string& where, std::string_view order, std::size_t limit);
+    Cluster& c_;
+    std::map<std::tuple<std::string, std::string, Micros>, std::vector<HopLink>> links_; ///< of every row read
+    std::map<std::pair<std::string, std::size_t>, std::vector<Transaction>> by_message_id_; ///< find_message_id's answers
 };
 
 /// The SQL that creates the schema in database `db` (CREATE ... IF NOT EXISTS, one statement
@@ -140,9 +176,14 @@ private:
 std::vector<std::string> schema_sql(std::string_view db);
 
 /// The WHERE condition (without WHERE; "1" for no filter) that selects `f` in the transactions
-/// table. @throws Error(usage) for free text (--text) or a query (words): they have no
-/// translation.
+/// table. Free text (--text) is every word of text_terms() among the row's s_words.
+/// @throws Error(usage) for a query (words): it has no translation; for a --text Xapian cannot
+/// parse.
 std::string where_clause(const SearchFilter& f);
+
+/// The words of a --text value as the local index's search reads them (Xapian's QueryParser,
+/// no stemming, lower case), whose AND it runs. @throws Error(usage) if Xapian cannot parse it.
+std::vector<std::string> text_terms(std::string_view text);
 
 /// Parses one JSONEachRow line of the transactions table into a Transaction.
 /// @throws Error(remote) if the line is not such an object.

@@ -48,6 +48,11 @@ struct SearchFilter {
     std::size_t max_results = 200;
 };
 
+/// The order of search results in both engines (local and ClickHouse): first-seen time, then
+/// host, then queue ID, each descending (newest first; host and queue ID compared byte by byte).
+/// (host, queue ID, first-seen time) is a transaction's identity, so the order is total.
+bool newer_first(const Transaction& a, const Transaction& b) noexcept;
+
 /// A stored hop link and the transaction it leaves from.
 struct StoredHop {
     std::int64_t txn_id = 0;
@@ -275,7 +280,9 @@ public:
     const WriteStats& stats() const noexcept;
 
     /// Runs a search: the Xapian query selects and orders (newest first-seen time first), the
-    /// records are read from SQLite by ID. At most filter.max_results transactions.
+    /// records are read from SQLite by ID; ties of one time are ordered by newer_first() (the
+    /// cut at max_results is exact: every match of the boundary time is weighed). At most
+    /// filter.max_results transactions.
     /// @throws Error(usage) for a bad filter value or a malformed query (its detail points at
     /// the place in the query).
     /// `explain`, if given, receives Xapian's description of the query it ran. `matching`, if
