@@ -121,13 +121,30 @@ struct StatsReport {
     std::vector<DeferredMessage> deferred_longest;        ///< longest first, at most `top`
 };
 
-/// Folds transactions into a StatsReport. Not thread-safe; one pass, memory bounded by the
-/// distinct keys (addresses, relays, reason groups) and one double per delivered attempt.
+/// Version of the rollup blob (StatsBuilder::serialize). A blob of another version is not
+/// merged (StatsBuilder::merge returns false); the rollups are rebuilt by the next writer.
+constexpr int kStatsBlobVersion = 1;
+
+/// How many of a bucket's longest deferred messages its rollup keeps: `stats --top N` with a
+/// larger N scans instead of reading rollups.
+constexpr std::size_t kStatsRollupTop = 1000;
+
+/// Folds transactions into a StatsReport. Not thread-safe; memory bounded by the distinct keys
+/// (addresses, relays, reason groups, delay values) and the traffic time slots.
+///
+/// The builder is an exact, mergeable accumulator: serialize() turns what it holds into a blob
+/// (a rollup of one bucket of transactions), and merge() adds such a blob to another builder.
+/// Adding transactions and merging the blobs of other, disjoint, sets of transactions gives the
+/// same report as adding all the transactions to one builder, whatever the order (the examples
+/// of reason groups are those of the smallest (transaction ID, attempt index)).
 class StatsBuilder {
 public:
     /// `zone` (may be null: UTC) places the hour and day buckets; `top` is the length of every
-    /// top list and reason list.
-    StatsBuilder(Zone* zone, std::size_t top);
+    /// top list and reason list. Traffic is kept per UTC quarter hour and placed in the zone by
+    /// finish() (exact while the zone's offsets are whole quarter hours: hours_exact()). With
+    /// `local_hours`, each instant is placed in the zone at once (exact for any zone) and the
+    /// builder can neither serialize nor merge.
+    StatsBuilder(Zone* zone, std::size_t top, bool local_hours = false);
     ~StatsBuilder();
     StatsBuilder(const StatsBuilder&) = delete;
     StatsBuilder& operator=(const StatsBuilder&) = delete;
@@ -135,7 +152,24 @@ public:
     /// Adds one transaction.
     void add(const Transaction& t);
 
-    /// The report over everything added. Call once.
+    /// The accumulated state as a blob (format version kStatsBlobVersion; deterministic: the same
+    /// transactions give the same bytes). It keeps the `top` longest deferred messages, so build
+    /// rollups with top = kStatsRollupTop. Call once, instead of finish().
+    /// @throws Error(internal) for a builder made with `local_hours`.
+    std::string serialize();
+
+    /// Adds a blob made by serialize() over transactions not added to this builder otherwise.
+    /// Returns false, changing nothing, if the blob is of another format version or keeps fewer
+    /// deferred messages than this builder's `top` (or the builder has `local_hours`).
+    /// @throws Error(damaged) if the blob is malformed; the builder is then unusable.
+    bool merge(std::string_view blob);
+
+    /// False if finish() would place some counted instant in the wrong local hour: the zone's
+    /// offset at one of the quarter hours holding traffic is not a whole number of quarter
+    /// hours (local mean time before time zones). Then use a builder with `local_hours`.
+    bool hours_exact();
+
+    /// The report over everything added and merged. Call once.
     StatsReport finish();
 
 private:
