@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -114,7 +115,11 @@ Runner setup_stats(CLI::App& app) {
         // whole days of a time window and host come from the rollups when they can say it
         // exactly (stats_rollup.hpp); --explain shows the scan's query, so it scans
         std::optional<StatsReport> fast;
-        if (!a->explain) fast = stats_from_rollups(store, a->f, z, a->top, &hosts);
+        RollupUse use;
+        if (!a->explain) fast = stats_from_rollups(store, a->f, z, a->top, &hosts, &use);
+        if (const char* v = std::getenv("MXTRACE_STATS_ROLLUP_LOG"); v && *v) // a test hook: which path was taken
+            fmt::print(stderr, "{}\n", fast ? fmt::format("stats: rollups: {} buckets merged, {} scanned", use.merged, use.scanned)
+                                             : std::string("stats: scan"));
         StatsBuilder builder(z, a->top, true);
         if (!fast)
             store.scan(a->f, [&](const Transaction& t) {
