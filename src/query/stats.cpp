@@ -298,8 +298,26 @@ struct SvHash {
 };
 using CountMap = std::unordered_map<std::string, std::uint64_t, SvHash, std::equal_to<>>;
 using ReasonMap = std::unordered_map<std::string, ReasonAcc, SvHash, std::equal_to<>>;
-/// A multiset of delays (seconds as logged): value -> how many.
-using DelayHist = std::unordered_map<double, std::uint64_t>;
+/// A multiset of delays (seconds as logged): value -> how many; those of merged blobs are kept
+/// as a list of (value, count) pairs (appending is cheaper than hashing), combined when read.
+struct DelayHist {
+    std::unordered_map<double, std::uint64_t> added;
+    std::vector<std::pair<double, std::uint64_t>> merged;
+    std::uint64_t& operator[](double x) { return added[x]; }
+    /// (value, count) ascending, each value once.
+    std::vector<std::pair<double, std::uint64_t>> sorted() const {
+        std::vector<std::pair<double, std::uint64_t>> v(added.begin(), added.end());
+        v.insert(v.end(), merged.begin(), merged.end());
+        std::sort(v.begin(), v.end());
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (k > 0 && v[k - 1].first == v[i].first) v[k - 1].second += v[i].second;
+            else v[k++] = v[i];
+        }
+        v.resize(k);
+        return v;
+    }
+};
 
 StatsReport::Top top_of(const CountMap& m, std::size_t n) {
     StatsReport::Top v(m.begin(), m.end());
@@ -327,8 +345,7 @@ std::vector<Reason> reasons_of(const ReasonMap& m, std::size_t n) {
 /// Percentiles by the nearest-rank method over a multiset (as percentile() over the sorted values).
 DelayStats delay_of(const DelayHist& h) {
     DelayStats d;
-    std::vector<std::pair<double, std::uint64_t>> v(h.begin(), h.end());
-    std::sort(v.begin(), v.end());
+    const std::vector<std::pair<double, std::uint64_t>> v = h.sorted();
     for (const auto& [x, n] : v) d.count += n;
     if (d.count == 0) return d;
     auto at_rank = [&](double p) {
@@ -346,6 +363,83 @@ DelayStats delay_of(const DelayHist& h) {
     d.p99 = at_rank(99);
     d.max = v.back().first;
     return d;
+}
+
+/// top_of() over counts kept partly by dictionary ID (`a`, from merged blobs) and partly by value
+/// (`m`, from transactions added): the same list, ties ordered by value. The values of IDs are
+/// read from the dictionary only for the list itself and for the IDs tied at its last count.
+/// `distinct` receives the number of distinct values.
+StatsReport::Top top_of_merged(std::vector<std::uint64_t>& a, const CountMap& m, const StatsDictionary& dict,
+                               std::size_t n, std::uint64_t& distinct) {
+    struct Entry {
+        std::uint64_t count, id; // id 0: a value not in `a` (in `value`)
+        std::string value;
+    };
+    if (n == 0) {
+        top_of_merged(a, m, dict, 1, distinct);
+        return {};
+    }
+    std::vector<Entry> extra; // values added that the dictionary does not map into `a`
+    for (const auto& [v, c] : m) {
+        std::uint64_t id = dict.id_of(v);
+        if (id && id < a.size()) a[id] += c;
+        else extra.push_back({c, 0, v});
+    }
+    std::vector<std::uint64_t> counts;
+    for (std::uint64_t c : a)
+        if (c) counts.push_back(c);
+    distinct = counts.size() + extra.size();
+    for (const Entry& e : extra) counts.push_back(e.count);
+    // the count of the n-th entry: entries above it are in the list, entries at it compete by value
+    std::uint64_t cut = 0;
+    if (counts.size() > n) {
+        std::nth_element(counts.begin(), counts.begin() + static_cast<std::ptrdiff_t>(n - 1), counts.end(),
+                         std::greater<>());
+        cut = counts[n - 1];
+    }
+    std::vector<Entry> in, ties;
+    for (std::uint64_t id = 0; id < a.size(); ++id)
+        if (a[id] && a[id] >= cut) (a[id] > cut ? in : ties).push_back({a[id], id, {}});
+    for (Entry& e : extra)
+        if (e.count >= cut) (e.count > cut ? in : ties).push_back(std::move(e));
+    for (Entry& e : in)
+        if (e.id) e.value = dict.value_of(e.id);
+    StatsReport::Top out;
+    for (Entry& e : in) out.emplace_back(std::move(e.value), e.count);
+    const std::size_t slots = n > out.size() ? n - out.size() : 0;
+    // the ties fill the list by value: the smallest `slots` values among them
+    std::vector<std::string> tied;
+    std::size_t tied_ids = 0;
+    for (Entry& e : ties) {
+        if (e.id) ++tied_ids;
+        else tied.push_back(std::move(e.value));
+    }
+    if (slots > 0 && tied_ids > 0) {
+        if (tied_ids > 64 && dict.in_order) {
+            // many: walk the dictionary in value order until `slots` of them are seen
+            std::vector<bool> is_tied(a.size());
+            for (const Entry& e : ties)
+                if (e.id) is_tied[e.id] = true;
+            std::size_t got = 0;
+            dict.in_order([&](std::uint64_t id, std::string_view v) {
+                if (id < is_tied.size() && is_tied[id]) {
+                    tied.emplace_back(v);
+                    ++got;
+                }
+                return got < slots;
+            });
+        } else {
+            for (const Entry& e : ties)
+                if (e.id) tied.push_back(dict.value_of(e.id));
+        }
+    }
+    const std::size_t take = std::min(slots, tied.size());
+    std::partial_sort(tied.begin(), tied.begin() + static_cast<std::ptrdiff_t>(take), tied.end());
+    for (std::size_t i = 0; i < take; ++i) out.emplace_back(std::move(tied[i]), cut);
+    std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
+        return x.second != y.second ? x.second > y.second : x.first < y.first;
+    });
+    return out;
 }
 
 // ---- the rollup blob: a compact binary form of the accumulator (little-endian, LEB128) ----
@@ -375,21 +469,23 @@ struct BlobWriter {
         u(v ? 1 : 0);
         if (v) s(*v);
     }
-    /// A count map, keys sorted (the blob of a bucket is a function of its transactions).
-    void counts(const CountMap& m) {
-        std::vector<const CountMap::value_type*> v;
+    /// A count map as (dictionary ID, count) pairs, IDs ascending and delta-coded (the blob of a
+    /// bucket is a function of its transactions and the dictionary).
+    void counts(const CountMap& m, const StatsBuilder::Intern& intern) {
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> v;
         v.reserve(m.size());
-        for (const auto& e : m) v.push_back(&e);
-        std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->first < b->first; });
+        for (const auto& [k, c] : m) v.emplace_back(intern(k), c);
+        std::sort(v.begin(), v.end());
         u(v.size());
-        for (auto* e : v) {
-            s(e->first);
-            u(e->second);
+        std::uint64_t prev = 0;
+        for (const auto& [id, c] : v) {
+            u(id - prev);
+            u(c);
+            prev = id;
         }
     }
     void hist(const DelayHist& h) {
-        std::vector<std::pair<double, std::uint64_t>> v(h.begin(), h.end());
-        std::sort(v.begin(), v.end());
+        const std::vector<std::pair<double, std::uint64_t>> v = h.sorted();
         u(v.size());
         for (const auto& [x, n] : v) {
             d(x);
@@ -449,18 +545,23 @@ struct BlobReader {
         if (u()) return std::string(s());
         return std::nullopt;
     }
-    void counts(CountMap& m) {
+    /// Adds (dictionary ID, count) pairs to a dense array indexed by ID.
+    void counts(std::vector<std::uint64_t>& a) {
+        std::uint64_t id = 0;
         for (std::uint64_t n = u(); n > 0; --n) {
-            std::string_view k = s();
+            id += u();
             std::uint64_t c = u();
-            if (auto it = m.find(k); it != m.end()) it->second += c;
-            else m.emplace(std::string(k), c);
+            if (id >= a.size()) {
+                if (id > (std::uint64_t{1} << 34)) bad();
+                a.resize(std::max<std::size_t>(id + 1, a.size() * 2));
+            }
+            a[id] += c;
         }
     }
     void hist(DelayHist& h) {
         for (std::uint64_t n = u(); n > 0; --n) {
             double x = d();
-            h[x] += u();
+            h.merged.emplace_back(x, u());
         }
     }
     void reasons(ReasonMap& m) {
@@ -512,6 +613,12 @@ struct StatsBuilder::Impl {
     std::unordered_map<std::int64_t, Traffic> slots;
     CountMap senders, sender_domains, recipients, recipient_domains, clients, relays;
     CountMap rejected_clients, rejected_senders, rejected_recipients, verdicts;
+    /// The same ten counts from merged blobs: dictionary ID -> count (dense; empty if none merged).
+    std::array<std::vector<std::uint64_t>, 10> merged;
+    std::array<CountMap*, 10> count_maps() {
+        return {&senders, &sender_domains, &recipients, &recipient_domains, &clients, &relays,
+                &rejected_clients, &rejected_senders, &rejected_recipients, &verdicts};
+    }
     ReasonMap deferral, bounce, reject;
     DelayHist delays;
     std::unordered_map<std::string, DelayHist, SvHash, std::equal_to<>> relay_delays;
@@ -750,7 +857,7 @@ template <class R, class F> void each_count(R& r, F&& f) {
 }
 } // namespace
 
-std::string StatsBuilder::serialize() {
+std::string StatsBuilder::serialize(const Intern& intern) {
     Impl& m = *impl_;
     if (m.local_hours) throw Error(ExitCode::internal, "StatsBuilder::serialize of a builder in local hours");
     m.settle_candidates(m.loop_handoffs);
@@ -772,9 +879,7 @@ std::string StatsBuilder::serialize() {
             put_traffic(w, t);
         }
     }
-    for (CountMap* c : {&m.senders, &m.sender_domains, &m.recipients, &m.recipient_domains, &m.clients, &m.relays,
-                        &m.rejected_clients, &m.rejected_senders, &m.rejected_recipients, &m.verdicts})
-        w.counts(*c);
+    for (CountMap* c : m.count_maps()) w.counts(*c, intern);
     w.reasons(m.deferral);
     w.reasons(m.bounce);
     w.reasons(m.reject);
@@ -814,16 +919,31 @@ std::string StatsBuilder::serialize() {
         w.s(c.client);
         w.i(c.size);
     }
-    {   // last: the hand-offs, as one section finish() reads only when a candidate is left
-        BlobWriter h;
+    {   // last: the hand-offs, as one section that finish() searches for the candidates left:
+        // count, time bounds, a table of 4-byte offsets, then the entries sorted by key
         std::vector<std::pair<std::string, std::vector<Micros>>> v(m.loop_handoffs.begin(), m.loop_handoffs.end());
         std::sort(v.begin(), v.end());
-        h.u(v.size());
+        BlobWriter entries;
+        std::vector<std::uint32_t> offsets;
+        Micros lo = std::numeric_limits<Micros>::max(), hi = std::numeric_limits<Micros>::min();
         for (auto& [k, times] : v) {
             std::sort(times.begin(), times.end());
-            h.s(k);
-            h.u(times.size());
-            for (Micros x : times) h.i(x);
+            offsets.push_back(static_cast<std::uint32_t>(entries.out.size()));
+            entries.s(k);
+            entries.u(times.size());
+            for (Micros x : times) entries.i(x);
+            lo = std::min(lo, times.front());
+            hi = std::max(hi, times.back());
+        }
+        if (entries.out.size() > 0xFFFFFFFFu) throw Error(ExitCode::internal, "a stats rollup's hand-offs exceed 4 GiB");
+        BlobWriter h;
+        h.u(v.size());
+        if (!v.empty()) {
+            h.i(lo);
+            h.i(hi);
+            for (std::uint32_t o : offsets)
+                for (int k = 0; k < 4; ++k) h.out += static_cast<char>((o >> (8 * k)) & 0xFF);
+            h.out += entries.out;
         }
         w.s(h.out);
     }
@@ -859,9 +979,7 @@ bool StatsBuilder::merge(std::string_view blob) {
         std::int64_t q = rd.i();
         add_traffic(rd, m.slots[q]);
     }
-    for (CountMap* c : {&m.senders, &m.sender_domains, &m.recipients, &m.recipient_domains, &m.clients, &m.relays,
-                        &m.rejected_clients, &m.rejected_senders, &m.rejected_recipients, &m.verdicts})
-        rd.counts(*c);
+    for (auto& a : m.merged) rd.counts(a);
     rd.reasons(m.deferral);
     rd.reasons(m.bounce);
     rd.reasons(m.reject);
@@ -916,27 +1034,59 @@ bool StatsBuilder::hours_exact() {
     return true;
 }
 
-StatsReport StatsBuilder::finish() {
+StatsReport StatsBuilder::finish(const StatsDictionary* dict) {
     Impl& m = *impl_;
     StatsReport& r = m.r;
     const Micros day = Micros{86400} * kMicrosPerSecond;
     m.settle_candidates(m.loop_handoffs);
     if (!m.candidates.empty() && !m.blob_handoffs.empty()) {
-        // the hand-offs of the merged blobs, for the keys of the candidates left only
-        std::unordered_map<std::string, std::vector<Micros>> wanted;
-        for (const Candidate& c : m.candidates) wanted.try_emplace(c.host + '\0' + c.queue_id);
+        // the hand-offs of the merged blobs that name a candidate left: a binary search of each
+        // section whose hand-off times come within a day of the candidate's first line
+        struct Section {
+            BlobReader rd;
+            std::uint64_t n = 0;
+            Micros lo = 0, hi = 0;
+            std::size_t table = 0, data = 0;
+        };
+        std::vector<Section> secs;
         for (const std::string& sec : m.blob_handoffs) {
-            BlobReader rd{sec};
-            for (std::uint64_t n = rd.u(); n > 0; --n) {
-                std::string k(rd.s());
-                auto it = wanted.find(k);
-                for (std::uint64_t t = rd.u(); t > 0; --t) {
-                    Micros x = rd.i();
-                    if (it != wanted.end()) it->second.push_back(x);
+            Section x{BlobReader{sec}};
+            x.n = x.rd.u();
+            if (x.n == 0) continue;
+            x.lo = x.rd.i();
+            x.hi = x.rd.i();
+            x.table = x.rd.pos;
+            if (x.n > (sec.size() - x.table) / 4) BlobReader::bad();
+            x.data = x.table + 4 * x.n;
+            secs.push_back(std::move(x));
+        }
+        std::unordered_map<std::string, std::vector<Micros>> found;
+        for (const Candidate& c : m.candidates) {
+            const std::string key = c.host + '\0' + c.queue_id;
+            for (Section& x : secs) {
+                if (c.first_time < x.lo - day || c.first_time > x.hi + day) continue;
+                auto entry = [&](std::uint64_t k) {
+                    std::size_t o = x.table + 4 * k;
+                    std::uint32_t off = 0;
+                    for (int b = 0; b < 4; ++b)
+                        off |= static_cast<std::uint32_t>(static_cast<unsigned char>(x.rd.in[o + static_cast<std::size_t>(b)])) << (8 * b);
+                    if (off >= x.rd.in.size() - x.data) BlobReader::bad();
+                    x.rd.pos = x.data + off;
+                    return x.rd.s();
+                };
+                std::uint64_t a = 0, b = x.n; // the first entry not less than key
+                while (a < b) {
+                    std::uint64_t mid = a + (b - a) / 2;
+                    if (entry(mid) < std::string_view(key)) a = mid + 1;
+                    else b = mid;
+                }
+                if (a < x.n && entry(a) == std::string_view(key)) {
+                    auto& times = found[key];
+                    for (std::uint64_t t = x.rd.u(); t > 0; --t) times.push_back(x.rd.i());
                 }
             }
         }
-        m.settle_candidates(wanted);
+        m.settle_candidates(found);
     }
     for (const Candidate& c : m.candidates) m.count_received(c.sender, c.client, c.size, c.first_time);
     m.candidates.clear();
@@ -956,18 +1106,24 @@ StatsReport StatsBuilder::finish() {
         days[d] += t;
     }
     for (const auto& [d, tr] : days) r.per_day.emplace_back(format_time(d * day, nullptr).substr(0, 10), tr);
-    r.distinct_senders = m.senders.size();
-    r.distinct_recipients = m.recipients.size();
-    r.senders = top_of(m.senders, m.top);
-    r.sender_domains = top_of(m.sender_domains, m.top);
-    r.recipients = top_of(m.recipients, m.top);
-    r.recipient_domains = top_of(m.recipient_domains, m.top);
-    r.clients = top_of(m.clients, m.top);
-    r.relays = top_of(m.relays, m.top);
-    r.rejected_clients = top_of(m.rejected_clients, m.top);
-    r.rejected_senders = top_of(m.rejected_senders, m.top);
-    r.rejected_recipients = top_of(m.rejected_recipients, m.top);
-    r.filter_verdicts = top_of(m.verdicts, m.top);
+    {
+        std::array<StatsReport::Top*, 10> tops = {&r.senders, &r.sender_domains, &r.recipients, &r.recipient_domains,
+                                                   &r.clients, &r.relays, &r.rejected_clients, &r.rejected_senders,
+                                                   &r.rejected_recipients, &r.filter_verdicts};
+        std::array<CountMap*, 10> maps = m.count_maps();
+        std::array<std::uint64_t, 10> distinct{};
+        for (std::size_t k = 0; k < 10; ++k) {
+            if (m.merged[k].empty()) {
+                distinct[k] = maps[k]->size();
+                *tops[k] = top_of(*maps[k], m.top);
+            } else {
+                if (!dict) throw Error(ExitCode::internal, "StatsBuilder::finish without the dictionary of merged blobs");
+                *tops[k] = top_of_merged(m.merged[k], *maps[k], *dict, m.top, distinct[k]);
+            }
+        }
+        r.distinct_senders = distinct[0];
+        r.distinct_recipients = distinct[2];
+    }
     r.deferral_reasons = reasons_of(m.deferral, m.top);
     r.bounce_reasons = reasons_of(m.bounce, m.top);
     r.reject_reasons = reasons_of(m.reject, m.top);

@@ -11,13 +11,17 @@
 #include <cstdlib>
 #include <cstdio>
 #include <limits>
+#include <string_view>
+#include <unordered_map>
 
 namespace mxtrace {
 
 namespace {
 
-/// The blob of one bucket, by a scan of exactly its transactions ("" if it has none).
-std::string compute_bucket(Store& store, const RollupBucket& b, Micros& max_last, std::uint64_t& n) {
+/// The blob of one bucket, by a scan of exactly its transactions ("" if it has none); its values
+/// as dictionary IDs from `intern`.
+std::string compute_bucket(Store& store, const RollupBucket& b, Micros& max_last, std::uint64_t& n,
+                           const StatsBuilder::Intern& intern) {
     StatsBuilder sb(nullptr, kStatsRollupTop);
     max_last = std::numeric_limits<Micros>::min();
     n = 0;
@@ -26,7 +30,7 @@ std::string compute_bucket(Store& store, const RollupBucket& b, Micros& max_last
         max_last = std::max(max_last, t.last_time);
         ++n;
     });
-    return n ? sb.serialize() : std::string();
+    return n ? sb.serialize(intern) : std::string();
 }
 
 bool env_set(const char* name) {
@@ -39,13 +43,22 @@ bool env_set(const char* name) {
 RollupRefresh refresh_stats_rollups(Store& store, bool rebuild_all, const std::function<void(const RollupRefresh&)>& progress) {
     RollupRefresh r;
     store.require_rollup_format(kStatsBlobVersion, rebuild_all);
+    // dictionary IDs seen in this refresh (a value is looked up in SQLite once)
+    std::unordered_map<std::string, std::uint64_t> ids;
+    auto intern = [&](std::string_view v) -> std::uint64_t {
+        auto it = ids.find(std::string(v));
+        if (it != ids.end()) return it->second;
+        std::uint64_t id = store.rollup_dict_id(v, true);
+        ids.emplace(std::string(v), id);
+        return id;
+    };
     for (;;) {
         auto dirty = store.dirty_rollups(64);
         if (dirty.empty()) break;
         for (const RollupBucket& b : dirty) {
             Micros max_last = 0;
             std::uint64_t n = 0;
-            std::string blob = compute_bucket(store, b, max_last, n);
+            std::string blob = compute_bucket(store, b, max_last, n, intern);
             store.put_rollup(b, blob, max_last);
             ++r.buckets;
             r.transactions += n;
@@ -106,7 +119,11 @@ std::optional<StatsReport> stats_from_rollups(Store& store, const SearchFilter& 
     if (!builder.hours_exact()) return std::nullopt;
     if (hosts) hosts->insert(seen_hosts.begin(), seen_hosts.end());
     if (use) *use = u;
-    return builder.finish();
+    StatsDictionary dict;
+    dict.id_of = [&](std::string_view v) { return store.rollup_dict_id(v); };
+    dict.value_of = [&](std::uint64_t id) { return store.rollup_dict_value(id); };
+    dict.in_order = [&](const std::function<bool(std::uint64_t, std::string_view)>& f) { store.rollup_dict_in_order(f); };
+    return builder.finish(&dict);
 }
 
 std::vector<std::string> verify_stats_rollups(Store& store, std::size_t step, std::size_t limit) {
@@ -118,7 +135,11 @@ std::vector<std::string> verify_stats_rollups(Store& store, std::size_t step, st
         if (b.dirty || (k++ % std::max<std::size_t>(step, 1)) != 0) continue;
         Micros max_last = 0;
         std::uint64_t n = 0;
-        std::string blob = compute_bucket(store, b, max_last, n);
+        // a value missing from the dictionary gets an ID no blob has: the bytes differ
+        std::string blob = compute_bucket(store, b, max_last, n, [&](std::string_view v) {
+            std::uint64_t id = store.rollup_dict_id(v);
+            return id ? id : std::numeric_limits<std::uint64_t>::max() / 2;
+        });
         if (blob != store.rollup_blob(b.host, b.day))
             out.push_back(fmt::format("stats rollup of {} {}: differs from its {} transactions", b.host,
                                       format_rfc3339(rollup_day_start(b.day)).substr(0, 10), n));

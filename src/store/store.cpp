@@ -142,6 +142,7 @@ const char* const kRollupSqlText =
     "CREATE INDEX IF NOT EXISTS txn_bucket ON txn(host, first_us);"
     "CREATE TABLE IF NOT EXISTS stats_rollup(host TEXT NOT NULL, day INTEGER NOT NULL, max_last_us INTEGER NOT NULL,"
     " data BLOB NOT NULL, PRIMARY KEY(host, day)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS stats_dict(id INTEGER PRIMARY KEY, value BLOB NOT NULL UNIQUE);"
     "CREATE TABLE IF NOT EXISTS stats_dirty(host TEXT NOT NULL, day INTEGER NOT NULL, PRIMARY KEY(host, day)) WITHOUT ROWID;"
     "CREATE TRIGGER IF NOT EXISTS stats_dirty_ins AFTER INSERT ON txn BEGIN"
     " INSERT OR IGNORE INTO stats_dirty(host, day) VALUES(NEW.host, " MX_DAY("NEW.first_us") "); END;"
@@ -391,7 +392,7 @@ struct Store::Impl {
     bool in_txn = false; // a write transaction is open: the lookups of a batch and its writes share it
     bool rollups = false; // the stats rollup tables exist
     bool snapshot = false; // read_snapshot(true): a read transaction is open
-    sql::Stmt st_rollup_put, st_rollup_del, st_dirty_del;
+    sql::Stmt st_rollup_put, st_rollup_del, st_dirty_del, st_dict_get, st_dict_put, st_dict_val;
 
     /// Opens the batch's SQLite transaction if it is not open yet. Taking the write lock once per
     /// batch, not per lookup, saves two fcntl() calls per new transaction; readers (WAL) are not
@@ -713,8 +714,12 @@ struct Store::Impl {
     }
 
     void detect_rollups() {
-        sql::Stmt t(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'stats_dirty'");
-        rollups = t.step() && t.i64(0) > 0;
+        sql::Stmt t(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('stats_dirty', 'stats_dict')");
+        rollups = t.step() && t.i64(0) == 2;
+        if (rollups) {
+            st_dict_get = sql::Stmt(db, "SELECT id FROM stats_dict WHERE value = ?");
+            st_dict_val = sql::Stmt(db, "SELECT value FROM stats_dict WHERE id = ?");
+        }
     }
 
     /// Write mode: adds the rollup tables, index and triggers to an index without them, every
@@ -723,6 +728,7 @@ struct Store::Impl {
         detect_rollups();
         if (!rollups) {
             db.exec("BEGIN IMMEDIATE");
+            db.exec("DROP TABLE IF EXISTS stats_rollup; DROP TABLE IF EXISTS stats_dirty;");
             try {
                 db.exec(kRollupSqlText);
                 db.exec(kRollupAllDirtySql);
@@ -731,8 +737,9 @@ struct Store::Impl {
                 sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
                 throw;
             }
-            rollups = true;
+            detect_rollups();
         }
+        st_dict_put = sql::Stmt(db, "INSERT INTO stats_dict(value) VALUES(?)");
         st_rollup_put = sql::Stmt(db, "INSERT OR REPLACE INTO stats_rollup(host, day, max_last_us, data) VALUES(?,?,?,?)");
         st_rollup_del = sql::Stmt(db, "DELETE FROM stats_rollup WHERE host = ? AND day = ?");
         st_dirty_del = sql::Stmt(db, "DELETE FROM stats_dirty WHERE host = ? AND day = ?");
@@ -1780,6 +1787,37 @@ void Store::commit_rollups() {
     detail::crash_point("rollup");
     m.db.exec("COMMIT");
     m.in_txn = false;
+}
+
+std::uint64_t Store::rollup_dict_id(std::string_view value, bool add) {
+    Impl& m = *impl_;
+    if (!m.rollups) return 0;
+    m.st_dict_get.reset().bind_blob(value);
+    std::uint64_t id = m.st_dict_get.step() ? static_cast<std::uint64_t>(m.st_dict_get.i64(0)) : 0;
+    m.st_dict_get.reset();
+    if (id || !add) return id;
+    if (m.mode != Mode::write) throw Error(ExitCode::internal, "rollup_dict_id(add) on a read-only store");
+    if (!m.in_txn) m.require_no_batch();
+    m.begin();
+    m.st_dict_put.reset().bind_blob(value).run();
+    return static_cast<std::uint64_t>(sqlite3_last_insert_rowid(m.db.get()));
+}
+
+std::string Store::rollup_dict_value(std::uint64_t id) {
+    Impl& m = *impl_;
+    if (!m.rollups) return {};
+    m.st_dict_val.reset().bind(static_cast<std::int64_t>(id));
+    std::string v = m.st_dict_val.step() ? std::string(m.st_dict_val.blob(0)) : std::string();
+    m.st_dict_val.reset();
+    return v;
+}
+
+void Store::rollup_dict_in_order(const std::function<bool(std::uint64_t, std::string_view)>& visit) {
+    Impl& m = *impl_;
+    if (!m.rollups) return;
+    sql::Stmt st(m.db, "SELECT id, value FROM stats_dict ORDER BY value"); // BLOBs compare as memcmp
+    while (st.step())
+        if (!visit(static_cast<std::uint64_t>(st.i64(0)), st.blob(1))) break;
 }
 
 void Store::read_snapshot(bool begin) {

@@ -372,20 +372,42 @@ TEST_CASE("StatsBuilder: blobs of disjoint parts merge to the report of the whol
     std::map<std::pair<std::string, Micros>, std::vector<const Transaction*>> parts;
     for (const auto& t : all) parts[{t.host, t.first_time / day}].push_back(&t);
     REQUIRE(parts.size() > 4);
+    // an in-memory dictionary, as the store keeps one
+    std::map<std::string, std::uint64_t, std::less<>> ids;
+    std::vector<std::string> values{""};
+    auto intern = [&](std::string_view v) -> std::uint64_t {
+        auto it = ids.find(v);
+        if (it != ids.end()) return it->second;
+        values.emplace_back(v);
+        return ids[std::string(v)] = values.size() - 1;
+    };
+    StatsDictionary dict;
+    dict.id_of = [&](std::string_view v) -> std::uint64_t {
+        auto it = ids.find(v);
+        return it == ids.end() ? 0 : it->second;
+    };
+    dict.value_of = [&](std::uint64_t id) { return values.at(id); };
     std::vector<std::string> blobs;
     for (const auto& [k, ts] : parts) {
         StatsBuilder p(nullptr, kStatsRollupTop);
         for (auto* t : ts) p.add(*t);
-        blobs.push_back(p.serialize());
+        blobs.push_back(p.serialize(intern));
         StatsBuilder again(nullptr, kStatsRollupTop); // deterministic
         for (auto* t : ts) again.add(*t);
-        CHECK(again.serialize() == blobs.back());
+        CHECK(again.serialize(intern) == blobs.back());
     }
     StatsBuilder merged(&berlin, 4);
     for (const Transaction* t : parts.begin()->second) merged.add(*t);
     for (std::size_t i = blobs.size(); i-- > 1;) CHECK(merged.merge(blobs[i]));
     CHECK(merged.hours_exact());
-    CHECK(dump(merged.finish()) == want);
+    CHECK(dump(merged.finish(&dict)) == want);
+    // and with --top 1: ties at the last count are ordered by value, as top_of does
+    StatsBuilder whole1(&berlin, 1, true);
+    for (const auto& t : all) whole1.add(t);
+    StatsBuilder merged1(&berlin, 1);
+    for (const Transaction* t : parts.begin()->second) merged1.add(*t);
+    for (std::size_t i = blobs.size(); i-- > 1;) CHECK(merged1.merge(blobs[i]));
+    CHECK(dump(merged1.finish(&dict)) == dump(whole1.finish()));
     // a builder asking for more than a blob keeps, or another format, is refused, unchanged
     StatsBuilder big(nullptr, kStatsRollupTop + 1);
     CHECK_FALSE(big.merge(blobs[0]));
@@ -405,4 +427,54 @@ TEST_CASE("StatsBuilder: blobs of disjoint parts merge to the report of the whol
     t.attempts.clear();
     old.add(t);
     CHECK_FALSE(old.hours_exact());
+}
+
+TEST_CASE("StatsBuilder: many values tied at the last count of a merged top list are ordered by value") {
+    // 300 senders once each over 3 blobs, and one added transaction: the top 5 are the 5 smallest
+    std::map<std::string, std::uint64_t, std::less<>> ids;
+    std::vector<std::string> values{""};
+    auto intern = [&](std::string_view v) -> std::uint64_t {
+        auto it = ids.find(v);
+        if (it != ids.end()) return it->second;
+        values.emplace_back(v);
+        return ids[std::string(v)] = values.size() - 1;
+    };
+    StatsDictionary dict;
+    dict.id_of = [&](std::string_view v) -> std::uint64_t {
+        auto it = ids.find(v);
+        return it == ids.end() ? 0 : it->second;
+    };
+    std::size_t lookups = 0;
+    dict.value_of = [&](std::uint64_t id) { ++lookups; return values.at(id); };
+    dict.in_order = [&](const std::function<bool(std::uint64_t, std::string_view)>& f) {
+        for (const auto& [v, id] : ids)
+            if (!f(id, v)) break;
+    };
+    auto txn = [](int i) {
+        Transaction t;
+        t.id = i + 1;
+        t.host = "mx";
+        t.queue_id = "Q" + std::to_string(i);
+        t.first_time = t.last_time = (1000 + i) * kSec;
+        t.sender = "u" + std::to_string((i * 7919) % 1000) + "@example.org"; // not in ID order
+        t.client_name = "c.example.net";
+        return t;
+    };
+    StatsBuilder whole(nullptr, 5, true), merged(nullptr, 5);
+    for (int part = 0; part < 3; ++part) {
+        StatsBuilder p(nullptr, kStatsRollupTop);
+        for (int i = part * 100; i < part * 100 + 100; ++i) p.add(txn(i)), whole.add(txn(i));
+        CHECK(merged.merge(p.serialize(intern)));
+    }
+    Transaction extra = txn(300);
+    extra.sender = "a-first@example.org"; // not in the dictionary: competes by value too
+    whole.add(extra);
+    merged.add(extra);
+    StatsReport a = whole.finish(), b = merged.finish(&dict);
+    CHECK(b.senders == a.senders);
+    REQUIRE(b.senders.size() == 5);
+    CHECK(b.senders[0].first == "a-first@example.org");
+    CHECK(b.distinct_senders == 301);
+    CHECK(b.clients == a.clients);
+    CHECK(lookups < 20); // the tied values came from the ordered walk, not a lookup each
 }

@@ -10,6 +10,7 @@
 #include "mxtrace/reduce/transaction.hpp"
 
 #include <array>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -123,11 +124,22 @@ struct StatsReport {
 
 /// Version of the rollup blob (StatsBuilder::serialize). A blob of another version is not
 /// merged (StatsBuilder::merge returns false); the rollups are rebuilt by the next writer.
-constexpr int kStatsBlobVersion = 1;
+constexpr int kStatsBlobVersion = 3;
 
 /// How many of a bucket's longest deferred messages its rollup keeps: `stats --top N` with a
 /// larger N scans instead of reading rollups.
 constexpr std::size_t kStatsRollupTop = 1000;
+
+/// The dictionary of the rollups' values (addresses, domains, clients, relays, verdict groups):
+/// the blobs hold dictionary IDs (1, 2, ...) instead of values, so that merging many is adding
+/// numbers. Kept by the store (Store::rollup_dict_*); the caller passes it in.
+struct StatsDictionary {
+    std::function<std::uint64_t(std::string_view)> id_of;  ///< the ID of a value; 0 if it has none
+    std::function<std::string(std::uint64_t)> value_of;   ///< the value of an ID
+    /// Visits (ID, value) in ascending byte order of the values until the visitor returns false,
+    /// to find the smallest of many tied values; may be empty (then value_of is used).
+    std::function<void(const std::function<bool(std::uint64_t, std::string_view)>&)> in_order;
+};
 
 /// Folds transactions into a StatsReport. Not thread-safe; memory bounded by the distinct keys
 /// (addresses, relays, reason groups, delay values) and the traffic time slots.
@@ -152,11 +164,15 @@ public:
     /// Adds one transaction.
     void add(const Transaction& t);
 
+    /// Gives the dictionary ID (not 0) of a value, adding it to the dictionary if need be.
+    using Intern = std::function<std::uint64_t(std::string_view)>;
+
     /// The accumulated state as a blob (format version kStatsBlobVersion; deterministic: the same
-    /// transactions give the same bytes). It keeps the `top` longest deferred messages, so build
-    /// rollups with top = kStatsRollupTop. Call once, instead of finish().
+    /// transactions and dictionary give the same bytes), its counted values as IDs from `intern`.
+    /// It keeps the `top` longest deferred messages, so build rollups with top = kStatsRollupTop.
+    /// Call once, instead of finish(). Only a builder that merged nothing may serialize.
     /// @throws Error(internal) for a builder made with `local_hours`.
-    std::string serialize();
+    std::string serialize(const Intern& intern);
 
     /// Adds a blob made by serialize() over transactions not added to this builder otherwise.
     /// Returns false, changing nothing, if the blob is of another format version or keeps fewer
@@ -169,8 +185,10 @@ public:
     /// hours (local mean time before time zones). Then use a builder with `local_hours`.
     bool hours_exact();
 
-    /// The report over everything added and merged. Call once.
-    StatsReport finish();
+    /// The report over everything added and merged. Call once. `dict` is the dictionary of the
+    /// merged blobs (required if any was merged).
+    /// @throws Error(internal) if a blob was merged and `dict` is null.
+    StatsReport finish(const StatsDictionary* dict = nullptr);
 
 private:
     struct Impl;

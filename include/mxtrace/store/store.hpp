@@ -354,6 +354,18 @@ public:
     /// Write mode: commits the blobs given to put_rollup() (with their cleared dirty marks).
     void commit_rollups();
 
+    /// The rollups' dictionary (table stats_dict): the ID (1, 2, ...) of `value`, adding it in
+    /// write mode with `add` (in the SQLite transaction commit_rollups() commits, with the blobs
+    /// that use it); 0 if it has none. IDs are never reused or removed (repair starts anew).
+    std::uint64_t rollup_dict_id(std::string_view value, bool add = false);
+
+    /// The value of dictionary ID `id` ("" if there is none).
+    std::string rollup_dict_value(std::uint64_t id);
+
+    /// Visits dictionary entries in ascending byte order of their values (the UNIQUE index) until
+    /// `visit` returns false.
+    void rollup_dict_in_order(const std::function<bool(std::uint64_t, std::string_view)>& visit);
+
     /// Starts (true) or ends (false) a read snapshot: every read in between sees the index as
     /// it was at the first one (SQLite WAL), so rollups, dirty marks and scanned records agree.
     void read_snapshot(bool begin);
