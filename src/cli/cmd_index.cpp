@@ -71,6 +71,28 @@ std::chrono::seconds retain_every() {
     }
     return kRetainEvery;
 }
+constexpr auto kCompactEvery = std::chrono::hours(24);   // compaction while following
+
+/// How often the follower compacts the index (at a retention tick): kCompactEvery, or
+/// $MXTRACE_COMPACT_EVERY seconds (a test hook, 1..604800; tests/cli/cases/follow.sh).
+std::chrono::seconds compact_every() {
+    if (const char* v = std::getenv("MXTRACE_COMPACT_EVERY"); v && *v) {
+        const long n = std::atol(v);
+        if (n >= 1 && n <= 604800) return std::chrono::seconds(n);
+    }
+    return kCompactEvery;
+}
+
+/// The follower's upkeep at each retention tick: retention, and once per compact_every() a
+/// compaction. `last_compact` is when it last compacted (the follower's start at first).
+void upkeep(Indexer& indexer, Clock::time_point& last_compact) {
+    indexer.set_now(now_micros());
+    indexer.retain();
+    if (Clock::now() - last_compact >= compact_every()) {
+        indexer.compact();
+        last_compact = Clock::now();
+    }
+}
 constexpr auto kRetiredGrace = std::chrono::seconds(10);  // a rotated file is read this long after it last grew
 constexpr auto kRollupEvery = std::chrono::minutes(5);    // stats rollups refreshed while following
 
@@ -126,7 +148,7 @@ void follow_files(Indexer& indexer, Store& store, const std::vector<std::string>
     sigaddset(&stop, SIGTERM);
     ::sigprocmask(SIG_BLOCK, &stop, &old); // delivered only inside ppoll(): no missed wake-up
     catch_stop_signals();
-    auto last_commit = Clock::now(), last_retain = Clock::now(), last_rollup = Clock::now();
+    auto last_commit = Clock::now(), last_retain = Clock::now(), last_compact = Clock::now(), last_rollup = Clock::now();
     const auto every = retain_every();
     bool first = true;
     while (!g_stop) {
@@ -183,8 +205,7 @@ void follow_files(Indexer& indexer, Store& store, const std::vector<std::string>
             last_commit = Clock::now();
         }
         if (Clock::now() - last_retain >= every) {
-            indexer.set_now(now_micros());
-            indexer.retain();
+            upkeep(indexer, last_compact);
             last_retain = last_commit = Clock::now();
         }
         if (indexer.uncommitted() == 0 && Clock::now() - last_rollup >= kRollupEvery) {
@@ -375,7 +396,8 @@ Runner setup_index(CLI::App& app) {
             throw Error(ExitCode::usage, "--follow reads standard input (-) alone, not with files",
                         "run one follower for the pipe and another for the files, each with its own index");
         // the follower's hook while standard input has nothing: commit by time, stop on a signal
-        auto last_commit = std::chrono::steady_clock::now(), last_retain = last_commit, last_rollup = last_commit;
+        auto last_commit = std::chrono::steady_clock::now(), last_retain = last_commit, last_compact = last_commit,
+             last_rollup = last_commit;
         const auto every = retain_every();
         Indexer* follower = nullptr;
         if (a->follow) {
@@ -389,8 +411,7 @@ Runner setup_index(CLI::App& app) {
                     last_commit = t;
                 }
                 if (t - last_retain >= every) {
-                    follower->set_now(now_micros());
-                    follower->retain();
+                    upkeep(*follower, last_compact);
                     last_retain = last_commit = t;
                 }
                 if (follower->uncommitted() == 0 && t - last_rollup >= kRollupEvery) {

@@ -29,6 +29,7 @@ Runner setup_stats(CLI::App& app);
 Runner setup_check(CLI::App& app);
 Runner setup_repair(CLI::App& app);
 Runner setup_export(CLI::App& app);
+Runner setup_compact(CLI::App& app);
 
 /// `mxtrace completions SHELL` (hidden): prints a completion script generated from the
 /// parent app's subcommands and options and the field table.

@@ -26,6 +26,7 @@ constexpr mxtrace::cli::Command kCommands[] = {
     {"stats", "Summarise a period: counts by outcome, traffic per hour and day, top lists, reasons, delays",
      mxtrace::cli::setup_stats},
     {"prune", "Remove transactions older than the retention window", mxtrace::cli::setup_prune},
+    {"compact", "Rewrite the index into its smallest form (after large runs and prunes)", mxtrace::cli::setup_compact},
     {"info", "Show the index: location, counts, time span, size, and the inputs read with their checkpoints",
      mxtrace::cli::setup_info},
     {"check", "Verify the index: SQLite, Xapian, and that both hold the same transactions", mxtrace::cli::setup_check},

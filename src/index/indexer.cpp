@@ -787,6 +787,11 @@ std::uint64_t Indexer::uncommitted() const { return impl_->since_commit; }
 
 void Indexer::set_now(Micros now) { impl_->now = now; }
 
+CompactResult Indexer::compact() {
+    impl_->checkpoint();
+    return impl_->store.compact(false);
+}
+
 PruneResult Indexer::retain() {
     impl_->checkpoint();
     return impl_->prune();

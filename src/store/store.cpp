@@ -16,6 +16,12 @@
 
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <xapian.h>
 
 #include <cmath>
@@ -818,6 +824,12 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
             struct stat st {};
             if (::stat(m.dir.c_str(), &st) == 0 && (st.st_mode & S_IRGRP) && (st.st_mode & S_IXGRP)) ::umask(027);
             m.lock = detail::IndexLock(m.dir, wait); // before the half-created check: another first run may be creating it
+            // what a killed mxtrace compact left: the old index moved aside before its copy came in
+            // (only where the file system lacks RENAME_EXCHANGE), or a copy not swapped in yet
+            if (!fs::exists(xapian_path) && fs::exists(m.dir / "xapian.old" / "iamglass"))
+                fs::rename(m.dir / "xapian.old", xapian_path, ec);
+            for (const char* left : {"xapian.compact", "xapian.old"})
+                if (fs::exists(m.dir / left)) fs::remove_all(m.dir / left, ec);
             // A run killed in its first moments leaves Xapian tables without their revision file
             // (iamglass) and SQLite without records: half created. Rebuilt here, without a flag.
             // With records in SQLite it is damage, not a half-created index: never removed.
@@ -1854,6 +1866,97 @@ std::vector<std::string> Store::check_rollup_marks(std::size_t limit) {
         out.push_back(fmt::format("stats rollup of {} {}: {}", st.str(0),
                                   format_rfc3339(rollup_day_start(st.i64(1))).substr(0, 10), st.str(2)));
     return out;
+}
+
+namespace {
+
+std::uint64_t tree_bytes(const fs::path& p) {
+    std::uint64_t n = 0;
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) return fs::file_size(p, ec);
+    for (const auto& e : fs::recursive_directory_iterator(p, ec))
+        if (e.is_regular_file(ec)) n += e.file_size(ec);
+    return n;
+}
+
+/// fsync of a file or directory; @throws Error(internal) naming it.
+void sync_path(const fs::path& p, bool dir) {
+    const int fd = ::open(p.c_str(), (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) {
+        const int e = errno;
+        if (fd >= 0) ::close(fd);
+        throw Error(ExitCode::internal, fmt::format("compact: cannot sync {}: {}", p.string(), std::strerror(e)),
+                    "the old index is still in place; check the disk and run mxtrace compact again");
+    }
+    ::close(fd);
+}
+
+} // namespace
+
+CompactResult Store::compact(bool vacuum) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write) throw Error(ExitCode::internal, "compact needs the index open for writing");
+    commit();
+    CompactResult r;
+    const fs::path xp = m.dir / "xapian", tmp = m.dir / "xapian.compact", old = m.dir / "xapian.old";
+    const fs::path sp = m.dir / "mxtrace.sqlite";
+    auto sqlite_bytes = [&] { return tree_bytes(sp) + tree_bytes(m.dir / "mxtrace.sqlite-wal"); };
+    r.xapian_before = tree_bytes(xp);
+    r.sqlite_before = sqlite_bytes();
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    try {
+        // document IDs are kept: SQLite's rows name their Xapian documents by them
+        Xapian::Database src(xp.string());
+        src.compact(tmp.string(), Xapian::DBCOMPACT_NO_RENUMBER | Xapian::DBCOMPACT_MULTIPASS);
+    } catch (const Xapian::Error& e) {
+        fs::remove_all(tmp, ec);
+        throw Error(ExitCode::internal, fmt::format("compacting the Xapian index in {}: {}", m.dir.string(), e.get_description()),
+                    "the old index is still in place; compaction needs free room for a second copy of it (df -h)");
+    }
+    for (const auto& e : fs::directory_iterator(tmp, ec))
+        if (e.is_regular_file()) sync_path(e.path(), false);
+    sync_path(tmp, true);
+    detail::crash_point("compact-built");
+    // swap: the writer's handle on the old tables goes first (its lock file is in there)
+    m.wdb.reset();
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, xp.c_str(), RENAME_EXCHANGE) != 0) {
+        if (errno != EINVAL && errno != ENOSYS) {
+            const int e = errno;
+            m.wdb = std::make_unique<Xapian::WritableDatabase>(xp.string(), Xapian::DB_OPEN);
+            fs::remove_all(tmp, ec);
+            throw Error(ExitCode::internal, fmt::format("compact: cannot swap {} in: {}", tmp.string(), std::strerror(e)),
+                        "the old index is still in place; run mxtrace compact again");
+        }
+        // no RENAME_EXCHANGE here: two renames; a writer opening the index finishes a killed swap
+        fs::rename(xp, old);
+        sync_path(m.dir, true);
+        detail::crash_point("compact-moved");
+        fs::rename(tmp, xp);
+    } else {
+        fs::rename(tmp, old); // the old tables, under the name the next writer removes
+    }
+    sync_path(m.dir, true);
+    detail::crash_point("compact-swapped");
+    fs::remove_all(old, ec);
+    m.wdb = std::make_unique<Xapian::WritableDatabase>(xp.string(), Xapian::DB_OPEN);
+    r.xapian_after = tree_bytes(xp);
+
+    {
+        sql::Stmt pc(m.db, "PRAGMA page_count");
+        if (pc.step()) r.pages = pc.i64(0);
+        sql::Stmt fc(m.db, "PRAGMA freelist_count");
+        if (fc.step()) r.free_pages = fc.i64(0);
+    }
+    // VACUUM refuses to run beside a statement that is not reset
+    for (sqlite3_stmt* st = sqlite3_next_stmt(m.db.get(), nullptr); st; st = sqlite3_next_stmt(m.db.get(), st)) sqlite3_reset(st);
+    if (vacuum || r.free_pages * 20 > r.pages) {
+        m.db.exec("VACUUM");
+        r.vacuumed = true;
+    }
+    m.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    r.sqlite_after = sqlite_bytes();
+    return r;
 }
 
 } // namespace mxtrace

@@ -149,6 +149,10 @@ public:
     /// adds what it removed to the totals' `pruned`, or sets `prune_deferred`.
     PruneResult retain();
 
+    /// Commits, then rewrites the index into its smallest form (Store::compact, no forced
+    /// VACUUM): what a follower does once a day. @throws Error as Store::compact.
+    CompactResult compact();
+
     /// Writes all transactions still in memory, commits with the checkpoints, then prunes what
     /// is older than the retention window. Returns the totals.
     IndexStats finish();

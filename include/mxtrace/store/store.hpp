@@ -108,6 +108,15 @@ struct PruneResult {
     std::vector<std::pair<std::string, std::uint64_t>> per_day; ///< "YYYY-MM-DD" (UTC, last activity) -> count
 };
 
+/// What compact() did. Sizes in bytes: the Xapian directory, and SQLite's file with its WAL.
+struct CompactResult {
+    std::uint64_t xapian_before = 0, xapian_after = 0;
+    std::uint64_t sqlite_before = 0, sqlite_after = 0;
+    std::int64_t free_pages = 0;   ///< SQLite pages on the free list before (what VACUUM reclaims)
+    std::int64_t pages = 0;        ///< SQLite pages in all before
+    bool vacuumed = false;         ///< SQLite was rewritten by VACUUM
+};
+
 /// A summary of the index for `mxtrace info`.
 struct IndexInfo {
     std::filesystem::path dir;
@@ -220,6 +229,18 @@ public:
     /// Removes (unless `dry_run`) every transaction last active before
     /// min(now, newest_time()) - retention_days. Cost is proportional to what is removed.
     PruneResult prune(int retention_days, Micros now, bool dry_run);
+
+    /// Rewrites the index into its smallest form (write mode): the Xapian index is compacted
+    /// (Xapian::Database::compact, document IDs kept, as SQLite's rows name them) into
+    /// DIR/xapian.compact, synced, and swapped in with one atomic rename (renameat2
+    /// RENAME_EXCHANGE); then SQLite is rewritten by VACUUM when `vacuum` or when more than 5% of
+    /// its pages are free (after a prune), and its WAL truncated. The batch is committed first.
+    /// Killed at any moment, the index is either the old one or the new one; a leftover
+    /// xapian.compact or xapian.old is removed by the next writer. Searches running beside it
+    /// keep their open files, or reopen and retry.
+    /// @throws Error(internal) when a step fails (the old index is left in place), with the
+    ///         reason (such as the disk being full: compaction needs room for a second copy).
+    CompactResult compact(bool vacuum);
 
     /// SQLite's `PRAGMA quick_check` of the record file (mxtrace.sqlite): at most `limit` lines
     /// naming what is wrong, empty if it answered "ok". Changes nothing; reads every page of the

@@ -98,6 +98,24 @@ echo "after the 17 December lines: $(old) transactions that began before 16 Dece
 kill -TERM $keeper
 wait $keeper
 echo "follower exit $?"
+echo "== compaction on its schedule while following (daily; MXTRACE_COMPACT_EVERY=2, a test hook, makes it every 2 seconds)"
+cp "$EXAMPLES/logs/mx1/mail.log.1" cmp.log
+MXTRACE_RETAIN_EVERY=1 MXTRACE_COMPACT_EVERY=2 "$MXTRACE" index --db cmp --tz UTC --retention 0 --follow cmp.log > cmp.out 2> cmp.err &
+keeper=$!
+DB=cmp wait_for "$(sed -n '$p' cmp.log | grep -oE ': [0-9A-F]{8,}:' | tr -d ': ')" "the first pass of cmp.log"
+inode0=$(stat -c %i cmp/xapian)
+for _ in $(seq 150); do [ "$(stat -c %i cmp/xapian 2>/dev/null)" != "$inode0" ] && break; sleep 0.1; done
+[ "$(stat -c %i cmp/xapian)" != "$inode0" ] && echo "the follower swapped in a compacted Xapian index"
+cat "$EXAMPLES/logs/mx1/mail.log" >> cmp.log
+DB=cmp wait_for "$(sed -n '$p' cmp.log | grep -oE ': [0-9A-F]{8,}:' | tr -d ': ')" "lines appended after the compaction"
+kill -TERM $keeper
+wait $keeper
+echo "follower exit $?"
+"$MXTRACE" index --db cmp-ref --tz UTC --retention 0 --quiet cmp.log
+a=$("$MXTRACE" check --db cmp --dump | grep -v '^input ' | md5sum); b=$("$MXTRACE" check --db cmp-ref --dump | grep -v '^input ' | md5sum)
+[ "$a" = "$b" ] && echo "the compacted follower's index equals one plain run" || echo "DIFFERENT from one plain run"
+"$MXTRACE" check --db cmp | tail -1
+echo "copies left beside the index: $(ls cmp | grep -c '^xapian\.')"
 echo "== --follow reads standard input alone"
 "$MXTRACE" index --db pipe --follow - mail.log < /dev/null; echo "exit $?"
 echo "== small files (under the 4 KiB fingerprint): both names followed, a late write, a file that appears later"
