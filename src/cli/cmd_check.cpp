@@ -4,10 +4,13 @@
 
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/output/output.hpp"
+#include "mxtrace/query/stats_rollup.hpp"
 #include "mxtrace/store/check.hpp"
+#include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -39,6 +42,17 @@ Runner setup_check(CLI::App& app) {
         escape_path(dir.string(), path);
         fmt::print("index: {}\n", path);
         CheckReport r = check_index(dir, a->full);
+        if (!r.damaged()) {
+            // the stats rollups: their dirty/clean bookkeeping, and clean blobs recomputed from
+            // the records (about 20 spread over the buckets; every one with --full)
+            Store store(dir, Store::Mode::read);
+            store.read_snapshot(true);
+            for (auto& p : store.check_rollup_marks()) r.problems.push_back(std::move(p));
+            const std::size_t buckets = store.rollup_buckets().size();
+            for (auto& p : verify_stats_rollups(store, a->full ? 1 : std::max<std::size_t>(1, buckets / 20)))
+                r.problems.push_back(std::move(p));
+            store.read_snapshot(false);
+        }
         fmt::print("records: {} (SQLite)\ndocuments: {} (Xapian)\n", r.records, r.documents);
         fmt::print("terms compared: {} document{}{}\n", r.compared, r.compared == 1 ? "" : "s",
                    a->full ? "" : " (a sample; --full compares every one)");

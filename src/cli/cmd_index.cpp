@@ -4,6 +4,7 @@
 
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/index/indexer.hpp"
+#include "mxtrace/query/stats_rollup.hpp"
 #include "mxtrace/store/clickhouse.hpp"
 #include "mxtrace/store/store.hpp"
 
@@ -93,13 +94,21 @@ void upkeep(Indexer& indexer, Clock::time_point& last_compact) {
     }
 }
 constexpr auto kRetiredGrace = std::chrono::seconds(10);  // a rotated file is read this long after it last grew
+constexpr auto kRollupEvery = std::chrono::minutes(5);    // stats rollups refreshed while following
+
+/// Recomputes the dirty stats rollups (stats_rollup.hpp) after a commit, unless the test hook
+/// MXTRACE_NO_ROLLUP_REFRESH is set (tests/cli/cases/stats-rollup.sh: dirty buckets are scanned).
+void refresh_rollups(Store& store) {
+    if (const char* v = std::getenv("MXTRACE_NO_ROLLUP_REFRESH"); v && *v) return;
+    refresh_stats_rollups(store);
+}
 
 /// The follow mode over files (`tail -F`): waits with inotify (on the files and their
 /// directories; a 1 s timeout re-checks by stat(2) in case an event was missed), reads what
 /// each input gained through a descriptor held on it, so a file renamed away by a rotation is
 /// read to its end before the new file under its name; commits by time (kCommitEvery) and by
 /// count (IndexOptions::commit_lines), runs retention every hour; returns on SIGINT/SIGTERM.
-void follow_files(Indexer& indexer, const std::vector<std::string>& inputs) {
+void follow_files(Indexer& indexer, Store& store, const std::vector<std::string>& inputs) {
     struct Followed {
         std::string path;
         int fd = -1;
@@ -139,7 +148,7 @@ void follow_files(Indexer& indexer, const std::vector<std::string>& inputs) {
     sigaddset(&stop, SIGTERM);
     ::sigprocmask(SIG_BLOCK, &stop, &old); // delivered only inside ppoll(): no missed wake-up
     catch_stop_signals();
-    auto last_commit = Clock::now(), last_retain = Clock::now(), last_compact = Clock::now();
+    auto last_commit = Clock::now(), last_retain = Clock::now(), last_compact = Clock::now(), last_rollup = Clock::now();
     const auto every = retain_every();
     bool first = true;
     while (!g_stop) {
@@ -198,6 +207,11 @@ void follow_files(Indexer& indexer, const std::vector<std::string>& inputs) {
         if (Clock::now() - last_retain >= every) {
             upkeep(indexer, last_compact);
             last_retain = last_commit = Clock::now();
+        }
+        if (indexer.uncommitted() == 0 && Clock::now() - last_rollup >= kRollupEvery) {
+            indexer.commit(); // the store's batch is empty after it: the rollups never commit one
+            refresh_rollups(store);
+            last_rollup = Clock::now();
         }
     }
     for (auto& f : retired) ::close(f.fd);
@@ -382,7 +396,8 @@ Runner setup_index(CLI::App& app) {
             throw Error(ExitCode::usage, "--follow reads standard input (-) alone, not with files",
                         "run one follower for the pipe and another for the files, each with its own index");
         // the follower's hook while standard input has nothing: commit by time, stop on a signal
-        auto last_commit = std::chrono::steady_clock::now(), last_retain = last_commit, last_compact = last_commit;
+        auto last_commit = std::chrono::steady_clock::now(), last_retain = last_commit, last_compact = last_commit,
+             last_rollup = last_commit;
         const auto every = retain_every();
         Indexer* follower = nullptr;
         if (a->follow) {
@@ -398,6 +413,11 @@ Runner setup_index(CLI::App& app) {
                 if (t - last_retain >= every) {
                     upkeep(*follower, last_compact);
                     last_retain = last_commit = t;
+                }
+                if (follower->uncommitted() == 0 && t - last_rollup >= kRollupEvery) {
+                    follower->commit();
+                    refresh_rollups(store);
+                    last_rollup = std::chrono::steady_clock::now();
                 }
                 return true;
             };
@@ -430,9 +450,10 @@ Runner setup_index(CLI::App& app) {
         if (a->follow && !has_stdin) {
             indexer.commit(); // what is there is searchable before the first wait
             indexer.retain();
-            follow_files(indexer, order_inputs(a->inputs));
+            follow_files(indexer, store, order_inputs(a->inputs));
         }
         IndexStats s = indexer.finish();
+        refresh_rollups(store); // the stats rollups of the buckets this run changed
         if (tty) fmt::print(stderr, "\r\x1b[K");
         // the index is written; the list of unparsed lines must be complete or say it is not
         bool unparsed_failed = false;

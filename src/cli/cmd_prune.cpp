@@ -2,6 +2,8 @@
 // mxtrace prune: see man/mxtrace-prune.1.
 #include "commands.hpp"
 
+#include "mxtrace/query/stats_rollup.hpp"
+
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/output/output.hpp"
 #include "mxtrace/store/clickhouse.hpp"
@@ -136,6 +138,7 @@ Runner setup_prune(CLI::App& app) {
             return 0;
         }
         PruneResult r = store.prune(days, now, a->dry_run);
+        if (!a->dry_run) refresh_stats_rollups(store); // the buckets the prune emptied or changed
         fmt::print("window: {} day{} back from {} (the newest time in the index, or now if earlier)\n", days,
                    days == 1 ? "" : "s",
                    format_rfc3339(r.anchor));

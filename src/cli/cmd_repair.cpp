@@ -4,7 +4,9 @@
 
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/output/output.hpp"
+#include "mxtrace/query/stats_rollup.hpp"
 #include "mxtrace/store/check.hpp"
+#include "mxtrace/store/store.hpp"
 
 #include <fmt/format.h>
 
@@ -24,6 +26,10 @@ Runner setup_repair(CLI::App& app) {
             escape_text(line, e);
             fmt::print("{}\n", e);
         });
+        {   // the stats rollups are rebuilt from the repaired records
+            Store store(dir, Store::Mode::write);
+            refresh_stats_rollups(store, true);
+        }
         fmt::print("repaired: {} transaction records, {} Xapian documents{}\n", r.records, r.documents,
                    r.sqlite_salvaged ? " (SQLite salvaged into a new file)" : " (Xapian rebuilt from SQLite)");
         for (const auto& k : r.kept) {

@@ -138,6 +138,31 @@ CREATE TABLE IF NOT EXISTS seen_line(
   PRIMARY KEY(sec, hash, input)) WITHOUT ROWID;
 )SQL";
 
+/// UTC day number of a µs time in SQL (floor division; SQLite's truncates toward zero).
+#define MX_DAY(x) "(CASE WHEN " x " >= 0 THEN " x " / 86400000000 ELSE (" x " - 86399999999) / 86400000000 END)"
+
+/// The stats rollups (ARCHITECTURE.md "Stats rollups"): one blob per (host, UTC day of the first
+/// line), a set of dirty buckets, and the triggers that mark a transaction's old and new
+/// buckets dirty in the same SQLite transaction as any change to it, whoever writes (an older
+/// mxtrace too). Attempts are only ever written with their transaction's row.
+const char* const kRollupSqlText =
+    "CREATE INDEX IF NOT EXISTS txn_bucket ON txn(host, first_us);"
+    "CREATE TABLE IF NOT EXISTS stats_rollup(host TEXT NOT NULL, day INTEGER NOT NULL, max_last_us INTEGER NOT NULL,"
+    " data BLOB NOT NULL, PRIMARY KEY(host, day)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS stats_dict(id INTEGER PRIMARY KEY, value BLOB NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS stats_dirty(host TEXT NOT NULL, day INTEGER NOT NULL, PRIMARY KEY(host, day)) WITHOUT ROWID;"
+    "CREATE TRIGGER IF NOT EXISTS stats_dirty_ins AFTER INSERT ON txn BEGIN"
+    " INSERT OR IGNORE INTO stats_dirty(host, day) VALUES(NEW.host, " MX_DAY("NEW.first_us") "); END;"
+    "CREATE TRIGGER IF NOT EXISTS stats_dirty_upd AFTER UPDATE ON txn BEGIN"
+    " INSERT OR IGNORE INTO stats_dirty(host, day) VALUES(OLD.host, " MX_DAY("OLD.first_us") ");"
+    " INSERT OR IGNORE INTO stats_dirty(host, day) VALUES(NEW.host, " MX_DAY("NEW.first_us") "); END;"
+    "CREATE TRIGGER IF NOT EXISTS stats_dirty_del AFTER DELETE ON txn BEGIN"
+    " INSERT OR IGNORE INTO stats_dirty(host, day) VALUES(OLD.host, " MX_DAY("OLD.first_us") "); END;";
+
+/// Every bucket holding transactions, marked dirty.
+const char* const kRollupAllDirtySql =
+    "INSERT OR IGNORE INTO stats_dirty(host, day) SELECT DISTINCT host, " MX_DAY("first_us") " FROM txn";
+
 const char* const kTxnColsText =
     "id, host, queue_id, first_us, last_us, mta, sender, client_name, client_ip, message_id, size, nrcpt, "
     "complete, notification_queue_id, headless, sasl_username, verdict, helo";
@@ -372,6 +397,9 @@ struct Store::Impl {
     RawCodec codec;      // compresses and decompresses raw lines
     bool rebuilt_half_created = false; // write mode found a half-created index and started it anew
     bool in_txn = false; // a write transaction is open: the lookups of a batch and its writes share it
+    bool rollups = false; // the stats rollup tables exist
+    bool snapshot = false; // read_snapshot(true): a read transaction is open
+    sql::Stmt st_rollup_put, st_rollup_del, st_dirty_del, st_dict_get, st_dict_put, st_dict_val;
 
     /// Opens the batch's SQLite transaction if it is not open yet. Taking the write lock once per
     /// batch, not per lookup, saves two fcntl() calls per new transaction; readers (WAL) are not
@@ -682,6 +710,48 @@ struct Store::Impl {
         prepare_change_log();
     }
 
+    /// Rollup writes never commit a batch: its checkpoints must go with it (Indexer::commit).
+    void require_no_batch() {
+        if (!batch.empty() || !seen_batch.empty())
+            throw Error(ExitCode::internal, "stats rollups refreshed with transactions not committed");
+        if (in_txn) { // only lookups happened
+            db.exec("COMMIT");
+            in_txn = false;
+        }
+    }
+
+    void detect_rollups() {
+        sql::Stmt t(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('stats_dirty', 'stats_dict')");
+        rollups = t.step() && t.i64(0) == 2;
+        if (rollups) {
+            st_dict_get = sql::Stmt(db, "SELECT id FROM stats_dict WHERE value = ?");
+            st_dict_val = sql::Stmt(db, "SELECT value FROM stats_dict WHERE id = ?");
+        }
+    }
+
+    /// Write mode: adds the rollup tables, index and triggers to an index without them, every
+    /// bucket dirty (one SQLite transaction: a crash leaves the index as it was).
+    void add_rollups() {
+        detect_rollups();
+        if (!rollups) {
+            db.exec("BEGIN IMMEDIATE");
+            db.exec("DROP TABLE IF EXISTS stats_rollup; DROP TABLE IF EXISTS stats_dirty;");
+            try {
+                db.exec(kRollupSqlText);
+                db.exec(kRollupAllDirtySql);
+                db.exec("COMMIT");
+            } catch (...) {
+                sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+                throw;
+            }
+            detect_rollups();
+        }
+        st_dict_put = sql::Stmt(db, "INSERT INTO stats_dict(value) VALUES(?)");
+        st_rollup_put = sql::Stmt(db, "INSERT OR REPLACE INTO stats_rollup(host, day, max_last_us, data) VALUES(?,?,?,?)");
+        st_rollup_del = sql::Stmt(db, "DELETE FROM stats_rollup WHERE host = ? AND day = ?");
+        st_dirty_del = sql::Stmt(db, "DELETE FROM stats_dirty WHERE host = ? AND day = ?");
+    }
+
     void check_schema_sqlite() {
         {
             sql::Stmt t(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
@@ -806,6 +876,7 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
             m.prepare_read();
             m.prepare_write();
             m.replay_pending();
+            m.add_rollups();
         } else {
             if (fs::is_directory(xapian_path) && !fs::exists(xapian_path / "iamglass")) {
                 bool tables = false;
@@ -833,6 +904,7 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
             m.check_schema_sqlite();
             m.check_schema_xapian();
             m.prepare_read();
+            m.detect_rollups();
         }
     } catch (const Xapian::DatabaseCorruptError& e) {
         throw Error(ExitCode::damaged, fmt::format("index {}: {}", m.dir.string(), e.get_description()),
@@ -1665,6 +1737,188 @@ void Store::scan(const SearchFilter& f, const std::function<void(const Transacti
 } // namespace mxtrace
 
 namespace mxtrace {
+
+// ---- stats rollups: the store keeps opaque blobs and dirty marks (ARCHITECTURE.md "Stats rollups") ----
+
+bool Store::has_rollups() { return impl_->rollups; }
+
+int Store::rollup_format() {
+    sql::Stmt st(impl_->db, "SELECT value FROM meta WHERE key = 'stats_rollup_format'");
+    return st.step() ? std::atoi(st.str(0).c_str()) : 0;
+}
+
+void Store::require_rollup_format(int format, bool rebuild_all) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write) throw Error(ExitCode::internal, "require_rollup_format on a read-only store");
+    if (!rebuild_all && rollup_format() == format) return;
+    m.require_no_batch();
+    m.begin();
+    try {
+        m.db.exec(kRollupAllDirtySql);
+        sql::Stmt st(m.db, "INSERT OR REPLACE INTO meta(key, value) VALUES('stats_rollup_format', ?)");
+        st.bind(std::to_string(format)).run();
+        m.db.exec("COMMIT");
+        m.in_txn = false;
+    } catch (...) {
+        sqlite3_exec(m.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+        m.in_txn = false;
+        throw;
+    }
+}
+
+std::vector<RollupBucket> Store::rollup_buckets(std::string_view host) {
+    Impl& m = *impl_;
+    std::vector<RollupBucket> out;
+    if (!m.rollups) return out;
+    const std::string want = ascii_lower(host);
+    auto keep = [&](const std::string& h) { return want.empty() || ascii_lower(h) == want; };
+    {
+        sql::Stmt st(m.db, "SELECT host, day, max_last_us FROM stats_rollup WHERE (host, day) NOT IN "
+                           "(SELECT host, day FROM stats_dirty)");
+        while (st.step()) {
+            RollupBucket b{st.str(0), st.i64(1), false, st.i64(2)};
+            if (keep(b.host)) out.push_back(std::move(b));
+        }
+    }
+    {
+        sql::Stmt st(m.db, "SELECT host, day FROM stats_dirty");
+        while (st.step()) {
+            RollupBucket b{st.str(0), st.i64(1), true, 0};
+            if (keep(b.host)) out.push_back(std::move(b));
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const RollupBucket& a, const RollupBucket& b) {
+        return std::tie(a.host, a.day) < std::tie(b.host, b.day);
+    });
+    return out;
+}
+
+std::string Store::rollup_blob(const std::string& host, std::int64_t day) {
+    Impl& m = *impl_;
+    if (!m.rollups) return {};
+    sql::Stmt st(m.db, "SELECT data FROM stats_rollup WHERE host = ? AND day = ?");
+    st.bind(host).bind(day);
+    return st.step() ? std::string(st.blob(0)) : std::string();
+}
+
+void Store::scan_bucket(const std::string& host, std::int64_t day, std::optional<Micros> since, std::optional<Micros> until,
+                        const std::function<void(const Transaction&)>& visit) {
+    Impl& m = *impl_;
+    const Micros lo = rollup_day_start(day), hi = rollup_day_start(day + 1) - 1;
+    if (until && *until < lo) return;
+    // the index txn_bucket(host, first_us) bounds the rows; the window is scan()'s rule
+    sql::Stmt st(m.db, fmt::format("SELECT {} FROM txn WHERE host = ? AND first_us >= ? AND first_us <= ? "
+                                   "AND last_us >= ? ORDER BY id", detail::kTxnColumns).c_str());
+    st.bind(host).bind(lo).bind(until ? std::min(hi, *until) : hi).bind(since ? *since : std::numeric_limits<Micros>::min());
+    while (st.step()) {
+        Transaction t = detail::txn_from_row(st);
+        m.st_attempts.reset().bind(t.id);
+        while (m.st_attempts.step()) t.attempts.push_back(detail::attempt_from_row(m.st_attempts, 0));
+        m.st_attempts.reset();
+        visit(t);
+    }
+}
+
+std::vector<RollupBucket> Store::dirty_rollups(std::size_t limit) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write) throw Error(ExitCode::internal, "dirty_rollups on a read-only store");
+    m.require_no_batch();
+    std::vector<RollupBucket> out;
+    sql::Stmt st(m.db, "SELECT host, day FROM stats_dirty ORDER BY day, host LIMIT ?");
+    st.bind(static_cast<std::int64_t>(limit));
+    while (st.step()) out.push_back({st.str(0), st.i64(1), true, 0});
+    return out;
+}
+
+void Store::put_rollup(const RollupBucket& b, std::string_view blob, Micros max_last) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write) throw Error(ExitCode::internal, "put_rollup on a read-only store");
+    if (!m.in_txn) m.require_no_batch();
+    m.begin();
+    if (blob.empty()) {
+        m.st_rollup_del.reset().bind(b.host).bind(b.day).run();
+    } else {
+        m.st_rollup_put.reset().bind(b.host).bind(b.day).bind(max_last);
+        m.st_rollup_put.bind_blob(blob).run();
+    }
+    m.st_dirty_del.reset().bind(b.host).bind(b.day).run();
+}
+
+void Store::commit_rollups() {
+    Impl& m = *impl_;
+    if (!m.in_txn) return;
+    detail::crash_point("rollup");
+    m.db.exec("COMMIT");
+    m.in_txn = false;
+}
+
+std::uint64_t Store::rollup_dict_id(std::string_view value, bool add) {
+    Impl& m = *impl_;
+    if (!m.rollups) return 0;
+    m.st_dict_get.reset().bind_blob(value);
+    std::uint64_t id = m.st_dict_get.step() ? static_cast<std::uint64_t>(m.st_dict_get.i64(0)) : 0;
+    m.st_dict_get.reset();
+    if (id || !add) return id;
+    if (m.mode != Mode::write) throw Error(ExitCode::internal, "rollup_dict_id(add) on a read-only store");
+    if (!m.in_txn) m.require_no_batch();
+    m.begin();
+    m.st_dict_put.reset().bind_blob(value).run();
+    return static_cast<std::uint64_t>(sqlite3_last_insert_rowid(m.db.get()));
+}
+
+std::string Store::rollup_dict_value(std::uint64_t id) {
+    Impl& m = *impl_;
+    if (!m.rollups) return {};
+    m.st_dict_val.reset().bind(static_cast<std::int64_t>(id));
+    std::string v = m.st_dict_val.step() ? std::string(m.st_dict_val.blob(0)) : std::string();
+    m.st_dict_val.reset();
+    return v;
+}
+
+void Store::rollup_dict_in_order(const std::function<bool(std::uint64_t, std::string_view)>& visit) {
+    Impl& m = *impl_;
+    if (!m.rollups) return;
+    sql::Stmt st(m.db, "SELECT id, value FROM stats_dict ORDER BY value"); // BLOBs compare as memcmp
+    while (st.step())
+        if (!visit(static_cast<std::uint64_t>(st.i64(0)), st.blob(1))) break;
+}
+
+void Store::read_snapshot(bool begin) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::read || begin == m.snapshot) return;
+    if (begin) {
+        m.db.exec("BEGIN");
+        // the snapshot starts at the first read
+        sql::Stmt st(m.db, "SELECT count(*) FROM meta");
+        st.step();
+    } else {
+        m.db.exec("COMMIT");
+    }
+    m.snapshot = begin;
+}
+
+std::vector<std::string> Store::check_rollup_marks(std::size_t limit) {
+    Impl& m = *impl_;
+    std::vector<std::string> out;
+    if (!m.rollups) return out;
+    // each bucket's newest last-seen time, from the records
+    sql::Stmt st(m.db,
+                 "WITH b AS (SELECT host, " MX_DAY("first_us") " AS day, max(last_us) AS ml FROM txn GROUP BY 1, 2) "
+                 "SELECT b.host, b.day, 'records, no blob, not dirty' FROM b WHERE NOT EXISTS "
+                 "  (SELECT 1 FROM stats_rollup r WHERE r.host = b.host AND r.day = b.day) AND NOT EXISTS "
+                 "  (SELECT 1 FROM stats_dirty d WHERE d.host = b.host AND d.day = b.day) "
+                 "UNION ALL SELECT r.host, r.day, 'a blob, no records, not dirty' FROM stats_rollup r WHERE NOT EXISTS "
+                 "  (SELECT 1 FROM b WHERE b.host = r.host AND b.day = r.day) AND NOT EXISTS "
+                 "  (SELECT 1 FROM stats_dirty d WHERE d.host = r.host AND d.day = r.day) "
+                 "UNION ALL SELECT r.host, r.day, 'newest last-seen time differs' FROM stats_rollup r JOIN b "
+                 "  ON b.host = r.host AND b.day = r.day WHERE b.ml != r.max_last_us AND NOT EXISTS "
+                 "  (SELECT 1 FROM stats_dirty d WHERE d.host = r.host AND d.day = r.day)");
+    while (out.size() < limit && st.step())
+        out.push_back(fmt::format("stats rollup of {} {}: {}", st.str(0),
+                                  format_rfc3339(rollup_day_start(st.i64(1))).substr(0, 10), st.str(2)));
+    return out;
+}
+
 namespace {
 
 std::uint64_t tree_bytes(const fs::path& p) {

@@ -2,8 +2,11 @@
 // mxtrace stats: grouping of reasons, percentiles, and the counting rules of StatsBuilder.
 #include "mxtrace/query/stats.hpp"
 
+#include "mxtrace/base/error.hpp"
+
 #include <doctest/doctest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -297,4 +300,181 @@ TEST_CASE("StatsBuilder: held, discarded, removed, verification probes and filte
     CHECK(r.filter_verdicts[1] == std::pair<std::string, std::uint64_t>{"opendkim: verified", 1});
     CHECK(verdict_group("rspamd: no action, score -0.5") == "rspamd: no action");
     CHECK(verdict_group("opendkim: verified") == "opendkim: verified");
+}
+
+namespace {
+/// Every field of a report as text, to compare two reports whole.
+std::string dump(const StatsReport& r) {
+    std::string s;
+    auto n = [&](const char* k, std::uint64_t v) { s += std::string(k) + "=" + std::to_string(v) + "\n"; };
+    n("transactions", r.transactions);
+    n("received", r.received);
+    n("reinjected", r.reinjected);
+    n("headless", r.headless);
+    for (const auto* o : {&r.delivered, &r.forwarded, &r.deferred, &r.bounced, &r.expired, &r.rejected})
+        n("outcome", o->messages * 1000000 + o->recipients);
+    n("deferrals", r.deferrals);
+    n("filtered", r.filtered);
+    n("bytes", r.bytes_received * 1000000 + r.bytes_delivered);
+    n("first", static_cast<std::uint64_t>(r.first_time.value_or(-1)));
+    n("last", static_cast<std::uint64_t>(r.last_time.value_or(-1)));
+    for (const auto& h : r.per_hour) n("hour", h.received + 10 * h.delivered + 100 * h.deferred + 1000 * h.bounced + 10000 * h.rejected);
+    for (const auto& [d, h] : r.per_day) s += d + " " + std::to_string(h.received) + " " + std::to_string(h.delivered) + "\n";
+    for (const auto* t : {&r.senders, &r.sender_domains, &r.recipients, &r.recipient_domains, &r.clients, &r.relays})
+        for (const auto& [k, v] : *t) s += k + ":" + std::to_string(v) + "\n";
+    n("distinct", r.distinct_senders * 1000 + r.distinct_recipients);
+    for (const auto* rs : {&r.deferral_reasons, &r.bounce_reasons, &r.reject_reasons})
+        for (const auto& x : *rs) s += x.group + "|" + std::to_string(x.count) + "|" + x.example + "\n";
+    s += std::to_string(r.delay.count) + " " + std::to_string(r.delay.p50) + " " + std::to_string(r.delay.p90) + " " +
+         std::to_string(r.delay.p99) + " " + std::to_string(r.delay.max) + "\n";
+    for (const auto& [k, d] : r.delay_by_relay) s += k + " " + std::to_string(d.count) + " " + std::to_string(d.p90) + "\n";
+    for (const auto& d : r.deferred_longest) s += d.queue_id + " " + std::to_string(d.seconds) + " " + d.reason + "\n";
+    return s;
+}
+} // namespace
+
+TEST_CASE("StatsBuilder: blobs of disjoint parts merge to the report of the whole, in any order") {
+    // a few days of made-up traffic: hand-offs to a content filter whose re-injection falls in
+    // another part, deferrals with different texts of one group, delays, rejects
+    std::vector<Transaction> all;
+    const Micros day = 86400 * kSec;
+    for (int i = 0; i < 60; ++i) {
+        Transaction t;
+        t.id = 100 + i;
+        t.host = i % 3 ? "mx1" : "mx2";
+        t.queue_id = "Q" + std::to_string(1000 + i);
+        t.first_time = day * 19800 + i * 4 * 3600 * kSec + (i % 7) * 61 * kSec;
+        t.last_time = t.first_time + 30 * kSec;
+        t.sender = "s" + std::to_string(i % 5) + "@Example.COM";
+        t.client_name = i % 4 == 1 ? "localhost" : "c" + std::to_string(i % 3) + ".example.net";
+        t.client_ip = i % 4 == 1 ? "127.0.0.1" : "192.0.2." + std::to_string(i % 3);
+        t.size = 100 + i;
+        if (i % 4 == 0) { // hand-off to the filter; the re-injection is transaction i + 1 (loopback client)
+            t.host = "mx1";
+            t.attempts.push_back(attempt(t.first_time + kSec, "r@example.org", "127.0.0.1[127.0.0.1]:10024", Status::sent, 1,
+                                         "250 2.0.0 Ok: queued as Q" + std::to_string(1000 + i + 1)));
+        } else {
+            if (i % 4 == 1) t.host = "mx1";
+            if (i % 5 == 0)
+                t.attempts.push_back(attempt(t.first_time + 2 * kSec, "d" + std::to_string(i) + "@example.org", "mx.example.org[198.51.100.2]:25",
+                                             Status::deferred, 2, "connect to mx.example.org[198.51.100." + std::to_string(i) + "]:25: timed out"));
+            t.attempts.push_back(attempt(t.first_time + (10 + i) * kSec, "d" + std::to_string(i % 9) + "@example.org",
+                                         i % 2 ? "mx.example.org[198.51.100.2]:25" : "mx.other.org[198.51.100.3]:25",
+                                         i % 11 == 0 ? Status::bounced : Status::sent, 0.5 * (i % 6), "250 ok"));
+        }
+        all.push_back(std::move(t));
+    }
+    Zone berlin("Europe/Berlin");
+    StatsBuilder whole(&berlin, 4, true);
+    for (const auto& t : all) whole.add(t);
+    const std::string want = dump(whole.finish());
+    // parts: one per (host, UTC day), as the rollups cut them; merged in reverse order, one part added directly
+    std::map<std::pair<std::string, Micros>, std::vector<const Transaction*>> parts;
+    for (const auto& t : all) parts[{t.host, t.first_time / day}].push_back(&t);
+    REQUIRE(parts.size() > 4);
+    // an in-memory dictionary, as the store keeps one
+    std::map<std::string, std::uint64_t, std::less<>> ids;
+    std::vector<std::string> values{""};
+    auto intern = [&](std::string_view v) -> std::uint64_t {
+        auto it = ids.find(v);
+        if (it != ids.end()) return it->second;
+        values.emplace_back(v);
+        return ids[std::string(v)] = values.size() - 1;
+    };
+    StatsDictionary dict;
+    dict.id_of = [&](std::string_view v) -> std::uint64_t {
+        auto it = ids.find(v);
+        return it == ids.end() ? 0 : it->second;
+    };
+    dict.value_of = [&](std::uint64_t id) { return values.at(id); };
+    std::vector<std::string> blobs;
+    for (const auto& [k, ts] : parts) {
+        StatsBuilder p(nullptr, kStatsRollupTop);
+        for (auto* t : ts) p.add(*t);
+        blobs.push_back(p.serialize(intern));
+        StatsBuilder again(nullptr, kStatsRollupTop); // deterministic
+        for (auto* t : ts) again.add(*t);
+        CHECK(again.serialize(intern) == blobs.back());
+    }
+    StatsBuilder merged(&berlin, 4);
+    for (const Transaction* t : parts.begin()->second) merged.add(*t);
+    for (std::size_t i = blobs.size(); i-- > 1;) CHECK(merged.merge(blobs[i]));
+    CHECK(merged.hours_exact());
+    CHECK(dump(merged.finish(&dict)) == want);
+    // and with --top 1: ties at the last count are ordered by value, as top_of does
+    StatsBuilder whole1(&berlin, 1, true);
+    for (const auto& t : all) whole1.add(t);
+    StatsBuilder merged1(&berlin, 1);
+    for (const Transaction* t : parts.begin()->second) merged1.add(*t);
+    for (std::size_t i = blobs.size(); i-- > 1;) CHECK(merged1.merge(blobs[i]));
+    CHECK(dump(merged1.finish(&dict)) == dump(whole1.finish()));
+    // a builder asking for more than a blob keeps, or another format, is refused, unchanged
+    StatsBuilder big(nullptr, kStatsRollupTop + 1);
+    CHECK_FALSE(big.merge(blobs[0]));
+    std::string other = blobs[0];
+    other[4] = static_cast<char>(kStatsBlobVersion + 1);
+    StatsBuilder v(nullptr, 4);
+    CHECK_FALSE(v.merge(other));
+    CHECK(v.finish().transactions == 0);
+    // a cut blob is damage
+    StatsBuilder cut(nullptr, 4);
+    CHECK_THROWS_AS(cut.merge(std::string_view(blobs[0]).substr(0, blobs[0].size() / 2)), Error);
+    // a zone of local mean time is not whole quarter hours: finish() could not place the hours
+    Zone lmt("Asia/Kolkata");
+    StatsBuilder old(&lmt, 4);
+    Transaction t = all[2];
+    t.first_time = t.last_time = -2200000000LL * kSec; // 1900: Madras time, +5:21:10
+    t.attempts.clear();
+    old.add(t);
+    CHECK_FALSE(old.hours_exact());
+}
+
+TEST_CASE("StatsBuilder: many values tied at the last count of a merged top list are ordered by value") {
+    // 300 senders once each over 3 blobs, and one added transaction: the top 5 are the 5 smallest
+    std::map<std::string, std::uint64_t, std::less<>> ids;
+    std::vector<std::string> values{""};
+    auto intern = [&](std::string_view v) -> std::uint64_t {
+        auto it = ids.find(v);
+        if (it != ids.end()) return it->second;
+        values.emplace_back(v);
+        return ids[std::string(v)] = values.size() - 1;
+    };
+    StatsDictionary dict;
+    dict.id_of = [&](std::string_view v) -> std::uint64_t {
+        auto it = ids.find(v);
+        return it == ids.end() ? 0 : it->second;
+    };
+    std::size_t lookups = 0;
+    dict.value_of = [&](std::uint64_t id) { ++lookups; return values.at(id); };
+    dict.in_order = [&](const std::function<bool(std::uint64_t, std::string_view)>& f) {
+        for (const auto& [v, id] : ids)
+            if (!f(id, v)) break;
+    };
+    auto txn = [](int i) {
+        Transaction t;
+        t.id = i + 1;
+        t.host = "mx";
+        t.queue_id = "Q" + std::to_string(i);
+        t.first_time = t.last_time = (1000 + i) * kSec;
+        t.sender = "u" + std::to_string((i * 7919) % 1000) + "@example.org"; // not in ID order
+        t.client_name = "c.example.net";
+        return t;
+    };
+    StatsBuilder whole(nullptr, 5, true), merged(nullptr, 5);
+    for (int part = 0; part < 3; ++part) {
+        StatsBuilder p(nullptr, kStatsRollupTop);
+        for (int i = part * 100; i < part * 100 + 100; ++i) p.add(txn(i)), whole.add(txn(i));
+        CHECK(merged.merge(p.serialize(intern)));
+    }
+    Transaction extra = txn(300);
+    extra.sender = "a-first@example.org"; // not in the dictionary: competes by value too
+    whole.add(extra);
+    merged.add(extra);
+    StatsReport a = whole.finish(), b = merged.finish(&dict);
+    CHECK(b.senders == a.senders);
+    REQUIRE(b.senders.size() == 5);
+    CHECK(b.senders[0].first == "a-first@example.org");
+    CHECK(b.distinct_senders == 301);
+    CHECK(b.clients == a.clients);
+    CHECK(lookups < 20); // the tied values came from the ordered walk, not a lookup each
 }

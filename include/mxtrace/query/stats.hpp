@@ -10,6 +10,7 @@
 #include "mxtrace/reduce/transaction.hpp"
 
 #include <array>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -121,13 +122,41 @@ struct StatsReport {
     std::vector<DeferredMessage> deferred_longest;        ///< longest first, at most `top`
 };
 
-/// Folds transactions into a StatsReport. Not thread-safe; one pass, memory bounded by the
-/// distinct keys (addresses, relays, reason groups) and one double per delivered attempt.
+/// Version of the rollup blob (StatsBuilder::serialize). A blob of another version is not
+/// merged (StatsBuilder::merge returns false); the rollups are rebuilt by the next writer.
+constexpr int kStatsBlobVersion = 3;
+
+/// How many of a bucket's longest deferred messages its rollup keeps: `stats --top N` with a
+/// larger N scans instead of reading rollups.
+constexpr std::size_t kStatsRollupTop = 1000;
+
+/// The dictionary of the rollups' values (addresses, domains, clients, relays, verdict groups):
+/// the blobs hold dictionary IDs (1, 2, ...) instead of values, so that merging many is adding
+/// numbers. Kept by the store (Store::rollup_dict_*); the caller passes it in.
+struct StatsDictionary {
+    std::function<std::uint64_t(std::string_view)> id_of;  ///< the ID of a value; 0 if it has none
+    std::function<std::string(std::uint64_t)> value_of;   ///< the value of an ID
+    /// Visits (ID, value) in ascending byte order of the values until the visitor returns false,
+    /// to find the smallest of many tied values; may be empty (then value_of is used).
+    std::function<void(const std::function<bool(std::uint64_t, std::string_view)>&)> in_order;
+};
+
+/// Folds transactions into a StatsReport. Not thread-safe; memory bounded by the distinct keys
+/// (addresses, relays, reason groups, delay values) and the traffic time slots.
+///
+/// The builder is an exact, mergeable accumulator: serialize() turns what it holds into a blob
+/// (a rollup of one bucket of transactions), and merge() adds such a blob to another builder.
+/// Adding transactions and merging the blobs of other, disjoint, sets of transactions gives the
+/// same report as adding all the transactions to one builder, whatever the order (the examples
+/// of reason groups are those of the smallest (transaction ID, attempt index)).
 class StatsBuilder {
 public:
     /// `zone` (may be null: UTC) places the hour and day buckets; `top` is the length of every
-    /// top list and reason list.
-    StatsBuilder(Zone* zone, std::size_t top);
+    /// top list and reason list. Traffic is kept per UTC quarter hour and placed in the zone by
+    /// finish() (exact while the zone's offsets are whole quarter hours: hours_exact()). With
+    /// `local_hours`, each instant is placed in the zone at once (exact for any zone) and the
+    /// builder can neither serialize nor merge.
+    StatsBuilder(Zone* zone, std::size_t top, bool local_hours = false);
     ~StatsBuilder();
     StatsBuilder(const StatsBuilder&) = delete;
     StatsBuilder& operator=(const StatsBuilder&) = delete;
@@ -135,8 +164,31 @@ public:
     /// Adds one transaction.
     void add(const Transaction& t);
 
-    /// The report over everything added. Call once.
-    StatsReport finish();
+    /// Gives the dictionary ID (not 0) of a value, adding it to the dictionary if need be.
+    using Intern = std::function<std::uint64_t(std::string_view)>;
+
+    /// The accumulated state as a blob (format version kStatsBlobVersion; deterministic: the same
+    /// transactions and dictionary give the same bytes), its counted values as IDs from `intern`.
+    /// It keeps the `top` longest deferred messages, so build rollups with top = kStatsRollupTop.
+    /// Call once, instead of finish(). Only a builder that merged nothing may serialize.
+    /// @throws Error(internal) for a builder made with `local_hours`.
+    std::string serialize(const Intern& intern);
+
+    /// Adds a blob made by serialize() over transactions not added to this builder otherwise.
+    /// Returns false, changing nothing, if the blob is of another format version or keeps fewer
+    /// deferred messages than this builder's `top` (or the builder has `local_hours`).
+    /// @throws Error(damaged) if the blob is malformed; the builder is then unusable.
+    bool merge(std::string_view blob);
+
+    /// False if finish() would place some counted instant in the wrong local hour: the zone's
+    /// offset at one of the quarter hours holding traffic is not a whole number of quarter
+    /// hours (local mean time before time zones). Then use a builder with `local_hours`.
+    bool hours_exact();
+
+    /// The report over everything added and merged. Call once. `dict` is the dictionary of the
+    /// merged blobs (required if any was merged).
+    /// @throws Error(internal) if a blob was merged and `dict` is null.
+    StatsReport finish(const StatsDictionary* dict = nullptr);
 
 private:
     struct Impl;

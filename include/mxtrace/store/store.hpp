@@ -153,6 +153,20 @@ struct Changed {
     Transaction txn; ///< with its attempts (not its raw lines)
 };
 
+/// A stats rollup bucket: the transactions of one host whose first line falls on one UTC day.
+/// The store keeps one opaque blob per bucket (made by the stats code) and a set of dirty
+/// buckets: SQLite triggers on `txn` mark a transaction's old and new bucket dirty in the same
+/// SQLite transaction as any insert, update or delete of it (ARCHITECTURE.md "Stats rollups").
+struct RollupBucket {
+    std::string host;       ///< as logged
+    std::int64_t day = 0;   ///< UTC day number: floor(first-seen time / 86400 s)
+    bool dirty = false;     ///< changed since its blob was written, or never written
+    Micros max_last = 0;    ///< of a clean bucket: the newest last-seen time (UTC µs) of its transactions
+};
+
+/// The first instant (UTC µs) of UTC day number `day`.
+constexpr Micros rollup_day_start(std::int64_t day) { return day * 86400 * kMicrosPerSecond; }
+
 /// Opens the index for reading or for writing. Only the writer mode takes the write lock.
 class Store {
 public:
@@ -328,6 +342,66 @@ public:
 
     /// Number of transactions in the index.
     std::uint64_t count();
+
+    // ---- stats rollups (ARCHITECTURE.md "Stats rollups"); the store never looks inside a blob ----
+
+    /// True if the index has the rollup tables (an index last written by an older mxtrace has
+    /// not; its next writer adds them, every bucket dirty).
+    bool has_rollups();
+
+    /// The blob format the rollups were written in (meta key `stats_rollup_format`), 0 if none.
+    int rollup_format();
+
+    /// Write mode: if the rollups are not of blob format `format`, marks every bucket dirty and
+    /// records `format`, in one SQLite transaction (the next refresh rebuilds them all). Also
+    /// what repair and a changed blob format use. Commits any pending batch first.
+    void require_rollup_format(int format, bool rebuild_all = false);
+
+    /// Every bucket that holds transactions, sorted by (host, day): clean ones with their
+    /// max_last, and dirty ones. Only hosts equal to `host` ignoring ASCII case if it is not
+    /// empty (as the search filter's host matches). Empty without rollup tables.
+    std::vector<RollupBucket> rollup_buckets(std::string_view host = {});
+
+    /// The blob of a clean bucket ("" if it has none).
+    std::string rollup_blob(const std::string& host, std::int64_t day);
+
+    /// Visits the transactions of bucket (host, day) that were active in [since, until] (the
+    /// time rule of scan(): last-seen time at or after `since`, first-seen time at or before
+    /// `until`; an unset bound is open), in ID order, each with its attempts.
+    void scan_bucket(const std::string& host, std::int64_t day, std::optional<Micros> since, std::optional<Micros> until,
+                     const std::function<void(const Transaction&)>& visit);
+
+    /// Write mode: up to `limit` dirty buckets, oldest day first. Commits any pending batch first.
+    std::vector<RollupBucket> dirty_rollups(std::size_t limit);
+
+    /// Write mode: stores the blob of a bucket (or, with an empty blob, removes it: the bucket
+    /// holds no transactions) and clears its dirty mark, in the SQLite transaction that
+    /// commit_rollups() commits. `max_last`: the newest last-seen time of its transactions.
+    void put_rollup(const RollupBucket& bucket, std::string_view blob, Micros max_last);
+
+    /// Write mode: commits the blobs given to put_rollup() (with their cleared dirty marks).
+    void commit_rollups();
+
+    /// The rollups' dictionary (table stats_dict): the ID (1, 2, ...) of `value`, adding it in
+    /// write mode with `add` (in the SQLite transaction commit_rollups() commits, with the blobs
+    /// that use it); 0 if it has none. IDs are never reused or removed (repair starts anew).
+    std::uint64_t rollup_dict_id(std::string_view value, bool add = false);
+
+    /// The value of dictionary ID `id` ("" if there is none).
+    std::string rollup_dict_value(std::uint64_t id);
+
+    /// Visits dictionary entries in ascending byte order of their values (the UNIQUE index) until
+    /// `visit` returns false.
+    void rollup_dict_in_order(const std::function<bool(std::uint64_t, std::string_view)>& visit);
+
+    /// Starts (true) or ends (false) a read snapshot: every read in between sees the index as
+    /// it was at the first one (SQLite WAL), so rollups, dirty marks and scanned records agree.
+    void read_snapshot(bool begin);
+
+    /// The bookkeeping of the rollups, checked: a bucket holding transactions that is neither
+    /// dirty nor has a blob, or a clean blob whose bucket holds none or whose max_last is not
+    /// its transactions' newest last-seen time. At most `limit` lines; empty if sound.
+    std::vector<std::string> check_rollup_marks(std::size_t limit = 10);
 
     const std::filesystem::path& dir() const noexcept;
 

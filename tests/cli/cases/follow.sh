@@ -135,6 +135,14 @@ DB=db wait_for "$(last_qid 31,40)" "the file that appeared later"
 kill -INT $small
 wait $small
 echo "follower exit $? (SIGINT)"
+# the follower refreshed the stats rollups when it stopped: stats merges them, and says what the scan says
+s1=$(MXTRACE_STATS_ROLLUP_LOG=1 "$MXTRACE" stats --db db --utc 2>rollup.err | md5sum)
+s2=$(MXTRACE_STATS_SCAN=1 "$MXTRACE" stats --db db --utc | md5sum)
+if [ "$s1" = "$s2" ] && grep -q 'buckets merged, 0 scanned' rollup.err && ! grep -q ' 0 buckets merged' rollup.err; then
+  echo "stats through the follower's rollups equal the scan"
+else
+  echo "stats through the follower's rollups: DIFFERENT from the scan, or not used: $(cat rollup.err)"
+fi
 grep -E '^lines read:' err
 "$MXTRACE" index --db db --tz UTC -y 2011 mail.log.1 mail.log later.log 2>&1 | grep -E '^(lines read|already read)'
 "$MXTRACE" index --db ref --tz UTC -y 2011 --quiet <(part 1,40)
