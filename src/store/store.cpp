@@ -1546,18 +1546,65 @@ Xapian::Query build_query(const SearchFilter& f, std::vector<std::string>* under
 
 } // namespace
 
+namespace {
+/// `q` with every term that indexes every document of `db` replaced by MatchAll (the same
+/// matches). Works around a bug of Xapian 1.4: the matcher reads such a term through the
+/// document-length list renamed to the term (LocalSubMatch::open_post_list, set_term), and once
+/// that list spans several chunks and the document IDs have gaps (any index after a prune or a
+/// merge) crossing a chunk fails with "Unexpected end of posting list for 'TERM'"; MatchAll reads
+/// the list under its own name. A single-host index makes its host term such a term. Phrase and
+/// near queries (no positions are indexed) and value ranges are left as they are; a wildcard
+/// that expands to such a term becomes MatchAll.
+Xapian::Query all_docs_safe(const Xapian::Query& q, const Xapian::Database& db) {
+    const Xapian::doccount n = db.get_doccount();
+    if (n == 0 || n == db.get_lastdocid()) return q; // no gaps: Xapian takes its contiguous path
+    using Q = Xapian::Query;
+    const auto op = q.get_type();
+    if (op == Q::LEAF_TERM) {
+        const auto t = q.get_terms_begin();
+        if (t != q.get_terms_end() && !(*t).empty() && db.get_termfreq(*t) == n) return Q::MatchAll;
+        return q;
+    }
+    if (op == Q::OP_WILDCARD) {
+        // Xapian 1.4 gives a wildcard's pattern only in its description: "Query(WILDCARD OP PATTERN)"
+        const std::string d = q.get_description();
+        const auto sp = d.rfind(' ');
+        if (sp == std::string::npos || d.size() < sp + 3 || d.back() != ')') return q;
+        std::string prefix = d.substr(sp + 1, d.size() - sp - 2);
+        if (!prefix.empty() && prefix.back() == '*') prefix.pop_back();
+        for (auto a = db.allterms_begin(prefix); a != db.allterms_end(prefix); ++a)
+            if (a.get_termfreq() == n) return Q::MatchAll;
+        return q;
+    }
+    // a boolean filter term comes as 0 * TERM; weights mean nothing under BoolWeight
+    if (op == Q::OP_SCALE_WEIGHT && q.get_num_subqueries() == 1) return all_docs_safe(q.get_subquery(0), db);
+    switch (op) {
+    case Q::OP_AND: case Q::OP_OR: case Q::OP_AND_NOT: case Q::OP_XOR: case Q::OP_AND_MAYBE:
+    case Q::OP_FILTER: case Q::OP_SYNONYM: case Q::OP_MAX: {
+        std::vector<Q> subs;
+        subs.reserve(q.get_num_subqueries());
+        for (std::size_t i = 0; i < q.get_num_subqueries(); ++i) subs.push_back(all_docs_safe(q.get_subquery(i), db));
+        return Q(op, subs.begin(), subs.end());
+    }
+    default:
+        return q;
+    }
+}
+} // namespace
+
 std::vector<Transaction> Store::search(const SearchFilter& f, std::string* explain, std::uint64_t* matching,
                                       std::vector<std::string>* understood) {
     Impl& m = *impl_;
     bool selects = false;
-    const Xapian::Query q = build_query(f, understood, selects);
-    if (explain) *explain = q.get_description();
+    const Xapian::Query q0 = build_query(f, understood, selects);
+    if (explain) *explain = q0.get_description();
 
     std::vector<std::int64_t> ids;
     const auto r = static_cast<Xapian::doccount>(f.max_results);
     for (int tries = 0;; ++tries) {
         try {
             Xapian::Database& x = m.reader();
+            const Xapian::Query q = all_docs_safe(q0, x);
             // newest first by first-seen time (Xapian's value sort); one more than asked for, so a
             // cut through transactions of the same time is seen (then resolved below)
             const Xapian::doccount r1 = r == std::numeric_limits<Xapian::doccount>::max() ? r : r + 1;
@@ -1682,8 +1729,8 @@ void Store::scan(const SearchFilter& f, const std::function<void(const Transacti
                  std::vector<std::string>* understood) {
     Impl& m = *impl_;
     bool selects = false;
-    const Xapian::Query q = build_query(f, understood, selects);
-    if (explain) *explain = q.get_description();
+    const Xapian::Query q0 = build_query(f, understood, selects);
+    if (explain) *explain = q0.get_description();
     if (!selects) {
         // Everything, or a time window only: one pass over txn in rowid order, merged with one
         // pass over attempt in (txn_id, seq) order (its primary key), no lookup per transaction.
@@ -1714,7 +1761,7 @@ void Store::scan(const SearchFilter& f, const std::function<void(const Transacti
     for (int tries = 0;; ++tries) {
         try {
             Xapian::Enquire enq(m.reader());
-            enq.set_query(q);
+            enq.set_query(all_docs_safe(q0, m.reader()));
             enq.set_weighting_scheme(Xapian::BoolWeight());
             enq.set_docid_order(Xapian::Enquire::ASCENDING);
             Xapian::MSet ms = enq.get_mset(0, m.reader().get_doccount());
