@@ -8,7 +8,7 @@
 #include "mxtrace/store/fields.hpp"
 #include "mxtrace/store/query.hpp"
 
-#include <curl/curl.h>
+#include "store/curl_api.hpp"
 #include <fmt/format.h>
 #include <xapian.h>
 
@@ -76,7 +76,6 @@ std::string json_string(std::string_view s) {
 
 namespace {
 
-std::once_flag curl_once;
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
     static_cast<std::string*>(user)->append(data, size * n);
@@ -121,45 +120,45 @@ std::string_view domain_of(std::string_view addr) {
 } // namespace
 
 Client::Client(Options o) : o_(std::move(o)) {
-    std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    curl_ = curl_easy_init();
+    curl_ = detail::curl_api().easy_init(); // loads libcurl on first use (curl_api.hpp)
     if (!curl_) throw Error(ExitCode::internal, "cannot set up libcurl", "please report this");
     while (!o_.url.empty() && o_.url.back() == '/') o_.url.pop_back();
 }
 
 Client::~Client() {
-    if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
+    if (curl_) detail::curl_api().easy_cleanup(static_cast<CURL*>(curl_));
 }
 
 std::string Client::post(std::string_view url_query, std::string_view body, std::string_view what) {
     CURL* c = static_cast<CURL*>(curl_);
-    curl_easy_reset(c);
+    const detail::CurlApi& curl = detail::curl_api();
+    curl.easy_reset(c);
     const std::string url = o_.url + "/?" + std::string(url_query);
     std::string response;
     char errbuf[CURL_ERROR_SIZE] = {0};
     curl_slist* headers = nullptr;
-    if (!o_.user.empty()) headers = curl_slist_append(headers, ("X-ClickHouse-User: " + o_.user).c_str());
-    if (!o_.password.empty()) headers = curl_slist_append(headers, ("X-ClickHouse-Key: " + o_.password).c_str());
-    headers = curl_slist_append(headers, "Content-Type: text/plain; charset=utf-8");
-    headers = curl_slist_append(headers, "Expect:");
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &response);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o_.connect_timeout_s);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, o_.timeout_s);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    const CURLcode rc = curl_easy_perform(c);
-    curl_slist_free_all(headers);
+    if (!o_.user.empty()) headers = curl.slist_append(headers, ("X-ClickHouse-User: " + o_.user).c_str());
+    if (!o_.password.empty()) headers = curl.slist_append(headers, ("X-ClickHouse-Key: " + o_.password).c_str());
+    headers = curl.slist_append(headers, "Content-Type: text/plain; charset=utf-8");
+    headers = curl.slist_append(headers, "Expect:");
+    curl.easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl.easy_setopt(c, CURLOPT_POST, 1L);
+    curl.easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl.easy_setopt(c, CURLOPT_WRITEDATA, &response);
+    curl.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o_.connect_timeout_s);
+    curl.easy_setopt(c, CURLOPT_TIMEOUT, o_.timeout_s);
+    curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    const CURLcode rc = curl.easy_perform(c);
+    curl.slist_free_all(headers);
     long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK) {
-        const std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+        const std::string why = errbuf[0] ? errbuf : curl.easy_strerror(rc);
         if (rc == CURLE_OPERATION_TIMEDOUT)
             throw Error(ExitCode::remote, fmt::format("ClickHouse at {}: {} timed out ({})", o_.url, what, why),
                         fmt::format("the server did not answer within {} s; check that it is up and not overloaded, "
