@@ -62,26 +62,23 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kCommitEvery = std::chrono::seconds(1);    // new lines are committed this soon
 constexpr auto kRetainEvery = std::chrono::hours(1);      // retention while following
 
+/// A follower's period from a test hook: $NAME seconds when it is set to 1..max, else `dflt`.
+std::chrono::seconds hook_seconds(const char* name, long max, std::chrono::seconds dflt) {
+    if (const char* v = std::getenv(name); v && *v) {
+        const long n = std::atol(v);
+        if (n >= 1 && n <= max) return std::chrono::seconds(n);
+    }
+    return dflt;
+}
+
 /// How often the follower runs retention: kRetainEvery, or $MXTRACE_RETAIN_EVERY seconds (a test
 /// hook, 1..86400; tests/cli/cases/follow.sh).
-std::chrono::seconds retain_every() {
-    if (const char* v = std::getenv("MXTRACE_RETAIN_EVERY"); v && *v) {
-        const long n = std::atol(v);
-        if (n >= 1 && n <= 86400) return std::chrono::seconds(n);
-    }
-    return kRetainEvery;
-}
+std::chrono::seconds retain_every() { return hook_seconds("MXTRACE_RETAIN_EVERY", 86400, kRetainEvery); }
 constexpr auto kCompactEvery = std::chrono::hours(24);   // compaction while following
 
 /// How often the follower compacts the index (at a retention tick): kCompactEvery, or
 /// $MXTRACE_COMPACT_EVERY seconds (a test hook, 1..604800; tests/cli/cases/follow.sh).
-std::chrono::seconds compact_every() {
-    if (const char* v = std::getenv("MXTRACE_COMPACT_EVERY"); v && *v) {
-        const long n = std::atol(v);
-        if (n >= 1 && n <= 604800) return std::chrono::seconds(n);
-    }
-    return kCompactEvery;
-}
+std::chrono::seconds compact_every() { return hook_seconds("MXTRACE_COMPACT_EVERY", 604800, kCompactEvery); }
 
 /// The follower's upkeep at each retention tick: retention, and once per compact_every() a
 /// compaction. `last_compact` is when it last compacted (the follower's start at first).

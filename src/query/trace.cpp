@@ -318,7 +318,8 @@ struct Ctx {
             bool mine = std::any_of(e.nodes.begin(), e.nodes.end(), [&](const TraceNode& n) { return same(n.txn, t); });
             if (!mine) continue;
             if (e.state == EdgeState::linked) {
-                if (std::none_of(parents.begin(), parents.end(), [&](const Transaction& x) { return same(x, p); }))
+                const Transaction& cand = p; // a lambda may not capture a structured binding (clang 14)
+                if (std::none_of(parents.begin(), parents.end(), [&](const Transaction& x) { return same(x, cand); }))
                     parents.push_back(std::move(p));
             } else {
                 notes.push_back(fmt::format("{}:{} may come from {}:{} ({})", t.host, t.queue_id, p.host, p.queue_id, e.note));
