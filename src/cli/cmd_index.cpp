@@ -100,12 +100,43 @@ void refresh_rollups(Store& store) {
     refresh_stats_rollups(store);
 }
 
+/// How often a follower exports (index --follow --export): every minute, or
+/// $MXTRACE_EXPORT_EVERY seconds (a test hook, 1..86400).
+std::chrono::seconds export_every() { return hook_seconds("MXTRACE_EXPORT_EVERY", 86400, std::chrono::minutes(1)); }
+
+/// The follower's export (`index --follow --export clickhouse`): once per export_every(), it
+/// commits, then sends what is new or changed (export_clickhouse). A failure (server down,
+/// refused) is said once, as a warning with its hint, and retried at the next period; the
+/// follower goes on reading. The run's last export, after it stops, is the caller's.
+struct FollowExport {
+    std::optional<clickhouse::Options> opts;
+    Clock::time_point last = Clock::now();
+    bool failing = false;
+
+    void tick(Indexer& indexer, Store& store) {
+        if (!opts || Clock::now() - last < export_every()) return;
+        indexer.commit();
+        try {
+            (void)export_clickhouse(store, *opts, 5000);
+            if (failing) fmt::print(stderr, "mxtrace: the export to {} works again\n", opts->url);
+            failing = false;
+        } catch (const Error& e) {
+            if (!failing)
+                fmt::print(stderr, "mxtrace: warning: the export failed: {}\nmxtrace: hint: {}; the follower goes on and "
+                                   "retries every {} s\n",
+                           e.what(), e.hint(), export_every().count());
+            failing = true;
+        }
+        last = Clock::now();
+    }
+};
+
 /// The follow mode over files (`tail -F`): waits with inotify (on the files and their
 /// directories; a 1 s timeout re-checks by stat(2) in case an event was missed), reads what
 /// each input gained through a descriptor held on it, so a file renamed away by a rotation is
 /// read to its end before the new file under its name; commits by time (kCommitEvery) and by
 /// count (IndexOptions::commit_lines), runs retention every hour; returns on SIGINT/SIGTERM.
-void follow_files(Indexer& indexer, Store& store, const std::vector<std::string>& inputs) {
+void follow_files(Indexer& indexer, Store& store, FollowExport& exporter, const std::vector<std::string>& inputs) {
     struct Followed {
         std::string path;
         int fd = -1;
@@ -210,6 +241,7 @@ void follow_files(Indexer& indexer, Store& store, const std::vector<std::string>
             refresh_rollups(store);
             last_rollup = Clock::now();
         }
+        exporter.tick(indexer, store);
     }
     for (auto& f : retired) ::close(f.fd);
     for (auto& f : files)
@@ -288,7 +320,7 @@ Runner setup_index(CLI::App& app) {
         ->type_name("FILE");
     app.add_flag("--quiet", a->quiet, "Print no summary");
     app.add_option("--export", a->export_to,
-                   "After the run, export what is new or changed to TARGET (clickhouse; see mxtrace-export(1)); not with --follow")
+                   "After the run (with --follow: every minute, and when it stops), export what is new or changed to TARGET (clickhouse; see mxtrace-export(1))")
         ->type_name("TARGET")
         ->check(CLI::IsMember({"clickhouse"}));
     add_clickhouse_options(app, a->ch);
@@ -328,10 +360,6 @@ Runner setup_index(CLI::App& app) {
         }
         if (const char* n = std::getenv("MXTRACE_COMMIT_LINES"); n && std::atoll(n) > 0)
             opts.commit_lines = static_cast<std::uint64_t>(std::atoll(n)); // for the crash tests
-        if (!a->export_to.empty() && a->follow)
-            throw Error(ExitCode::usage, "--export runs after the run, and --follow does not end",
-                        "index without --follow, for example from the index timer, each run with --export clickhouse "
-                        "(mxtrace-export(1))");
         std::optional<clickhouse::Options> export_opts;
         if (!a->export_to.empty()) export_opts = clickhouse_options(a->ch); // a bad --url before reading anything
         Store store(index_dir(), Store::Mode::write, a->wait);
@@ -396,6 +424,7 @@ Runner setup_index(CLI::App& app) {
         auto last_commit = std::chrono::steady_clock::now(), last_retain = last_commit, last_compact = last_commit,
              last_rollup = last_commit;
         const auto every = retain_every();
+        FollowExport exporter{a->follow ? export_opts : std::nullopt};
         Indexer* follower = nullptr;
         if (a->follow) {
             opts.follow = true;
@@ -416,6 +445,7 @@ Runner setup_index(CLI::App& app) {
                     refresh_rollups(store);
                     last_rollup = std::chrono::steady_clock::now();
                 }
+                exporter.tick(*follower, store);
                 return true;
             };
             store.mark_follower("mxtrace index --follow");
@@ -447,7 +477,7 @@ Runner setup_index(CLI::App& app) {
         if (a->follow && !has_stdin) {
             indexer.commit(); // what is there is searchable before the first wait
             indexer.retain();
-            follow_files(indexer, store, order_inputs(a->inputs));
+            follow_files(indexer, store, exporter, order_inputs(a->inputs));
         }
         IndexStats s = indexer.finish();
         refresh_rollups(store); // the stats rollups of the buckets this run changed

@@ -67,6 +67,40 @@ grep -q "^exported 0 transactions" "$work/o" || fail "index --export again: $(ta
 [ $rc = 8 ] && grep -q "^mxtrace: error: the index is written, but the export failed: ClickHouse at" "$work/o" && [ "$(local_count "$work/dbx")" -gt "$nx" ] &&
   ok "index --export with the server down: indexed, then exit 8" || fail "index --export, server down: exit $rc $(tail -3 "$work/o")"
 
+# --- index --follow --export clickhouse: the follower exports on its schedule (every minute;
+# MXTRACE_EXPORT_EVERY=1, a test hook, makes it every second), says a failure once and goes on
+fl=$work/follow.log
+head -n 60 "$ex"/mx1/mail.log > "$fl"
+MXTRACE_EXPORT_EVERY=1 "$mx" index --db "$work/dbf" -y 2011 --tz UTC --quiet --follow --export clickhouse --url "$url" \
+  --database mx_follow "$fl" >"$work/f.out" 2>"$work/f.err" &
+fpid=$!
+fcount() { chq "SELECT count() FROM mx_follow.transactions FINAL" 2>/dev/null | tr -d '\n'; }
+for _ in $(seq 150); do [ -n "$(fcount)" ] && [ "$(fcount)" != 0 ] && [ "$(fcount)" = "$(local_count "$work/dbf" 2>/dev/null)" ] && break; sleep 0.2; done
+n1=$(fcount)
+tail -n +61 "$ex"/mx1/mail.log >> "$fl"
+for _ in $(seq 150); do [ "$(fcount)" != "$n1" ] && [ "$(fcount)" = "$(local_count "$work/dbf" 2>/dev/null)" ] && break; sleep 0.2; done
+n2=$(fcount)
+kill -TERM $fpid; wait $fpid; frc=$?
+"$mx" index --db "$work/dbf-ref" -y 2011 --tz UTC --quiet "$ex"/mx1/mail.log
+[ "$frc" = 0 ] && [ "$n1" -gt 0 ] && [ "$n2" -gt "$n1" ] && [ "$n2" = "$(local_count "$work/dbf-ref")" ] &&
+  ok "index --follow --export: the server had $n1, then $n2 transactions while following (as one plain run); exit 0" ||
+  fail "index --follow --export: exit $frc, server $n1 then $n2, plain run $(local_count "$work/dbf-ref"); $(tail -3 "$work/f.err")"
+# the server goes away: the follower warns once and goes on indexing
+down="http://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+head -n 60 "$ex"/mx1/mail.log > "$fl.2"
+MXTRACE_EXPORT_EVERY=1 "$mx" index --db "$work/dbf2" -y 2011 --tz UTC --quiet --follow --export clickhouse --url "$down" \
+  --database mx_follow "$fl.2" >"$work/f2.out" 2>"$work/f2.err" &
+fpid=$!
+for _ in $(seq 150); do grep -q "warning: the export failed" "$work/f2.err" && break; sleep 0.2; done
+tail -n +61 "$ex"/mx1/mail.log >> "$fl.2"
+for _ in $(seq 150); do [ "$(local_count "$work/dbf2" 2>/dev/null)" = "$(local_count "$work/dbf-ref")" ] && break; sleep 0.2; done
+sleep 2.5 # two more periods: still one warning
+kill -TERM $fpid; wait $fpid; frc=$?
+[ "$(grep -c "warning: the export failed" "$work/f2.err")" = 1 ] && [ "$(local_count "$work/dbf2")" = "$(local_count "$work/dbf-ref")" ] &&
+  [ "$frc" = 8 ] && grep -q "the index is written, but the export failed" "$work/f2.err" &&
+  ok "index --follow --export, server down: one warning, every line indexed, exit 8 at the stop (its last export failed)" ||
+  fail "index --follow --export, server down: exit $frc, $(grep -c "warning: the export failed" "$work/f2.err") warnings, $(local_count "$work/dbf2") of $(local_count "$work/dbf-ref") indexed"
+
 # --- the same searches on both engines: whole outputs and exit codes equal
 searches=(
   ""
