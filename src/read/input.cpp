@@ -2,8 +2,8 @@
 #include "mxtrace/read/input.hpp"
 
 #include "mxtrace/base/error.hpp"
+#include "read/archive_api.hpp"
 
-#include <archive.h>
 #include <nettle/sha2.h>
 #include <bzlib.h>
 #include <lzma.h>
@@ -177,11 +177,11 @@ struct LineReader::StdinWait {
                 const ssize_t n = ::read(0, w.block.data(), w.block.size());
                 if (n >= 0) return n;
                 if (errno != EINTR && errno != EAGAIN) {
-                    archive_set_error(a, errno, "%s", std::strerror(errno));
+                    detail::archive_api().set_error(a, errno, "%s", std::strerror(errno));
                     return -1;
                 }
             } else if (r < 0 && errno != EINTR) {
-                archive_set_error(a, errno, "%s", std::strerror(errno));
+                detail::archive_api().set_error(a, errno, "%s", std::strerror(errno));
                 return -1;
             }
             if (!w.idle()) {
@@ -238,28 +238,29 @@ void LineReader::open() {
         // anything else (a named pipe, a character device, another compression) goes to
         // libarchive on this same descriptor: a FIFO is opened once and read once
     }
-    ar_ = archive_read_new();
+    const detail::ArchiveApi& la = detail::archive_api(); // loaded now, not at start-up
+    ar_ = la.read_new();
     // The compressions a log is found in. Not filter_all: its uuencode bidder reads up to
     // 128 KiB ahead before the first line can be returned, which stalls pipes and FIFOs.
-    archive_read_support_filter_gzip(ar_);
-    archive_read_support_filter_bzip2(ar_);
-    archive_read_support_filter_xz(ar_);
-    archive_read_support_filter_lzma(ar_);
-    archive_read_support_filter_lzip(ar_);
-    archive_read_support_filter_zstd(ar_);
-    archive_read_support_filter_lz4(ar_);
-    archive_read_support_filter_compress(ar_);
-    archive_read_support_format_raw(ar_);
-    archive_read_support_format_empty(ar_);
-    int r = wait_ ? archive_read_open(ar_, wait_.get(), nullptr, &StdinWait::read, nullptr)
-                  : archive_read_open_fd(ar_, path_ == "-" ? 0 : fd_, 1 << 16); // does not close the fd
+    la.support_filter_gzip(ar_);
+    la.support_filter_bzip2(ar_);
+    la.support_filter_xz(ar_);
+    la.support_filter_lzma(ar_);
+    la.support_filter_lzip(ar_);
+    la.support_filter_zstd(ar_);
+    la.support_filter_lz4(ar_);
+    la.support_filter_compress(ar_);
+    la.support_format_raw(ar_);
+    la.support_format_empty(ar_);
+    int r = wait_ ? la.read_open(ar_, wait_.get(), nullptr, &StdinWait::read, nullptr)
+                  : la.read_open_fd(ar_, path_ == "-" ? 0 : fd_, 1 << 16); // does not close the fd
     archive_entry* entry = nullptr;
-    if (r == ARCHIVE_OK) r = archive_read_next_header(ar_, &entry);
+    if (r == ARCHIVE_OK) r = la.read_next_header(ar_, &entry);
     if (r == ARCHIVE_EOF) {
         eof_ = true;
     } else if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-        std::string msg = archive_error_string(ar_) ? archive_error_string(ar_) : "unknown error";
-        archive_read_free(ar_);
+        std::string msg = la.error_string(ar_) ? la.error_string(ar_) : "unknown error";
+        la.read_free(ar_);
         ar_ = nullptr;
         throw Error(ExitCode::usage, fmt::format("cannot read {}: {}", path_ == "-" ? "standard input" : path_, msg),
                     "check that the file exists, is readable, and is a log file (plain or compressed)");
@@ -329,12 +330,12 @@ std::string LineReader::content_sha256() {
 }
 
 LineReader::~LineReader() {
-    if (ar_) archive_read_free(ar_);
+    if (ar_) detail::archive_api().read_free(ar_);
     if (fd_ >= 0) ::close(fd_);
 }
 
 bool LineReader::compressed() const {
-    return dec_ || (ar_ && archive_filter_count(ar_) > 1); // "none" counts as one filter
+    return dec_ || (ar_ && detail::archive_api().filter_count(ar_) > 1); // "none" counts as one filter
 }
 
 std::size_t LineReader::read_decoded(char* to, std::size_t n) {
@@ -429,7 +430,7 @@ std::uint64_t LineReader::skip(std::uint64_t n, std::uint64_t lines) {
 std::uint64_t LineReader::raw_bytes_read() const {
     if (plain_) return offset_ + (end_ - begin_);
     if (dec_) return dec_raw_;
-    return ar_ ? static_cast<std::uint64_t>(archive_filter_bytes(ar_, -1)) : 0;
+    return ar_ ? static_cast<std::uint64_t>(detail::archive_api().filter_bytes(ar_, -1)) : 0;
 }
 
 bool LineReader::fill() {
@@ -471,13 +472,14 @@ bool LineReader::fill() {
         const void* block = nullptr;
         size_t size = 0;
         la_int64_t off = 0;
-        int r = archive_read_data_block(ar_, &block, &size, &off);
+        const detail::ArchiveApi& la = detail::archive_api();
+        int r = la.read_data_block(ar_, &block, &size, &off);
         if (r == ARCHIVE_EOF) {
             eof_ = true;
             return false;
         }
         if (r < ARCHIVE_WARN) {
-            std::string msg = archive_error_string(ar_) ? archive_error_string(ar_) : "unknown error";
+            std::string msg = la.error_string(ar_) ? la.error_string(ar_) : "unknown error";
             eof_ = true;
             throw Error(ExitCode::usage,
                         fmt::format("{}: cannot read past line {}: {}", path_ == "-" ? "standard input" : path_,
