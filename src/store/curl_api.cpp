@@ -2,21 +2,16 @@
 // libcurl loaded with dlopen(3) on first use: see curl_api.hpp.
 #include "store/curl_api.hpp"
 
+#include "base/dynlib.hpp"
 #include "mxtrace/base/error.hpp"
 
-#include <dlfcn.h>
 #include <fmt/format.h>
 
-#include <mutex>
 #include <string>
 
 namespace mxtrace::detail {
 
 namespace {
-
-/// The soname Debian's libcurl4 (OpenSSL) and libcurl3-gnutls packages both provide
-/// (CURL_SONAME 4 since curl 7.16); libcurl-gnutls.so.4 is tried second.
-constexpr const char* kSonames[] = {"libcurl.so.4", "libcurl-gnutls.so.4"};
 
 struct Loaded {
     CurlApi api{};
@@ -24,35 +19,24 @@ struct Loaded {
 };
 
 Loaded load() {
+    // the soname Debian's libcurl4 (OpenSSL) and libcurl3-gnutls packages both provide
+    // (CURL_SONAME 4 since curl 7.16); libcurl-gnutls.so.4 is tried second
+    DynLib lib{"libcurl.so.4", "libcurl-gnutls.so.4"};
     Loaded l;
-    void* h = nullptr;
-    std::string why;
-    for (const char* so : kSonames) {
-        h = ::dlopen(so, RTLD_NOW | RTLD_LOCAL);
-        if (h) break;
-        if (const char* e = ::dlerror(); e && why.empty()) why = e;
-    }
-    if (!h) {
-        l.error = fmt::format("cannot load libcurl ({})", why);
-        return l;
-    }
-    auto sym = [&](auto& fn, const char* name) {
-        fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(h, name));
-        if (!fn && l.error.empty()) l.error = fmt::format("libcurl has no function {}", name);
-    };
     CurlApi& a = l.api;
-    sym(a.global_init, "curl_global_init");
-    sym(a.easy_init, "curl_easy_init");
-    sym(a.easy_cleanup, "curl_easy_cleanup");
-    sym(a.easy_reset, "curl_easy_reset");
-    sym(a.easy_setopt, "curl_easy_setopt");
-    sym(a.easy_perform, "curl_easy_perform");
-    sym(a.easy_getinfo, "curl_easy_getinfo");
-    sym(a.easy_strerror, "curl_easy_strerror");
-    sym(a.slist_append, "curl_slist_append");
-    sym(a.slist_free_all, "curl_slist_free_all");
+    lib.bind(a.global_init, "curl_global_init");
+    lib.bind(a.easy_init, "curl_easy_init");
+    lib.bind(a.easy_cleanup, "curl_easy_cleanup");
+    lib.bind(a.easy_reset, "curl_easy_reset");
+    lib.bind(a.easy_setopt, "curl_easy_setopt");
+    lib.bind(a.easy_perform, "curl_easy_perform");
+    lib.bind(a.easy_getinfo, "curl_easy_getinfo");
+    lib.bind(a.easy_strerror, "curl_easy_strerror");
+    lib.bind(a.slist_append, "curl_slist_append");
+    lib.bind(a.slist_free_all, "curl_slist_free_all");
+    l.error = lib.error();
     if (l.error.empty() && a.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) l.error = "curl_global_init failed";
-    return l; // the handle stays open for the life of the process
+    return l;
 }
 
 } // namespace
