@@ -2,8 +2,8 @@
 #pragma once
 /// @file input.hpp
 /// Reads log lines from plain or compressed files and stdin in one streaming pass.
-/// Decompression (gzip, bzip2, xz, zstd, lz4, ... whatever the installed libarchive supports)
-/// is detected from the content, not the file name.
+/// Decompression (gzip, bzip2, xz and zstd through their libraries; lzma, lzip, lz4, compress,
+/// standard input and pipes through libarchive, loaded on first use) is detected from the content, not the file name.
 #include <cstdint>
 #include <functional>
 #include <memory>
