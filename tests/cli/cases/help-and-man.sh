@@ -1,6 +1,7 @@
 # Every subcommand has a man page, and every option its --help lists is documented there.
 root=$(cd "$EXAMPLES/.." && pwd)
 cmds=$("$MXTRACE" --help | awk '/^Subcommands:/ {on=1; next} on && NF {print $1}')
+cmds="$cmds completions" # not listed by --help, documented all the same
 for c in $cmds; do
   page=$root/man/mxtrace-$c.1
   if [ ! -s "$page" ]; then echo "$c: no man page $page"; continue; fi
