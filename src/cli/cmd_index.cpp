@@ -80,16 +80,6 @@ constexpr auto kCompactEvery = std::chrono::hours(24);   // compaction while fol
 /// $MXTRACE_COMPACT_EVERY seconds (a test hook, 1..604800; tests/cli/cases/follow.sh).
 std::chrono::seconds compact_every() { return hook_seconds("MXTRACE_COMPACT_EVERY", 604800, kCompactEvery); }
 
-/// The follower's upkeep at each retention tick: retention, and once per compact_every() a
-/// compaction. `last_compact` is when it last compacted (the follower's start at first).
-void upkeep(Indexer& indexer, Clock::time_point& last_compact) {
-    indexer.set_now(now_micros());
-    indexer.retain();
-    if (Clock::now() - last_compact >= compact_every()) {
-        indexer.compact();
-        last_compact = Clock::now();
-    }
-}
 constexpr auto kRetiredGrace = std::chrono::seconds(10);  // a rotated file is read this long after it last grew
 constexpr auto kRollupEvery = std::chrono::minutes(5);    // stats rollups refreshed while following
 
@@ -104,30 +94,56 @@ void refresh_rollups(Store& store) {
 /// $MXTRACE_EXPORT_EVERY seconds (a test hook, 1..86400).
 std::chrono::seconds export_every() { return hook_seconds("MXTRACE_EXPORT_EVERY", 86400, std::chrono::minutes(1)); }
 
-/// The follower's export (`index --follow --export clickhouse`): once per export_every(), it
-/// commits, then sends what is new or changed (export_clickhouse). A failure (server down,
-/// refused) is said once, as a warning with its hint, and retried at the next period; the
-/// follower goes on reading. The run's last export, after it stops, is the caller's.
-struct FollowExport {
-    std::optional<clickhouse::Options> opts;
-    Clock::time_point last = Clock::now();
-    bool failing = false;
+/// What a follower does besides reading, on its own schedule (both follow modes, files and
+/// standard input, call tick() after each read or wait):
+/// - commits what it read once kCommitEvery has passed, so a search sees it;
+/// - every retain_every(): retention, and once per compact_every() a compaction;
+/// - every kRollupEvery, once nothing is uncommitted: refreshes the stats rollups;
+/// - with `index --follow --export clickhouse`, once per export_every(): commits, then sends what
+///   is new or changed (export_clickhouse). A failure (server down, refused) is said once, as a
+///   warning with its hint, and retried at the next period; the follower goes on reading. The
+///   run's last export, after it stops, is the caller's.
+struct FollowSchedule {
+    std::optional<clickhouse::Options> export_opts;
+    Clock::time_point last_commit = Clock::now(), last_retain = last_commit, last_compact = last_commit,
+                      last_rollup = last_commit, last_export = last_commit;
+    std::chrono::seconds retain = retain_every();
+    bool export_failing = false;
 
     void tick(Indexer& indexer, Store& store) {
-        if (!opts || Clock::now() - last < export_every()) return;
-        indexer.commit();
-        try {
-            (void)export_clickhouse(store, *opts, 5000);
-            if (failing) fmt::print(stderr, "mxtrace: the export to {} works again\n", opts->url);
-            failing = false;
-        } catch (const Error& e) {
-            if (!failing)
-                fmt::print(stderr, "mxtrace: warning: the export failed: {}\nmxtrace: hint: {}; the follower goes on and "
-                                   "retries every {} s\n",
-                           e.what(), e.hint(), export_every().count());
-            failing = true;
+        if (indexer.uncommitted() > 0 && Clock::now() - last_commit >= kCommitEvery) {
+            indexer.commit();
+            last_commit = Clock::now();
         }
-        last = Clock::now();
+        if (Clock::now() - last_retain >= retain) {
+            indexer.set_now(now_micros());
+            indexer.retain();
+            if (Clock::now() - last_compact >= compact_every()) {
+                indexer.compact();
+                last_compact = Clock::now();
+            }
+            last_retain = last_commit = Clock::now();
+        }
+        if (indexer.uncommitted() == 0 && Clock::now() - last_rollup >= kRollupEvery) {
+            indexer.commit(); // the store's batch is empty after it: the rollups never commit one
+            refresh_rollups(store);
+            last_rollup = Clock::now();
+        }
+        if (export_opts && Clock::now() - last_export >= export_every()) {
+            indexer.commit();
+            try {
+                (void)export_clickhouse(store, *export_opts, 5000);
+                if (export_failing) fmt::print(stderr, "mxtrace: the export to {} works again\n", export_opts->url);
+                export_failing = false;
+            } catch (const Error& e) {
+                if (!export_failing)
+                    fmt::print(stderr, "mxtrace: warning: the export failed: {}\nmxtrace: hint: {}; the follower goes on and "
+                                       "retries every {} s\n",
+                               e.what(), e.hint(), export_every().count());
+                export_failing = true;
+            }
+            last_export = Clock::now();
+        }
     }
 };
 
@@ -136,7 +152,7 @@ struct FollowExport {
 /// each input gained through a descriptor held on it, so a file renamed away by a rotation is
 /// read to its end before the new file under its name; commits by time (kCommitEvery) and by
 /// count (IndexOptions::commit_lines), runs retention every hour; returns on SIGINT/SIGTERM.
-void follow_files(Indexer& indexer, Store& store, FollowExport& exporter, const std::vector<std::string>& inputs) {
+void follow_files(Indexer& indexer, Store& store, FollowSchedule& schedule, const std::vector<std::string>& inputs) {
     struct Followed {
         std::string path;
         int fd = -1;
@@ -176,15 +192,13 @@ void follow_files(Indexer& indexer, Store& store, FollowExport& exporter, const 
     sigaddset(&stop, SIGTERM);
     ::sigprocmask(SIG_BLOCK, &stop, &old); // delivered only inside ppoll(): no missed wake-up
     catch_stop_signals();
-    auto last_commit = Clock::now(), last_retain = Clock::now(), last_compact = Clock::now(), last_rollup = Clock::now();
-    const auto every = retain_every();
     bool first = true;
     while (!g_stop) {
         if (!first) {
             auto wait = std::chrono::milliseconds(1000);
             if (indexer.uncommitted() > 0)
                 wait = std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                                  last_commit + kCommitEvery - Clock::now()));
+                                                                  schedule.last_commit + kCommitEvery - Clock::now()));
             const timespec ts{static_cast<time_t>(wait.count() / 1000), static_cast<long>(wait.count() % 1000) * 1000000L};
             pollfd pfd{ifd, POLLIN, 0};
             ::ppoll(&pfd, ifd >= 0 ? 1 : 0, &ts, &old);
@@ -228,20 +242,7 @@ void follow_files(Indexer& indexer, Store& store, FollowExport& exporter, const 
             }
             if (f.fd >= 0) read_new(f);
         }
-        if (indexer.uncommitted() > 0 && Clock::now() - last_commit >= kCommitEvery) {
-            indexer.commit();
-            last_commit = Clock::now();
-        }
-        if (Clock::now() - last_retain >= every) {
-            upkeep(indexer, last_compact);
-            last_retain = last_commit = Clock::now();
-        }
-        if (indexer.uncommitted() == 0 && Clock::now() - last_rollup >= kRollupEvery) {
-            indexer.commit(); // the store's batch is empty after it: the rollups never commit one
-            refresh_rollups(store);
-            last_rollup = Clock::now();
-        }
-        exporter.tick(indexer, store);
+        schedule.tick(indexer, store);
     }
     for (auto& f : retired) ::close(f.fd);
     for (auto& f : files)
@@ -421,31 +422,14 @@ Runner setup_index(CLI::App& app) {
             throw Error(ExitCode::usage, "--follow reads standard input (-) alone, not with files",
                         "run one follower for the pipe and another for the files, each with its own index");
         // the follower's hook while standard input has nothing: commit by time, stop on a signal
-        auto last_commit = std::chrono::steady_clock::now(), last_retain = last_commit, last_compact = last_commit,
-             last_rollup = last_commit;
-        const auto every = retain_every();
-        FollowExport exporter{a->follow ? export_opts : std::nullopt};
+        FollowSchedule schedule{a->follow ? export_opts : std::nullopt};
         Indexer* follower = nullptr;
         if (a->follow) {
             opts.follow = true;
             opts.stdin_idle = [&]() {
                 if (g_stop) return false;
                 if (!follower) return true;
-                const auto t = std::chrono::steady_clock::now();
-                if (follower->uncommitted() > 0 && t - last_commit >= kCommitEvery) {
-                    follower->commit();
-                    last_commit = t;
-                }
-                if (t - last_retain >= every) {
-                    upkeep(*follower, last_compact);
-                    last_retain = last_commit = t;
-                }
-                if (follower->uncommitted() == 0 && t - last_rollup >= kRollupEvery) {
-                    follower->commit();
-                    refresh_rollups(store);
-                    last_rollup = std::chrono::steady_clock::now();
-                }
-                exporter.tick(*follower, store);
+                schedule.tick(*follower, store);
                 return true;
             };
             store.mark_follower("mxtrace index --follow");
@@ -477,7 +461,7 @@ Runner setup_index(CLI::App& app) {
         if (a->follow && !has_stdin) {
             indexer.commit(); // what is there is searchable before the first wait
             indexer.retain();
-            follow_files(indexer, store, exporter, order_inputs(a->inputs));
+            follow_files(indexer, store, schedule, order_inputs(a->inputs));
         }
         IndexStats s = indexer.finish();
         refresh_rollups(store); // the stats rollups of the buckets this run changed
