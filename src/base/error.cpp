@@ -3,6 +3,7 @@
 
 #include "base/testhooks.hpp"
 
+#include <atomic>
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -27,7 +28,7 @@ void crash_point(const char* name) {
     }
     static const char* spec = std::getenv("MXTRACE_CRASH_AT");
     if (!spec) return;
-    static long count = 0;
+    static std::atomic<long> count{0}; // points are passed on two threads (Store::set_background_xapian)
     std::string_view sv(spec);
     std::size_t colon = sv.find(':');
     if (sv.substr(0, colon) != name) return;

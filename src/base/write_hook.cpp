@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +28,7 @@ namespace {
 struct HookState {
     long crash_at = 0;   // 0 = never
     int log_fd = -1;
-    long count = 0;
+    std::atomic<long> count{0}; // Xapian's updates run on a second thread (Store::set_background_xapian)
     bool active = false;
     HookState() {
         if (const char* n = std::getenv("MXTRACE_CRASH_AT_WRITE"); n && *n) crash_at = std::atol(n);
@@ -47,17 +48,17 @@ void counted(int fd, const char* op) {
     if (!s.active || fd <= 2 || fd == s.log_fd) return;
     struct stat st;
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return;
-    ++s.count;
+    const long k = ++s.count;
     if (s.log_fd >= 0) {
         char link[64], path[512];
         std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
         ssize_t n = ::readlink(link, path, sizeof path - 1);
         path[n > 0 ? n : 0] = '\0';
         char line[640];
-        int len = std::snprintf(line, sizeof line, "%ld %s %s\n", s.count, op, path);
+        int len = std::snprintf(line, sizeof line, "%ld %s %s\n", k, op, path);
         if (len > 0) ::syscall(SYS_write, s.log_fd, line, static_cast<size_t>(len < 640 ? len : 639));
     }
-    if (s.count == s.crash_at) ::raise(SIGKILL);
+    if (k == s.crash_at) ::raise(SIGKILL);
 }
 
 } // namespace

@@ -215,6 +215,7 @@ struct Indexer::Impl {
                   [this](std::string_view host, std::string_view qid, Micros at, bool starts) {
                       return store.take_open(host, qid, at, starts);
                   }) {
+        store.set_background_xapian(true); // parse and reduce the next batch while Xapian takes this one
         now = opts.now ? opts.now : wall_clock();
         newest = store.newest_time().value_or(INT64_MIN);
         known = store.checkpoints();
@@ -833,6 +834,7 @@ PruneResult Indexer::Impl::prune() {
 IndexStats Indexer::finish() {
     Impl& m = *impl_;
     m.checkpoint();
+    m.store.sync(); // the last batch's Xapian update: its errors are this run's
     m.stats.writes = m.store.stats();
     m.prune();
     m.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m.start).count();

@@ -26,6 +26,9 @@
 #include <xapian.h>
 
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <charconv>
 #include <chrono>
 #include <algorithm>
@@ -398,6 +401,112 @@ struct Store::Impl {
     bool rebuilt_half_created = false; // write mode found a half-created index and started it anew
     bool in_txn = false; // a write transaction is open: the lookups of a batch and its writes share it
     bool rollups = false; // the stats rollup tables exist
+
+    // Xapian's update of a committed batch (commit()): inline, or with set_background_xapian()
+    // on a second thread while the caller goes on, at most one in flight. A batch's IDs stay on
+    // xapian_pending (SQLite) until its Xapian commit is done, so a kill at any moment is
+    // replayed by the next writer (replay_pending()).
+    struct XapianJob {
+        std::vector<std::unique_ptr<Transaction>> batch; // owns what `written` points to
+        std::vector<Transaction*> written;                // to replace (their IDs are set)
+        std::vector<std::int64_t> deleted;                // merged away: to delete
+    };
+    /// The one thread that runs background updates: one thread for the whole run, so Xapian's
+    /// buffers stay in one malloc arena.
+    struct XapianWorker {
+        std::thread thread;
+        std::mutex mu;
+        std::condition_variable cv;
+        std::optional<XapianJob> job; // given, not finished
+        std::exception_ptr error;     // of the last job
+        bool stop = false;
+
+        void start(Impl& m) {
+            thread = std::thread([this, &m] {
+                std::unique_lock lk(mu);
+                for (;;) {
+                    cv.wait(lk, [&] { return job.has_value() || stop; });
+                    if (!job) return;
+                    lk.unlock();
+                    std::exception_ptr e;
+                    try {
+                        m.run_xapian(*job);
+                    } catch (...) {
+                        e = std::current_exception();
+                    }
+                    XapianJob done = std::move(*job);
+                    lk.lock();
+                    error = e;
+                    job.reset();
+                    cv.notify_all();
+                    lk.unlock();
+                    done = XapianJob{}; // its transactions are freed outside the lock
+                    lk.lock();
+                }
+            });
+        }
+        void submit(XapianJob j) {
+            std::lock_guard lk(mu);
+            job = std::move(j);
+            cv.notify_all();
+        }
+        /// Blocks until no job is left; rethrows the error of the one that was.
+        void wait() {
+            std::unique_lock lk(mu);
+            cv.wait(lk, [&] { return !job.has_value(); });
+            if (error) std::rethrow_exception(std::exchange(error, nullptr));
+        }
+        ~XapianWorker() {
+            if (!thread.joinable()) return;
+            {
+                std::lock_guard lk(mu);
+                stop = true;
+                cv.notify_all();
+            }
+            thread.join();
+        }
+    };
+    bool background_xapian = false;
+    std::unique_ptr<XapianWorker> worker;               // started by set_background_xapian(true)
+    std::unordered_set<std::int64_t> xapian_flight_ids; // the IDs of the update in flight
+    std::vector<std::int64_t> xapian_done;              // IDs updated in Xapian, still on xapian_pending
+    sql::Stmt st_pending_del;
+
+    /// Applies a batch to Xapian and commits it. @throws Error(internal) for a Xapian error.
+    void run_xapian(const XapianJob& j) {
+        try {
+            for (Transaction* t : j.written)
+                wdb->replace_document(static_cast<Xapian::docid>(t->id), make_document(*t, day_terms));
+            for (auto id : j.deleted) delete_document(id);
+            wdb->commit();
+        } catch (const Xapian::Error& e) {
+            throw Error(ExitCode::internal, fmt::format("writing the Xapian index in {}: {}", dir.string(), e.get_description()),
+                        "the records are safe in SQLite; the next mxtrace index run finishes the Xapian update");
+        }
+        detail::crash_point("after-xapian");
+    }
+
+    /// Waits for the update in flight, if any; its IDs join xapian_done. Rethrows its error
+    /// (its IDs then stay pending, for the next writer to replay).
+    void wait_xapian() {
+        if (xapian_flight_ids.empty()) return;
+        std::unordered_set<std::int64_t> ids = std::move(xapian_flight_ids);
+        xapian_flight_ids.clear();
+        worker->wait();
+        xapian_done.insert(xapian_done.end(), ids.begin(), ids.end());
+    }
+
+    /// Deletes from xapian_pending, in the open SQLite transaction and before the batch's own
+    /// rows, the IDs of xapian_done that the update in flight does not hold again (those stay
+    /// for later): an ID whose newest state is not in Xapian yet always stays pending.
+    void clear_done() {
+        std::vector<std::int64_t> keep;
+        for (auto id : xapian_done) {
+            if (xapian_flight_ids.count(id)) keep.push_back(id);
+            else st_pending_del.reset().bind(id).run();
+        }
+        xapian_done.swap(keep);
+    }
     bool snapshot = false; // read_snapshot(true): a read transaction is open
     sql::Stmt st_rollup_put, st_rollup_del, st_dirty_del, st_dict_get, st_dict_put, st_dict_val;
 
@@ -410,7 +519,11 @@ struct Store::Impl {
         in_txn = true;
     }
 
-    Xapian::Database& reader() { return wdb ? *wdb : *xdb; }
+    Xapian::Database& reader() {
+        if (!wdb) return *xdb;
+        wait_xapian(); // the writer's handle is the worker's while an update is in flight
+        return *wdb;
+    }
 
     void prepare_read() {
         st_get = sql::Stmt(db, fmt::format("SELECT {} FROM txn WHERE id = ?", detail::kTxnColumns).c_str());
@@ -541,6 +654,7 @@ struct Store::Impl {
                                    "INSERT INTO attempt(txn_id, seq, time_us, recipient, orig_recipient, relay, status, "
                                    "dsn, delay, text, queued_as, code) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
         st_pending = sql::Stmt(db, "INSERT OR IGNORE INTO xapian_pending(id) VALUES(?)");
+        st_pending_del = sql::Stmt(db, "DELETE FROM xapian_pending WHERE id = ?");
         st_raw_put = sql::Stmt(db, "INSERT OR REPLACE INTO txn_raw(txn_id, nlines, size, data) VALUES(?,?,?,?)");
         st_raw_del = sql::Stmt(db, "DELETE FROM txn_raw WHERE txn_id = ?");
         st_del_hops = sql::Stmt(db, "DELETE FROM hop WHERE txn_id = ?");
@@ -918,9 +1032,13 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
 Store::~Store() {
     if (impl_ && impl_->mode == Mode::write) {
         try {
-            commit();
+            sync();
         } catch (...) {
             // the destructor runs on error paths too; what is not committed is re-read next run
+        }
+        try {
+            impl_->wait_xapian(); // sync() failed before the update in flight was waited for
+        } catch (...) {
         }
         if (impl_->follow_marked) {
             std::error_code ec;
@@ -996,21 +1114,23 @@ std::unique_ptr<Transaction> Store::take_open(std::string_view host, std::string
 void Store::commit(std::span<Checkpoint> checkpoints) {
     Impl& m = *impl_;
     if (m.mode != Mode::write) return;
-    if (m.batch.empty() && checkpoints.empty() && m.seen_batch.empty()) {
+    if (m.batch.empty() && checkpoints.empty() && m.seen_batch.empty() && m.xapian_done.empty()) {
         if (m.in_txn) { // only lookups happened
             m.db.exec("COMMIT");
             m.in_txn = false;
         }
         return;
     }
-    std::vector<Transaction*> written;
+    Impl::XapianJob job;
     m.merged_away.clear();
     m.begin();
+    std::vector<std::int64_t> done_before = m.xapian_done; // clear_done() changes it; back on a rollback
     try {
+        m.clear_done();
         for (auto& t : m.batch) {
             if (!t) continue;
             m.write_sqlite(*t);
-            written.push_back(t.get());
+            job.written.push_back(t.get());
         }
         for (auto& cp : checkpoints) m.write_checkpoint(cp);
         for (const auto& [key, rows] : m.seen_batch)
@@ -1027,25 +1147,58 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
     } catch (...) {
         sqlite3_exec(m.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
         m.in_txn = false;
+        m.xapian_done = std::move(done_before);
         throw;
     }
     detail::crash_point("after-sqlite");
-    if (written.empty() && m.merged_away.empty()) return; // only checkpoints: Xapian has nothing to do
-    try {
-        for (Transaction* t : written)
-            if (!m.merged_away.count(t->id))
-                m.wdb->replace_document(static_cast<Xapian::docid>(t->id), make_document(*t, m.day_terms));
-        for (auto id : m.merged_away) m.delete_document(id);
-        m.wdb->commit();
-    } catch (const Xapian::Error& e) {
-        throw Error(ExitCode::internal, fmt::format("writing the Xapian index in {}: {}", m.dir.string(), e.get_description()),
-                    "the records are safe in SQLite; the next mxtrace index run finishes the Xapian update");
-    }
-    detail::crash_point("after-xapian");
-    m.db.exec("DELETE FROM xapian_pending");
+    // the previous batch's update (background): done before this one's starts, on the same handle
+    m.wait_xapian();
+    if (job.written.empty() && m.merged_away.empty()) return; // only checkpoints: Xapian has nothing to do
+    std::erase_if(job.written, [&](const Transaction* t) { return m.merged_away.count(t->id) > 0; });
+    job.deleted.assign(m.merged_away.begin(), m.merged_away.end());
+    job.batch = std::move(m.batch);
     m.batch.clear();
     m.batch_key.clear();
     m.batch_ids.clear();
+    if (m.background_xapian) {
+        m.xapian_flight_ids.insert(job.deleted.begin(), job.deleted.end());
+        for (const Transaction* t : job.written) m.xapian_flight_ids.insert(t->id);
+        m.worker->submit(std::move(job));
+        return;
+    }
+    m.run_xapian(job);
+    m.db.exec("DELETE FROM xapian_pending");
+}
+
+void Store::set_background_xapian(bool on) {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write) return;
+    if (!on) sync();
+    else if (!m.worker) {
+        m.worker = std::make_unique<Impl::XapianWorker>();
+        m.worker->start(m);
+    }
+    m.background_xapian = on;
+}
+
+void Store::sync() {
+    Impl& m = *impl_;
+    if (m.mode != Mode::write) return;
+    commit();
+    m.wait_xapian();
+    if (m.xapian_done.empty()) return;
+    std::vector<std::int64_t> done_before = m.xapian_done;
+    m.begin();
+    try {
+        m.clear_done(); // nothing is in flight: all of them
+        m.db.exec("COMMIT");
+        m.in_txn = false;
+    } catch (...) {
+        sqlite3_exec(m.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+        m.in_txn = false;
+        m.xapian_done = std::move(done_before);
+        throw;
+    }
 }
 
 std::vector<Checkpoint> Store::checkpoints() {
@@ -1200,7 +1353,7 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
         }
     }
     if (dry_run || m.mode != Mode::write || ids.empty()) return r;
-    commit(); // nothing of the batch may be lost or resurrected
+    sync(); // nothing of the batch may be lost or resurrected
     detail::crash_point("prune-sqlite");
     m.begin();
     try {
@@ -1994,7 +2147,7 @@ void sync_path(const fs::path& p, bool dir) {
 CompactResult Store::compact(bool vacuum) {
     Impl& m = *impl_;
     if (m.mode != Mode::write) throw Error(ExitCode::internal, "compact needs the index open for writing");
-    commit();
+    sync();
     CompactResult r;
     const fs::path xp = m.dir / "xapian", tmp = m.dir / "xapian.compact", old = m.dir / "xapian.old";
     const fs::path sp = m.dir / "mxtrace.sqlite";

@@ -199,6 +199,90 @@ TEST_CASE("store: a run killed between the SQLite and the Xapian commit is repai
     CHECK(found[0].id == 5);
 }
 
+namespace {
+/// The IDs on the pending-Xapian list, read from the SQLite file beside the writer (WAL).
+std::vector<std::int64_t> pending_ids(const std::filesystem::path& dir) {
+    sqlite3* db = nullptr;
+    std::vector<std::int64_t> ids;
+    REQUIRE(sqlite3_open_v2((dir / "mxtrace.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT id FROM xapian_pending ORDER BY id", -1, &st, nullptr) == SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) ids.push_back(sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return ids;
+}
+} // namespace
+
+TEST_CASE("store: background Xapian updates: a batch stays pending until its own update is committed") {
+    TmpDir tmp;
+    {
+        Store w(tmp.path, Store::Mode::write);
+        w.set_background_xapian(true);
+        w.put(txn("smtp", "B1", at(13, 10), "bob@foo.com", "a@bar.com"));
+        w.put(txn("smtp", "B2", at(13, 11), "bob@foo.com", "b@bar.com"));
+        w.commit(); // SQLite has 1 and 2; their update may be in flight
+        CHECK(pending_ids(tmp.path) == std::vector<std::int64_t>{1, 2});
+        // the next batch writes B2 again (a later line) and a new B3
+        auto b2 = w.take_open("smtp", "B2", at(13, 11));
+        REQUIRE(b2);
+        CHECK(b2->id == 2);
+        b2->attempts[0].recipient = "changed@bar.com";
+        w.put(std::move(b2));
+        w.put(txn("smtp", "B3", at(13, 12), "carol@foo.com", "c@bar.com"));
+        w.commit(); // 1's update may be done, but is cleared from the list only by a later commit
+        CHECK(pending_ids(tmp.path) == std::vector<std::int64_t>{1, 2, 3});
+        w.commit(); // nothing new: 1 is cleared; 2 stays, its new state may be in flight
+        CHECK(pending_ids(tmp.path) == std::vector<std::int64_t>{2, 3});
+        w.sync();
+        CHECK(pending_ids(tmp.path).empty());
+        Store r(tmp.path, Store::Mode::read);
+        CHECK(qids(r.search(from("bob@foo.com"))) == std::vector<std::string>{"B2", "B1"});
+        SearchFilter f;
+        f.to = "changed@bar.com";
+        CHECK(qids(r.search(f)) == std::vector<std::string>{"B2"});
+        f.to = "b@bar.com";
+        CHECK(r.search(f).empty());
+        // one more batch, left to the destructor
+        w.put(txn("mx1", "B4", at(14, 10), "dave@foo.com", "d@bar.com"));
+        w.commit();
+    }
+    CHECK(pending_ids(tmp.path).empty());
+    Store r(tmp.path, Store::Mode::read);
+    CHECK(qids(r.search(from("dave@foo.com"))) == std::vector<std::string>{"B4"});
+    CHECK(r.count() == 4);
+}
+
+TEST_CASE("store: background Xapian updates give the index the inline ones give") {
+    TmpDir tmp;
+    std::vector<std::vector<std::string>> found;
+    for (bool background : {false, true}) {
+        const auto dir = tmp.path / (background ? "bg" : "inline");
+        {
+            Store w(dir, Store::Mode::write);
+            w.set_background_xapian(background);
+            for (int i = 0; i < 300; ++i) {
+                w.put(txn(i % 3 ? "smtp" : "mx1", "Q" + std::to_string(i), at(10 + i / 50, i % 24),
+                          "u" + std::to_string(i % 7) + "@foo.com", "r" + std::to_string(i) + "@bar.com",
+                          i % 5 ? Status::sent : Status::bounced));
+                if (i % 40 == 39) w.commit();
+            }
+        }
+        Store r(dir, Store::Mode::read);
+        SearchFilter f;
+        f.max_results = 1000;
+        found.push_back(qids(r.search(f)));
+        f.status = Status::bounced;
+        found.push_back(qids(r.search(f)));
+        CHECK(pending_ids(dir).empty());
+    }
+    REQUIRE(found.size() == 4);
+    CHECK(found[0].size() == 300);
+    CHECK(found[1].size() == 60);
+    CHECK(found[0] == found[2]);
+    CHECK(found[1] == found[3]);
+}
+
 TEST_CASE("store: quick_check is empty for a sound file and names damage, one line each, at most the limit") {
     TmpDir tmp;
     {

@@ -197,8 +197,22 @@ public:
     /// pending-Xapian list, one transaction), then Xapian (one commit), then clears the pending
     /// list. A not-complete transaction absorbs a headless piece of the same host and queue ID
     /// that continues it (written by an earlier run that read the later file first).
-    /// Checkpoints get their row IDs filled in.
+    /// Checkpoints get their row IDs filled in. With set_background_xapian(true) the Xapian part
+    /// runs on a second thread and commit() returns once SQLite has committed; the next commit()
+    /// waits for it first (and only then clears its IDs from the pending list).
+    /// @throws Error(internal) for a failed SQLite or Xapian write, also the failed Xapian update
+    ///         of the previous batch (background): the records are in SQLite either way.
     void commit(std::span<Checkpoint> checkpoints = {});
+
+    /// Write mode: on, commit() leaves each batch's Xapian update (documents and Xapian's commit,
+    /// about half of an ingest's time) to a second thread while the caller reads on: at most one
+    /// batch in flight, so at most two batches in memory. A search sees a batch once its Xapian
+    /// commit is done. Off (the default) waits for the update in flight first.
+    void set_background_xapian(bool on);
+
+    /// Write mode: commit(), then waits for the Xapian update in flight and clears its IDs from
+    /// the pending list. After it, SQLite and Xapian hold the same. @throws as commit().
+    void sync();
 
     /// Gives a new input (id 0) its row ID now, in the batch's SQLite transaction (write mode),
     /// so lines read from it can name it; the row is rolled back with the batch if the run dies.
