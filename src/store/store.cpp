@@ -1150,6 +1150,9 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
         m.xapian_done = std::move(done_before);
         throw;
     }
+    // the original lines are stored now and Xapian does not read them: freed before the batch
+    // goes to the worker (two batches live at once); kept until COMMIT, for a retried commit
+    for (Transaction* t : job.written) std::vector<RawLine>().swap(t->raw);
     detail::crash_point("after-sqlite");
     // the previous batch's update (background): done before this one's starts, on the same handle
     m.wait_xapian();

@@ -34,7 +34,9 @@ struct IndexOptions {
     bool full = false;              ///< ignore checkpoints: read every input from its start
     int retention_days = 90;        ///< keep this many days back from min(now, newest); 0 keeps all
     Micros now = 0;                 ///< the wall clock (UTC); 0 = read the system clock
-    std::uint64_t commit_lines = 200000; ///< commit (with checkpoints) after this many lines
+    /// commit (with checkpoints) after this many lines; with Xapian's update of the previous batch
+    /// in flight two batches are alive, so this bounds the memory (BENCHMARKS.md "Ingest on two cores")
+    std::uint64_t commit_lines = 100000;
     std::function<void(const Progress&)> progress; ///< called every 65,536 lines, if set
     std::uint64_t input_bytes = 0;  ///< total size of the input files, for progress (0 unknown)
     /// Host name of inputs whose lines name none (an Exim main log); empty: such an input is
