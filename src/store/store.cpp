@@ -1189,19 +1189,7 @@ void Store::sync() {
     if (m.mode != Mode::write) return;
     commit();
     m.wait_xapian();
-    if (m.xapian_done.empty()) return;
-    std::vector<std::int64_t> done_before = m.xapian_done;
-    m.begin();
-    try {
-        m.clear_done(); // nothing is in flight: all of them
-        m.db.exec("COMMIT");
-        m.in_txn = false;
-    } catch (...) {
-        sqlite3_exec(m.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-        m.in_txn = false;
-        m.xapian_done = std::move(done_before);
-        throw;
-    }
+    if (!m.xapian_done.empty()) commit(); // nothing in flight: clears them all, writes nothing else
 }
 
 std::vector<Checkpoint> Store::checkpoints() {
