@@ -189,6 +189,7 @@ CheckReport check_index(const fs::path& dir, bool full) {
     if (have_sqlite) {
         try {
             db.emplace(open_sqlite_ro(sqlite_path));
+            sql::prefetch_file(sqlite_path.c_str()); // the pragma reads every page (see sqlite_util.hpp)
             for (auto& e : sqlite_integrity(*db, full)) P.add("SQLite integrity", "SQLite: " + esc(e), 20);
             sql::Stmt v(*db, "SELECT value FROM meta WHERE key = 'schema_version'");
             if (!v.step()) P.add("schema", "SQLite: no schema version (meta.schema_version)");

@@ -6,7 +6,13 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +30,34 @@ inline const char* hint_of(sqlite3* db) {
     return code_of(db) == ExitCode::damaged
                ? "the index is damaged: run mxtrace check to see what, then mxtrace repair (it keeps the damaged files)"
                : "";
+}
+
+/// Reads the file at `path` from start to end, discarding what it reads, so that a pass which
+/// visits every page in B-tree order (PRAGMA quick_check / integrity_check) then finds them in
+/// the page cache instead of reading them one 4 KiB pread at a time from disk: at 1 M messages,
+/// on a cold cache, 4.4 s of sequential reading then 6.7 s of quick_check, against 80 s for the
+/// quick_check alone (BENCHMARKS.md "Prune at 1 M"). Done only when the file is at most half of
+/// the memory Linux says is available (/proc/meminfo MemAvailable), as a larger file would push
+/// its own first pages out again. A hint: any failure is ignored. Costs 0.1 s per GB if cached.
+inline void prefetch_file(const char* path) {
+    long long avail_kb = 0;
+    if (std::FILE* f = std::fopen("/proc/meminfo", "re")) {
+        char line[256];
+        while (std::fgets(line, sizeof line, f))
+            if (std::sscanf(line, "MemAvailable: %lld kB", &avail_kb) == 1) break;
+        std::fclose(f);
+    }
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    const off_t size = ::lseek(fd, 0, SEEK_END);
+    if (size > 0 && avail_kb > 0 && size / 1024 <= avail_kb / 2) {
+        ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        constexpr std::size_t kChunk = 1 << 20;
+        const std::unique_ptr<char[]> buf(new char[kChunk]);
+        off_t at = 0;
+        for (ssize_t n; (n = ::pread(fd, buf.get(), kChunk, at)) > 0;) at += n;
+    }
+    ::close(fd);
 }
 
 class Db {
