@@ -263,7 +263,9 @@ public:
 
     /// SQLite's `PRAGMA quick_check` of the record file (mxtrace.sqlite): at most `limit` lines
     /// naming what is wrong, empty if it answered "ok". Changes nothing; reads every page of the
-    /// file once, so its cost grows with the file (BENCHMARKS.md "Integrity check during prune").
+    /// file once, so its cost grows with the file (BENCHMARKS.md "Integrity check during prune");
+    /// the file is first read in file order, so a cold cache costs a sequential read, not a
+    /// random one per page (BENCHMARKS.md "Prune at 1 M").
     /// A file too damaged for the pragma to run gives one line: SQLite's error.
     /// @throws Error(internal) for an I/O error.
     std::vector<std::string> quick_check(std::size_t limit = 10);
