@@ -497,15 +497,16 @@ struct Store::Impl {
     }
 
     /// Deletes from xapian_pending, in the open SQLite transaction and before the batch's own
-    /// rows, the IDs of xapian_done that the update in flight does not hold again (those stay
-    /// for later): an ID whose newest state is not in Xapian yet always stays pending.
-    void clear_done() {
+    /// rows, the IDs of xapian_done that the update in flight does not hold again: an ID whose
+    /// newest state is not in Xapian yet always stays pending. Returns the IDs kept, which become
+    /// xapian_done once the transaction commits (on a rollback it stays as it was).
+    std::vector<std::int64_t> clear_done() {
         std::vector<std::int64_t> keep;
         for (auto id : xapian_done) {
             if (xapian_flight_ids.count(id)) keep.push_back(id);
             else st_pending_del.reset().bind(id).run();
         }
-        xapian_done.swap(keep);
+        return keep;
     }
     bool snapshot = false; // read_snapshot(true): a read transaction is open
     sql::Stmt st_rollup_put, st_rollup_del, st_dirty_del, st_dict_get, st_dict_put, st_dict_val;
@@ -1126,9 +1127,8 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
     Impl::XapianJob job;
     m.merged_away.clear();
     m.begin();
-    std::vector<std::int64_t> done_before = m.xapian_done; // clear_done() changes it; back on a rollback
     try {
-        m.clear_done();
+        std::vector<std::int64_t> still_pending = m.clear_done();
         for (auto& t : m.batch) {
             if (!t) continue;
             m.write_sqlite(*t);
@@ -1145,11 +1145,11 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
                     .run();
         m.db.exec("COMMIT");
         m.seen_batch.clear();
+        m.xapian_done = std::move(still_pending);
         m.in_txn = false;
     } catch (...) {
         sqlite3_exec(m.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
         m.in_txn = false;
-        m.xapian_done = std::move(done_before);
         throw;
     }
     // the original lines are stored now and Xapian does not read them: freed before the batch
