@@ -311,7 +311,11 @@ std::string LineReader::content_hash_state() {
     for (std::uint32_t w : sha_->state) put(w, 4);
     put(sha_->count, 8);
     put(sha_->index, 4);
-    out.append(reinterpret_cast<const char*>(sha_->block), SHA256_BLOCK_SIZE);
+    // only the block's first `index` bytes are pending input; the rest are left over from an
+    // earlier block and are saved as zeros, so the state depends on the content alone (not on
+    // where the commits fell)
+    out.append(reinterpret_cast<const char*>(sha_->block), sha_->index);
+    out.append(SHA256_BLOCK_SIZE - sha_->index, '\0');
     return out;
 }
 
