@@ -489,9 +489,9 @@ struct Indexer::Impl {
         const Micros t = sl.time;
         const std::int64_t sec = t >= 0 ? t / kMicrosPerSecond : -((-t + kMicrosPerSecond - 1) / kMicrosPerSecond);
         const std::uint64_t h = line_identity(sl.host, sl.program, sl.pid, logged);
-        const SeenCounts c = store.seen(sl.host, sec, h, source.input);
+        const SeenCounts c = store.seen(sec, h, source.input);
         const std::uint32_t k = c.mine + 1;
-        store.put_seen(sl.host, sec, h, source.input, k);
+        store.put_seen(sec, h, source.input, k);
         line_logged = logged;
         line_occurrence = k;
         return k <= c.others;

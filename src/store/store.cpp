@@ -10,7 +10,6 @@
 #include "store/query_parser.hpp"
 #include "mxtrace/reduce/links.hpp"
 #include "store/raw_codec.hpp"
-#include "store/seen_lines.hpp"
 #include "store/sqlite_util.hpp"
 #include "store/document.hpp"
 #include "store/index_lock.hpp"
@@ -141,12 +140,6 @@ CREATE TABLE IF NOT EXISTS seen_line(
   n INTEGER NOT NULL,
   PRIMARY KEY(sec, hash, input)) WITHOUT ROWID;
 )SQL";
-
-/// The spans of seconds of seen_line's rows per input and host (ARCHITECTURE.md "Line
-/// identity"); host '' stands for every host. Added to older indexes when opened for writing.
-const char* const kSeenSpanSql =
-    "CREATE TABLE seen_span(input INTEGER NOT NULL, host TEXT NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL,"
-    " PRIMARY KEY(input, host)) WITHOUT ROWID;";
 
 /// UTC day number of a µs time in SQL (floor division; SQLite's truncates toward zero).
 #define MX_DAY(x) "(CASE WHEN " x " >= 0 THEN " x " / 86400000000 ELSE (" x " - 86399999999) / 86400000000 END)"
@@ -401,13 +394,8 @@ struct Store::Impl {
         st_raw_del, st_seen_get, st_seen_put, st_change, st_del_change;
     std::int64_t next_change = 0; // the next txn_change.seq (write mode, with the change log)
     bool change_log = false;      // table txn_change exists: writes are logged for exports
-    /// Line identity counts not committed yet.
-    detail::SeenBatch seen_batch;
-    /// The spans of seconds of the committed seen_line rows (table seen_span), and of the
-    /// batch's rows, merged into them at commit. A span may be wider than its rows (after a
-    /// prune or a rollback), never narrower: Store::seen skips the probe outside them.
-    detail::SeenSpans seen_spans, seen_batch_spans;
-    sql::Stmt st_span_put;
+    /// Line identity counts not committed yet: (UTC second, hash) -> (input, count) pairs.
+    std::map<std::pair<std::int64_t, std::uint64_t>, std::vector<std::pair<std::int64_t, std::uint32_t>>> seen_batch;
     std::unordered_set<std::int64_t> merged_away; // IDs deleted by merges in the current commit
     RawCodec codec;      // compresses and decompresses raw lines
     bool rebuilt_half_created = false; // write mode found a half-created index and started it anew
@@ -856,33 +844,6 @@ struct Store::Impl {
         }
     }
 
-    /// Write mode: adds the table seen_span to an index without it, filled with one span per
-    /// input for every host from seen_line (one SQLite transaction), then loads the spans.
-    void add_seen_spans() {
-        sql::Stmt t(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'seen_span'");
-        if (!(t.step() && t.i64(0) > 0)) {
-            t.reset();
-            db.exec("BEGIN IMMEDIATE");
-            try {
-                db.exec(kSeenSpanSql);
-                db.exec("INSERT INTO seen_span(input, host, lo, hi) SELECT input, '', min(sec), max(sec) FROM seen_line GROUP BY input;"
-                        "COMMIT");
-            } catch (...) {
-                sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-                throw;
-            }
-        }
-        load_seen_spans();
-        st_span_put = sql::Stmt(db, "INSERT INTO seen_span(input, host, lo, hi) VALUES(?, ?, ?, ?) ON CONFLICT(input, host) "
-                                    "DO UPDATE SET lo = min(lo, excluded.lo), hi = max(hi, excluded.hi)");
-    }
-
-    void load_seen_spans() {
-        seen_spans.clear();
-        sql::Stmt st(db, "SELECT input, host, lo, hi FROM seen_span");
-        while (st.step()) seen_spans.widen(st.str(1), st.i64(0), st.i64(2), st.i64(3));
-    }
-
     /// Write mode: adds the rollup tables, index and triggers to an index without them, every
     /// bucket dirty (one SQLite transaction: a crash leaves the index as it was).
     void add_rollups() {
@@ -1033,7 +994,6 @@ Store::Store(fs::path dir, Mode mode, bool wait) : impl_(std::make_unique<Impl>(
             m.prepare_write();
             m.replay_pending();
             m.add_rollups();
-            m.add_seen_spans();
         } else {
             if (fs::is_directory(xapian_path) && !fs::exists(xapian_path / "iamglass")) {
                 bool tables = false;
@@ -1175,22 +1135,16 @@ void Store::commit(std::span<Checkpoint> checkpoints) {
             job.written.push_back(t.get());
         }
         for (auto& cp : checkpoints) m.write_checkpoint(cp);
-        for (const auto& r : m.seen_batch.sorted())
-            m.st_seen_put.reset()
-                .bind(r.sec)
-                .bind(static_cast<std::int64_t>(r.hash))
-                .bind(r.input)
-                .bind(static_cast<std::int64_t>(r.n))
-                .run();
-        m.seen_batch_spans.for_each([&](std::string_view host, const detail::SeenSpan& sp) {
-            m.st_span_put.reset().bind(sp.input).bind(host).bind(sp.lo).bind(sp.hi).run();
-        });
+        for (const auto& [key, rows] : m.seen_batch)
+            for (const auto& [input, n] : rows)
+                m.st_seen_put.reset()
+                    .bind(key.first)
+                    .bind(static_cast<std::int64_t>(key.second))
+                    .bind(input)
+                    .bind(static_cast<std::int64_t>(n))
+                    .run();
         m.db.exec("COMMIT");
         m.seen_batch.clear();
-        m.seen_batch_spans.for_each([&](std::string_view host, const detail::SeenSpan& sp) {
-            m.seen_spans.widen(host, sp.input, sp.lo, sp.hi);
-        });
-        m.seen_batch_spans.clear();
         m.xapian_done = std::move(still_pending);
         m.in_txn = false;
     } catch (...) {
@@ -1397,13 +1351,8 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
     m.begin();
     try {
         // the line identities of the window's past go with it (seconds before the cutoff's)
-        const std::int64_t cut_sec = r.cutoff / kMicrosPerSecond;
         sql::Stmt del_seen(m.db, "DELETE FROM seen_line WHERE sec < ?");
-        del_seen.bind(cut_sec).run();
-        sql::Stmt del_span(m.db, "DELETE FROM seen_span WHERE hi < ?");
-        del_span.bind(cut_sec).run();
-        sql::Stmt cut_span(m.db, "UPDATE seen_span SET lo = ?1 WHERE lo < ?1");
-        cut_span.bind(cut_sec).run();
+        del_seen.bind(r.cutoff / kMicrosPerSecond).run();
         sql::Stmt del_a(m.db, "DELETE FROM attempt WHERE txn_id = ?");
         for (auto id : ids) {
             del_a.reset().bind(id).run();
@@ -1415,7 +1364,6 @@ PruneResult Store::prune(int retention_days, Micros now, bool dry_run) {
         }
         m.db.exec("COMMIT");
         m.in_txn = false;
-        m.load_seen_spans(); // narrowed with the rows
     } catch (...) {
         sqlite3_exec(m.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
         m.in_txn = false;
@@ -1500,37 +1448,53 @@ void Store::add_input(Checkpoint& cp) {
     m.write_checkpoint(cp);
 }
 
-SeenCounts Store::seen(std::string_view host, std::int64_t sec, std::uint64_t hash, std::int64_t input) {
+SeenCounts Store::seen(std::int64_t sec, std::uint64_t hash, std::int64_t input) {
     Impl& m = *impl_;
     SeenCounts c;
     if (m.mode != Mode::write) return c;
-    auto count = [&](std::int64_t in, std::uint32_t n) {
+    auto it = m.seen_batch.find({sec, hash});
+    auto pending_of = [&](std::int64_t in) -> std::optional<std::uint32_t> {
+        if (it == m.seen_batch.end()) return std::nullopt;
+        for (const auto& [i, n] : it->second)
+            if (i == in) return n;
+        return std::nullopt;
+    };
+    m.begin();
+    m.st_seen_get.reset().bind(sec).bind(static_cast<std::int64_t>(hash));
+    while (m.st_seen_get.step()) {
+        const std::int64_t in = m.st_seen_get.i64(0);
+        const auto n = pending_of(in).value_or(static_cast<std::uint32_t>(m.st_seen_get.i64(1)));
         if (in == input) c.mine = n;
         else c.others = std::max(c.others, n);
-    };
-    // committed rows: only where a span of the host holds the second (a batch row of the same
-    // input supersedes its committed count, below)
-    if (m.seen_spans.covers(host, sec)) {
-        m.begin();
-        m.st_seen_get.reset().bind(sec).bind(static_cast<std::int64_t>(hash));
-        while (m.st_seen_get.step()) count(m.st_seen_get.i64(0), static_cast<std::uint32_t>(m.st_seen_get.i64(1)));
-        m.st_seen_get.reset();
     }
-    m.seen_batch.for_key(sec, hash, count);
+    m.st_seen_get.reset();
+    if (it != m.seen_batch.end())
+        for (const auto& [in, n] : it->second) {
+            if (in == input) c.mine = n;
+            else c.others = std::max(c.others, n);
+        }
     return c;
 }
 
-void Store::put_seen(std::string_view host, std::int64_t sec, std::uint64_t hash, std::int64_t input, std::uint32_t n) {
+void Store::put_seen(std::int64_t sec, std::uint64_t hash, std::int64_t input, std::uint32_t n) {
     Impl& m = *impl_;
     if (m.mode != Mode::write) return;
-    m.seen_batch.put(sec, hash, input, n);
-    m.seen_batch_spans.widen(host, input, sec, sec);
+    auto& rows = m.seen_batch[{sec, hash}];
+    for (auto& [in, count] : rows)
+        if (in == input) {
+            count = n;
+            return;
+        }
+    rows.emplace_back(input, n);
 }
 
 void Store::forget_seen(std::int64_t input) {
     Impl& m = *impl_;
     if (m.mode != Mode::write) return;
-    m.seen_batch.forget(input); // its batch spans stay: wider is safe
+    for (auto it = m.seen_batch.begin(); it != m.seen_batch.end();) {
+        std::erase_if(it->second, [&](const auto& r) { return r.first == input; });
+        it = it->second.empty() ? m.seen_batch.erase(it) : std::next(it);
+    }
     m.begin();
     sql::Stmt st(m.db, "DELETE FROM seen_line WHERE input = ?");
     st.bind(input).run();

@@ -219,16 +219,14 @@ public:
     /// An input with an ID is left alone.
     void add_input(Checkpoint& cp);
 
-    /// Line identity (write mode): the occurrence counts of the mail line of `host` with UTC
-    /// second `sec` and content hash `hash` (host, second, program, pid, text) in `input` and, at
-    /// most, in any other input; committed rows and those of the batch. The committed rows are
-    /// read (opening the batch's transaction) only if a committed span of seconds of the host
-    /// holds `sec` (table seen_span).
-    SeenCounts seen(std::string_view host, std::int64_t sec, std::uint64_t hash, std::int64_t input);
+    /// Line identity (write mode): the occurrence counts of the mail line with UTC second `sec`
+    /// and content hash `hash` (host, second, program, pid, text) in `input` and, at most, in any
+    /// other input; committed rows and those of the batch. Opens the batch's transaction.
+    SeenCounts seen(std::int64_t sec, std::uint64_t hash, std::int64_t input);
 
-    /// Records that `input` holds the line (host, sec, hash) `n` times; written at the next
-    /// commit(), in the same SQLite transaction as the records it produced, with the span.
-    void put_seen(std::string_view host, std::int64_t sec, std::uint64_t hash, std::int64_t input, std::uint32_t n);
+    /// Records that `input` holds the line (sec, hash) `n` times; written at the next commit(),
+    /// in the same SQLite transaction as the records it produced.
+    void put_seen(std::int64_t sec, std::uint64_t hash, std::int64_t input, std::uint32_t n);
 
     /// Forgets the line counts of `input` (it is read again from its start), in the batch.
     void forget_seen(std::int64_t input);
