@@ -17,6 +17,15 @@
 #include <algorithm>
 #include <vector>
 
+#ifdef MXTRACE_JEMALLOC
+/// jemalloc's settings, read at its first allocation (jemalloc(3) "TUNING"; the MALLOC_CONF
+/// environment variable still overrides them). One arena for the process: with one per thread,
+/// the reading and the Xapian threads each held freed batches, and an ingest's peak went over
+/// the 256 MB bound (BENCHMARKS.md "The allocator").
+extern "C" const char* malloc_conf;
+const char* malloc_conf = "narenas:1";
+#endif
+
 namespace {
 constexpr mxtrace::cli::Command kCommands[] = {
     {"index", "Read mail logs and add their transactions to the index", mxtrace::cli::setup_index},

@@ -579,7 +579,7 @@ struct Store::Impl {
             nlines = all.size();
         }
         st_raw_put.reset().bind(t.id).bind(static_cast<std::int64_t>(nlines)).bind(static_cast<std::int64_t>(size));
-        st_raw_put.bind_blob(blob).run();
+        st_raw_put.bind_blob_ref(blob).run();
     }
 
     void write_checkpoint(Checkpoint& cp) {
@@ -666,11 +666,11 @@ struct Store::Impl {
     std::optional<Transaction> get(std::int64_t id) { return detail::read_transaction(st_get, st_attempts, id); }
 
     void bind_txn(sql::Stmt& st, const Transaction& t) {
-        st.bind(t.host).bind(t.queue_id).bind(t.first_time).bind(t.last_time).bind(mta_name(t.mta)).bind(t.sender);
-        st.bind(t.client_name).bind(t.client_ip).bind(t.message_id).bind(t.size).bind(t.nrcpt);
-        st.bind(t.complete ? 1 : 0).bind(t.notification_queue_id).bind(t.headless ? 1 : 0).bind(t.sasl_username);
-        st.bind(t.verdict);
-        st.bind(t.helo);
+        st.bind_ref(t.host).bind_ref(t.queue_id).bind(t.first_time).bind(t.last_time).bind_ref(mta_name(t.mta)).bind_ref(t.sender);
+        st.bind_ref(t.client_name).bind_ref(t.client_ip).bind_ref(t.message_id).bind(t.size).bind(t.nrcpt);
+        st.bind(t.complete ? 1 : 0).bind_ref(t.notification_queue_id).bind(t.headless ? 1 : 0).bind_ref(t.sasl_username);
+        st.bind_ref(t.verdict);
+        st.bind_ref(t.helo);
     }
 
     /// A transaction absorbs a stored headless piece of the same host and queue ID that starts
@@ -752,11 +752,11 @@ struct Store::Impl {
         st_del_attempts.reset().bind(t.id).run();
         int seq = 0;
         for (const auto& a : t.attempts) {
-            st_ins_attempt.reset().bind(t.id).bind(seq++).bind(a.time).bind(a.recipient).bind(a.orig_recipient);
-            st_ins_attempt.bind(a.relay).bind(status_name(a.status)).bind(a.dsn);
+            st_ins_attempt.reset().bind(t.id).bind(seq++).bind(a.time).bind_ref(a.recipient).bind_ref(a.orig_recipient);
+            st_ins_attempt.bind_ref(a.relay).bind_ref(status_name(a.status)).bind_ref(a.dsn);
             if (a.delay < 0) st_ins_attempt.bind_null();
             else st_ins_attempt.bind(a.delay);
-            st_ins_attempt.bind(a.text).bind(a.queued_as).bind(a.code).run();
+            st_ins_attempt.bind_ref(a.text).bind_ref(a.queued_as).bind_ref(a.code).run();
         }
         // hop links: keys only (computed from this transaction alone), resolved by trace
         st_del_hops.reset().bind(t.id).run();
