@@ -40,15 +40,19 @@ bool env_set(const char* name) {
 
 } // namespace
 
-RollupRefresh refresh_stats_rollups(Store& store, bool rebuild_all, const std::function<void(const RollupRefresh&)>& progress) {
+RollupRefresh refresh_stats_rollups(Store& store, bool rebuild_all, const std::function<void(const RollupRefresh&)>& progress,
+                                    std::size_t cache_max) {
     RollupRefresh r;
     store.require_rollup_format(kStatsBlobVersion, rebuild_all);
-    // dictionary IDs seen in this refresh (a value is looked up in SQLite once)
+    // dictionary IDs seen lately in this refresh (a value is looked up in SQLite once while it
+    // stays here). Bounded: the dictionary holds every distinct value of the index (about 3 M
+    // at 5 M messages), and caching them all took 405 MB (BENCHMARKS.md, "5 M messages again").
     std::unordered_map<std::string, std::uint64_t> ids;
     auto intern = [&](std::string_view v) -> std::uint64_t {
         auto it = ids.find(std::string(v));
         if (it != ids.end()) return it->second;
         std::uint64_t id = store.rollup_dict_id(v, true);
+        if (ids.size() >= std::max<std::size_t>(cache_max, 1)) ids.clear();
         ids.emplace(std::string(v), id);
         return id;
     };

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // mxtrace stats: grouping of reasons, percentiles, and the counting rules of StatsBuilder.
 #include "mxtrace/query/stats.hpp"
+#include "mxtrace/query/stats_rollup.hpp"
 
 #include "mxtrace/base/error.hpp"
+#include "tmpdir.hpp"
 
 #include <doctest/doctest.h>
 
@@ -477,4 +479,59 @@ TEST_CASE("StatsBuilder: many values tied at the last count of a merged top list
     CHECK(b.distinct_senders == 301);
     CHECK(b.clients == a.clients);
     CHECK(lookups < 20); // the tied values came from the ordered walk, not a lookup each
+}
+
+TEST_CASE("refresh_stats_rollups: a small dictionary cache gives the same blobs, and the same dictionary") {
+    TmpDir tmp;
+    Store w(tmp.path, Store::Mode::write);
+    const Micros day_us = 86400 * kMicrosPerSecond;
+    const std::int64_t d0 = seconds_from_civil(2024, 3, 1, 0, 0, 0) * kMicrosPerSecond / day_us;
+    // three days of one host; senders, recipients and relays repeat within and across days
+    for (int i = 0; i < 60; ++i) {
+        auto t = std::make_unique<Transaction>();
+        t->host = "smtp";
+        t->mta = Mta::postfix;
+        t->queue_id = "Q" + std::to_string(i);
+        t->first_time = (d0 + i % 3) * day_us + (i + 1) * 60 * kMicrosPerSecond;
+        t->last_time = t->first_time + kMicrosPerSecond;
+        t->sender = "user" + std::to_string(i % 7) + "@foo" + std::to_string(i % 2) + ".com";
+        t->client_name = "ws" + std::to_string(i % 5) + ".foo.com";
+        t->client_ip = "192.0.2." + std::to_string(i % 5);
+        t->size = 1000 + i;
+        t->nrcpt = 1;
+        t->complete = true;
+        Attempt a;
+        a.time = t->last_time;
+        a.recipient = "rcpt" + std::to_string(i % 11) + "@bar.com";
+        a.relay = "mx" + std::to_string(i % 3) + ".bar.com[198.51.100." + std::to_string(i % 3) + "]:25";
+        a.status = i % 4 ? Status::sent : Status::deferred;
+        a.dsn = i % 4 ? "2.0.0" : "4.4.1";
+        a.text = i % 4 ? "250 2.0.0 Ok" : "connect to mx.bar.com[198.51.100.9]:25: Connection timed out";
+        t->attempts.push_back(a);
+        w.put(std::move(t));
+    }
+    w.commit();
+    auto blobs = [&] {
+        std::vector<std::string> r;
+        for (int d = 0; d < 3; ++d) r.push_back(w.rollup_blob("smtp", d0 + d));
+        return r;
+    };
+    auto dictionary = [&] {
+        std::vector<std::string> r;
+        w.rollup_dict_in_order([&](std::uint64_t id, std::string_view v) {
+            r.push_back(std::to_string(id) + "=" + std::string(v));
+            return true;
+        });
+        return r;
+    };
+    // a cache of one value: nearly every value is looked up in SQLite again
+    CHECK(refresh_stats_rollups(w, false, {}, 1).buckets == 3);
+    const auto small = blobs();
+    const auto dict = dictionary();
+    CHECK(dict.size() > 20);
+    for (const auto& b : small) CHECK_FALSE(b.empty());
+    // everything again with the default cache: the same blobs, no value added twice
+    CHECK(refresh_stats_rollups(w, true).buckets == 3);
+    CHECK(blobs() == small);
+    CHECK(dictionary() == dict);
 }

@@ -9,6 +9,7 @@
 #include "mxtrace/query/stats.hpp"
 #include "mxtrace/store/store.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -24,15 +25,21 @@ struct RollupRefresh {
     std::uint64_t transactions = 0;  ///< transactions read to do it
 };
 
+/// Values of the rollups' dictionary a refresh keeps in memory by default (about 10 MB).
+inline constexpr std::size_t kRollupDictCacheMax = 100000;
+
 /// Recomputes every dirty rollup bucket of a writable store: scans exactly the bucket's
 /// transactions with a StatsBuilder (UTC, top kStatsRollupTop), hands the blob back to the
 /// store, which writes it and clears the dirty mark in one SQLite transaction (committed every
 /// few buckets). Adds the rollup tables to an older index first (every bucket dirty), and marks
 /// everything dirty when the blob format changed. `rebuild_all` recomputes every bucket (repair).
-/// `progress`, if given, is called after each commit with the running totals.
+/// `progress`, if given, is called after each commit with the running totals. The dictionary
+/// IDs are cached in memory, at most `cache_max` values at a time (about 100 bytes each; the
+/// dictionary itself holds every distinct value of the index, millions in a large one).
 /// @throws Error as the store does; a run killed in the middle leaves the rest dirty.
 RollupRefresh refresh_stats_rollups(Store& store, bool rebuild_all = false,
-                                    const std::function<void(const RollupRefresh&)>& progress = {});
+                                    const std::function<void(const RollupRefresh&)>& progress = {},
+                                    std::size_t cache_max = kRollupDictCacheMax);
 
 /// How stats_from_rollups() got its answer (for --explain and the tests).
 struct RollupUse {
