@@ -49,11 +49,12 @@ RollupRefresh refresh_stats_rollups(Store& store, bool rebuild_all, const std::f
     // at 5 M messages), and caching them all took 405 MB (BENCHMARKS.md, "5 M messages again").
     std::unordered_map<std::string, std::uint64_t> ids;
     auto intern = [&](std::string_view v) -> std::uint64_t {
-        auto it = ids.find(std::string(v));
+        std::string key(v); // one copy, for the probe and the entry
+        auto it = ids.find(key);
         if (it != ids.end()) return it->second;
         std::uint64_t id = store.rollup_dict_id(v, true);
         if (ids.size() >= std::max<std::size_t>(cache_max, 1)) ids.clear();
-        ids.emplace(std::string(v), id);
+        ids.emplace(std::move(key), id);
         return id;
     };
     for (;;) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// mxtrace stats: grouping of reasons, percentiles, and the counting rules of StatsBuilder.
+// mxtrace stats: grouping of reasons, percentiles, the counting rules of StatsBuilder, and the
+// rollups' refresh (its dictionary cache).
 #include "mxtrace/query/stats.hpp"
 #include "mxtrace/query/stats_rollup.hpp"
 
