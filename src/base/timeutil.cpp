@@ -46,6 +46,33 @@ Civil civil_from_seconds(std::int64_t secs) {
 }
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+/// Zone names of tzdata whose offset is 0 at every instant, with no transitions (the "backward"
+/// file's links to Etc/UTC and Etc/GMT, and those targets).
+bool utc_alias(std::string_view name) {
+    static constexpr std::string_view names[] = {
+        "UTC", "UCT", "Universal", "Zulu", "GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich",
+        "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0",
+        "Etc/Greenwich"};
+    for (auto n : names)
+        if (n == name) return true;
+    return false;
+}
+
+/// The zone /etc/localtime names when it is a symbolic link into a zoneinfo tree, the way the tz
+/// library's current_zone() reads it (the resolved path after its last "zoneinfo/"); empty when
+/// it is not such a link (the tz library then has other ways, left to it).
+std::string system_zone_link() {
+    std::error_code ec;
+    const std::filesystem::path lt("/etc/localtime");
+    if (!std::filesystem::is_symlink(std::filesystem::symlink_status(lt, ec)) || ec) return {};
+    const std::string real = std::filesystem::canonical(lt, ec).string();
+    if (ec) return {};
+    const auto p = real.rfind("zoneinfo");
+    if (p == std::string::npos) return {};
+    const auto slash = real.find('/', p);
+    return slash == std::string::npos ? std::string() : real.substr(slash + 1);
+}
 } // namespace
 
 Zone::Zone(std::string name) {
@@ -71,6 +98,12 @@ Zone::Zone(std::string name) {
 }
 
 void Zone::load(const std::string& name) {
+    if (utc_alias(name)) {
+        utc_ = 1;
+        name_ = name;
+        return;
+    }
+    utc_ = 0;
     try {
         zone_ = name.empty() ? date::current_zone() : date::locate_zone(name);
     } catch (const std::exception& e) {
@@ -80,17 +113,31 @@ void Zone::load(const std::string& name) {
     name_ = std::string(zone_->name());
 }
 
+bool Zone::utc() {
+    if (utc_ < 0) {
+        // this machine's zone: a link to a UTC alias needs no tz database
+        if (std::string link = system_zone_link(); utc_alias(link)) {
+            utc_ = 1;
+            name_ = std::move(link);
+        } else {
+            load({});
+        }
+    }
+    return utc_ == 1;
+}
+
 const date::time_zone* Zone::tz() {
     if (!zone_) load({});
     return zone_;
 }
 
 const std::string& Zone::name() {
-    tz();
+    utc();
     return name_;
 }
 
 std::int64_t Zone::local_to_utc(std::int64_t local_seconds) {
+    if (utc()) return local_seconds;
     const std::int64_t bucket = floor_div(local_seconds, 900);
     if (bucket == l2u_bucket_) return local_seconds - l2u_offset_;
     auto info = tz()->get_info(date::local_seconds{std::chrono::seconds{local_seconds}});
@@ -103,6 +150,7 @@ std::int64_t Zone::local_to_utc(std::int64_t local_seconds) {
 }
 
 std::pair<std::int64_t, std::int64_t> Zone::local_to_utc_both(std::int64_t local_seconds) {
+    if (utc()) return {local_seconds, local_seconds};
     const std::int64_t bucket = floor_div(local_seconds, 900);
     if (bucket == l2u_bucket_) return {local_seconds - l2u_offset_, local_seconds - l2u_offset_};
     auto info = tz()->get_info(date::local_seconds{std::chrono::seconds{local_seconds}});
@@ -120,6 +168,7 @@ int year_of(Micros t, std::int64_t offset_seconds) {
 }
 
 std::int64_t Zone::offset_at(std::int64_t utc_seconds) {
+    if (utc_ == 1) return 0;
     const std::int64_t bucket = floor_div(utc_seconds, 900);
     if (bucket == u2l_bucket_) return u2l_offset_;
     u2l_bucket_ = bucket;

@@ -2,6 +2,8 @@
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/base/timeutil.hpp"
 
+#include <date/tz.h>
+
 #include <cstdlib>
 #include <ctime>
 #include <string>
@@ -116,4 +118,58 @@ TEST_CASE("this machine's zone: offsets from libc agree with the tz library") {
     CHECK(loaded.offset_at(t - 180 * 86400) == summer);
     if (old) ::setenv("TZ", saved.c_str(), 1);
     ::tzset();
+}
+
+// UTC and its aliases are answered without the tz database (which lists the whole zoneinfo tree,
+// about 3 ms per process); the answers must be the tz database's.
+TEST_CASE("UTC and its aliases give what the tz database gives") {
+    const std::int64_t instants[] = {0, 1323959238, 1711846800, 1729990800, -2208988800, 4102444800};
+    for (const char* name : {"UTC", "Etc/UTC", "UCT", "Universal", "Zulu", "GMT", "GMT0", "Etc/GMT+0", "Etc/GMT-0",
+                             "Greenwich", "Etc/Zulu"}) {
+        CAPTURE(name);
+        Zone z(name);
+        CHECK(z.name() == name);
+        const date::time_zone* ref = nullptr;
+        try {
+            ref = date::locate_zone(name);
+        } catch (const std::exception&) {
+            continue; // not in this machine's tzdata: nothing to compare with
+        }
+        CHECK(z.name() == ref->name());
+        for (auto t : instants) {
+            CHECK(z.offset_at(t) == ref->get_info(date::sys_seconds{std::chrono::seconds{t}}).offset.count());
+            CHECK(z.local_to_utc(t) == t);
+            CHECK(z.local_to_utc_both(t) == std::pair<std::int64_t, std::int64_t>{t, t});
+        }
+    }
+    // a zone that is UTC only in winter is not taken for UTC
+    Zone london("Europe/London");
+    CHECK(london.offset_at(1719835200) == 3600); // 2024-07-01 12:00 UTC
+    CHECK(london.local_to_utc(1719835200) == 1719835200 - 3600);
+}
+
+TEST_CASE("this machine's zone is named as the tz database names it") {
+    // $TZ unset: /etc/localtime decides; a link to a UTC alias is answered without the tz database
+    const char* saved = std::getenv("TZ");
+    const std::string keep = saved ? saved : "";
+    unsetenv("TZ");
+    tzset();
+    std::string ref_name;
+    std::int64_t ref_offset = 0;
+    bool have_ref = true;
+    try {
+        const auto* ref = date::current_zone();
+        ref_name = ref->name();
+        ref_offset = ref->get_info(date::sys_seconds{std::chrono::seconds{1719835200}}).offset.count();
+    } catch (const std::exception&) {
+        have_ref = false; // no /etc/localtime or no tzdata here
+    }
+    if (have_ref) {
+        Zone z;
+        CHECK(z.name() == ref_name);
+        CHECK(z.offset_at(1719835200) == ref_offset);
+        CHECK(z.local_to_utc(1719835200 + ref_offset) == 1719835200);
+    }
+    if (saved) setenv("TZ", keep.c_str(), 1);
+    tzset();
 }
