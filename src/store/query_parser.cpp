@@ -17,8 +17,10 @@ std::string bytes(const IpBytes& a) { return std::string(reinterpret_cast<const 
 /// Builds the query of one `name:value` of the query string.
 class FieldProc : public Xapian::FieldProcessor {
 public:
-    FieldProc(const Field& f, std::string_view query_name, Zone& zone, Micros now, std::vector<std::string>* understood)
-        : f_(f), name_(query_name), zone_(zone), now_(now), understood_(understood) {}
+    /// `hoisted`: date: filters are taken out by the caller (query_window): they give MatchAll here.
+    FieldProc(const Field& f, std::string_view query_name, Zone& zone, Micros now, std::vector<std::string>* understood,
+              bool hoisted)
+        : f_(f), name_(query_name), zone_(zone), now_(now), understood_(understood), hoisted_(hoisted) {}
 
     Xapian::Query operator()(const std::string& value) override {
         std::string why, meaning;
@@ -27,7 +29,7 @@ public:
         if (f_.kind == FieldKind::range) {
             auto r = parse_time_range(value, zone_, now_, &why, &at);
             if (!r) throw Error(ExitCode::usage, fmt::format("bad query: {}:{}: {}", name_, value, why));
-            q = time_range_query(*r);
+            q = hoisted_ ? Xapian::Query::MatchAll : time_range_query(*r);
             meaning = fmt::format("span overlaps {} .. {}", r->since ? format_rfc3339(*r->since) : "(open)",
                                   r->until ? format_rfc3339(*r->until) : "(open)");
         } else {
@@ -45,6 +47,7 @@ private:
     Zone& zone_;
     Micros now_;
     std::vector<std::string>* understood_;
+    bool hoisted_;
 };
 
 } // namespace
@@ -101,8 +104,38 @@ Xapian::Query pattern_query(const Field& f, const ValuePattern& p, std::string* 
     return Xapian::Query::MatchNothing;
 }
 
-Xapian::Query parse_query_string(std::string_view query, Zone& zone, Micros now, std::vector<std::string>* understood) {
+std::optional<TimeRange> query_window(std::string_view query, Zone& zone, Micros now) {
+    std::vector<QueryToken> tokens;
+    try {
+        tokens = check_query(query, zone, now);
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+    using K = QueryToken::Kind;
+    std::optional<TimeRange> w;
+    for (const auto& t : tokens) {
+        if (t.kind == K::lparen || t.kind == K::rparen || t.kind == K::op_or || t.kind == K::op_xor || t.kind == K::op_not)
+            return std::nullopt;
+        if (t.kind != K::field || t.field == nullptr || t.field->kind != FieldKind::range) continue;
+        std::string why;
+        std::size_t at = 0;
+        auto r = parse_time_range(t.value, zone, now, &why, &at);
+        if (!r) return std::nullopt;
+        if (!w) {
+            w = *r;
+            continue;
+        }
+        if (r->since && (!w->since || *r->since > *w->since)) w->since = r->since;
+        if (r->until && (!w->until || *r->until < *w->until)) w->until = r->until;
+    }
+    return w;
+}
+
+Xapian::Query parse_query_string(std::string_view query, Zone& zone, Micros now, std::vector<std::string>* understood,
+                                 std::optional<TimeRange>* window) {
     std::vector<QueryToken> tokens = check_query(query, zone, now);
+    if (window) *window = query_window(query, zone, now);
+    const bool hoisted = window && *window;
     Xapian::QueryParser qp;
     qp.set_default_op(Xapian::Query::OP_AND);
     // each filter its own group: two terms of one field are ANDed like any two terms
@@ -119,7 +152,7 @@ Xapian::Query parse_query_string(std::string_view query, Zone& zone, Micros now,
                 qp.add_prefix(std::string(n), "");
                 continue;
             }
-            auto* proc = new FieldProc(f, n, zone, now, understood);
+            auto* proc = new FieldProc(f, n, zone, now, understood, hoisted);
             qp.add_boolean_prefix(std::string(n), proc->release(), &each_alone);
         }
     }

@@ -1636,9 +1636,12 @@ std::uint64_t Store::count() {
 namespace {
 
 /// The Xapian query of a filter: the flag filters and the query string ANDed (empty `parts` =
-/// MatchAll), then the time window. `explain` / `understood` as for Store::search.
-Xapian::Query build_query(const SearchFilter& f, std::vector<std::string>* understood, bool& selects) {
+/// MatchAll), then the time window. `explain` / `understood` as for Store::search. `window` is
+/// set to the time window applied: -d / -D, narrowed by the query string's date: filters when
+/// they are ANDed at its top (parse_query_string hoists them out).
+Xapian::Query build_query(const SearchFilter& f, std::vector<std::string>* understood, bool& selects, TimeRange& window) {
     const Prefixes& P = prefixes();
+    window = TimeRange{f.since, f.until};
     std::vector<Xapian::Query> parts;
     auto term = [&](std::string_view prefix, std::string_view value) {
         parts.emplace_back(make_term(prefix, value));
@@ -1676,17 +1679,22 @@ Xapian::Query build_query(const SearchFilter& f, std::vector<std::string>* under
         const Micros now = f.now ? f.now
                                  : std::chrono::duration_cast<std::chrono::microseconds>(
                                        std::chrono::system_clock::now().time_since_epoch()).count();
-        parts.push_back(parse_query_string(f.query, zone, now, understood));
+        std::optional<TimeRange> w;
+        parts.push_back(parse_query_string(f.query, zone, now, understood, &w));
+        if (w) {
+            if (w->since && (!window.since || *w->since > *window.since)) window.since = w->since;
+            if (w->until && (!window.until || *w->until < *window.until)) window.until = w->until;
+        }
     }
     Xapian::Query q = parts.empty() ? Xapian::Query::MatchAll : Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
-    if (f.since)
+    if (window.since)
         q = Xapian::Query(Xapian::Query::OP_FILTER, q,
                           Xapian::Query(Xapian::Query::OP_VALUE_GE, slot_last_time,
-                                        Xapian::sortable_serialise(to_value(*f.since))));
-    if (f.until)
+                                        Xapian::sortable_serialise(to_value(*window.since))));
+    if (window.until)
         q = Xapian::Query(Xapian::Query::OP_FILTER, q,
                           Xapian::Query(Xapian::Query::OP_VALUE_LE, slot_first_time,
-                                        Xapian::sortable_serialise(to_value(*f.until))));
+                                        Xapian::sortable_serialise(to_value(*window.until))));
     selects = !parts.empty();
     return q;
 }
@@ -1739,11 +1747,13 @@ Xapian::Query all_docs_safe(const Xapian::Query& q, const Xapian::Database& db) 
 }
 } // namespace
 
-std::vector<Transaction> Store::search(const SearchFilter& f, std::string* explain, std::uint64_t* matching,
+std::vector<Transaction> Store::search(const SearchFilter& given, std::string* explain, std::uint64_t* matching,
                                       std::vector<std::string>* understood) {
     Impl& m = *impl_;
+    const SearchFilter& f = given;
     bool selects = false;
-    const Xapian::Query q0 = build_query(f, understood, selects);
+    TimeRange window;
+    const Xapian::Query q0 = build_query(f, understood, selects, window);
     if (explain) *explain = q0.get_description();
 
     std::vector<std::int64_t> ids;
@@ -1776,8 +1786,16 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
                 enq.set_weighting_scheme(Xapian::BoolWeight());
                 return enq.get_mset(0, 0, Xapian::doccount{0}).get_matches_upper_bound() <= std::max<Xapian::doccount>(2000, 10 * r);
             };
+            // A time window (the classic search: a sender, a host, a few days) walks the days even
+            // when few transactions match in all: a sender's transactions lie across the whole
+            // index, and the plain query reads every one's times (a block read each, about one
+            // per transaction) to keep the window's few; the day terms skip to the window's
+            // documents (docids follow the reading order, mostly time order).
+            const std::optional<Micros> since = window.since, until = window.until;
+            const bool windowed = since || until;
+            std::optional<Xapian::Query> whole_window; // the query over every day of the window: the same matches
             if (use_days && r > 0 && x.get_doccount() > 0 &&
-                (env_set("MXTRACE_FORCE_DAY_TERMS") || !few())) {
+                (env_set("MXTRACE_FORCE_DAY_TERMS") || windowed || !few())) {
                 // Day terms: look at the newest days first, 1, 4, 16... of them, until the days
                 // hold r transactions that began in them (then no older one can be among the r
                 // newest) or the window's first day is reached. Each step visits only its days'
@@ -1786,8 +1804,8 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
                 const Micros lo = bound(x.get_value_lower_bound(slot_first_time));
                 const Micros hi = std::max(bound(x.get_value_upper_bound(slot_last_time)),
                                            bound(x.get_value_upper_bound(slot_first_time)));
-                const std::int64_t first_day = detail::utc_day(f.since ? std::max(*f.since, lo) : lo);
-                const std::int64_t last_day = detail::utc_day(f.until ? std::min(*f.until, hi) : hi);
+                const std::int64_t first_day = detail::utc_day(since ? std::max(*since, lo) : lo);
+                const std::int64_t last_day = detail::utc_day(until ? std::min(*until, hi) : hi);
                 if (last_day < first_day) {
                     found = newest(q, r + 1); // an empty window: nothing to visit
                 } else if (last_day - first_day <= 3700) {
@@ -1801,7 +1819,13 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
                             qc = Xapian::Query(Xapian::Query::OP_FILTER, qc,
                                                Xapian::Query(Xapian::Query::OP_VALUE_GE, slot_first_time,
                                                              Xapian::sortable_serialise(to_value(from * 86400 * kMicrosPerSecond))));
-                        found = newest(qc, r + 1);
+                        // the last step (the whole window) also counts the matches exactly, up to r + 1000
+                        found = newest(qc, whole && windowed ? r + 1000 : r + 1);
+                        if (windowed && !whole_window) {
+                            std::vector<Xapian::Query> all{Xapian::Query(std::string(kLongSpanTerm))};
+                            for (std::int64_t d = first_day; d <= last_day; ++d) all.emplace_back(day_term(d));
+                            whole_window = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(Xapian::Query::OP_OR, all.begin(), all.end()));
+                        }
                         if (whole || found->size() >= r) {
                             exact = whole;
                             break;
@@ -1816,8 +1840,9 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
                 } else {
                     // stopped early: how many match in all, counted without sorting them (exact up to r + 1000,
                     // then an estimate; "more than shown" is always exact)
+                    // (a window's: through its days, so only the window's documents are visited)
                     Xapian::Enquire enq(x);
-                    enq.set_query(q);
+                    enq.set_query(whole_window ? *whole_window : q);
                     enq.set_weighting_scheme(Xapian::BoolWeight());
                     *matching = std::max<std::uint64_t>(enq.get_mset(0, 1, r + 1000).get_matches_estimated(), found->size());
                 }
@@ -1876,7 +1901,8 @@ void Store::scan(const SearchFilter& f, const std::function<void(const Transacti
                  std::vector<std::string>* understood) {
     Impl& m = *impl_;
     bool selects = false;
-    const Xapian::Query q0 = build_query(f, understood, selects);
+    TimeRange window; // -d / -D when nothing selects (no query string to narrow them)
+    const Xapian::Query q0 = build_query(f, understood, selects, window);
     if (explain) *explain = q0.get_description();
     if (!selects) {
         // Everything, or a time window only: one pass over txn in rowid order, merged with one

@@ -17,8 +17,13 @@ for h in mx1 mx2 mbox smtp; do
 done
 "$mxtrace" index --db "$work/db" -y 2024 --tz UTC --retention 0 --quiet "${files[@]}" || fail "mxtrace index failed"
 "$mxtrace" check --db "$work/db" --full >"$work/check.out" 2>&1 || { cat "$work/check.out"; fail "check --full"; }
-sender=$("$mxtrace" search --db "$work/db" -r 50 --format csv --fields from | tail -n +2 | tr -d '\r' | grep @ | sort | uniq -c | sort -rn | awk 'NR==1{print $2}')
-rcpt_dom=$("$mxtrace" search --db "$work/db" -r 50 --format csv --fields to | tail -n +2 | tr -d '\r' | grep -o '@[^;]*' | head -1)
+sender=$("$mxtrace" search --db "$work/db" -r 50 --format csv --fields sender 2>/dev/null | tail -n +2 | tr -d '\r' | grep @ | sort | uniq -c | sort -rn | awk 'NR==1{print $2}')
+rcpt_dom=$("$mxtrace" search --db "$work/db" -r 50 --format csv --fields recipient 2>/dev/null | tail -n +2 | tr -d '\r' | grep -o '@[^;]*' | head -1)
+# (an empty one would make every row below a search for nothing, equal both ways)
+[ -n "$sender" ] && [ -n "$rcpt_dom" ] || fail "no sender ($sender) or recipient domain ($rcpt_dom) to search for"
+sender_n=$("$mxtrace" search --db "$work/db" -r 100000 -f "$sender" 2>/dev/null | grep -c '^transaction: ')
+[ "$sender_n" -ge 5 ] || fail "sender $sender has $sender_n transactions: too few to test the walk"
+
 n=0
 while IFS= read -r line; do
   [ -z "$line" ] && continue
@@ -54,6 +59,41 @@ done <<TABLE
 -r 10 -D '2020-01-01'
 -r 7 --host smtp
 -r 10 --text 'timed out'
--r 10 -q 'status:deferred AND host:mx2'
+-r 10 'status:deferred AND host:mx2'
+-r 10 'from:$sender date:2024-03-04..2024-03-06'
+-r 3 'from:$sender host:mx1 date:2024-03-03T12:00Z..2024-03-05T06:30Z'
+-r 10 'from:$sender date:2024-03-02..2024-03-07 date:2024-03-05..2024-03-09'
+-r 10 -d '2024-03-03' 'from:$sender date:2024-03-05..'
+-r 10 'status:deferred date:2024-03-08'
+-r 10 'date:2024-03-04 OR host:mx1'
+-r 10 'host:mx2 NOT date:2024-03-04'
+-r 10 '(from:$sender date:2024-03-04..2024-03-05) OR status:bounced'
 TABLE
-echo "ok: $n searches equal with and without day terms"
+echo "ok: $n searches equal with and without day terms (sender $sender: $sender_n transactions)"
+
+# A query string's date: ANDed at its top is taken out and applied as -d / -D are (the day walk
+# then starts from it); in parentheses it stays inside the query. Both give the same results.
+m=0
+while IFS= read -r line; do
+  [ -z "$line" ] && continue
+  eval "set -- $line"
+  q=$1
+  shift
+  a=$("$mxtrace" search --db "$work/db" --utc --format json "$@" "$q" 2>"$work/a.err"); ra=$?
+  b=$("$mxtrace" search --db "$work/db" --utc --format json "$@" "($q)" 2>"$work/b.err"); rb=$?
+  [ "$ra" = "$rb" ] || fail "exit $ra taken out, $rb in parentheses: search $line"
+  [ "$a" = "$b" ] || { diff <(echo "$b") <(echo "$a") | head -5; fail "different results: search $line"; }
+  "$mxtrace" search --db "$work/db" --utc --explain "$@" "$q" 2>&1 >/dev/null | grep -q '^query: .*FILTER VALUE_GE' ||
+    fail "date: was not taken out of the query: search $line"
+  m=$((m + 1))
+done <<TABLE2
+'from:$sender date:2024-03-04..2024-03-06' -r 3
+'status:deferred date:2024-03-08' -r 50
+'host:mx1 date:2024-03-02..2024-03-09 date:..2024-03-03' -r 20
+'date:2024-03-05' -r 1000
+'host:mx1 date:2024-03-02..2024-03-09 date:2024-03-05..' -r 100000
+'host:mx2 date:..2024-03-08 date:2024-03-03..2024-03-04' -r 100000
+'from:$sender date:2024-03-04..' -d 2024-03-02 -D 2024-03-07 -r 100000
+'from:$sender date:..2024-03-05' -d 2024-03-04 -r 100000
+TABLE2
+echo "ok: $m searches with date: taken out equal to date: left in"

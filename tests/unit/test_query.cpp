@@ -4,6 +4,7 @@
 #include "mxtrace/base/error.hpp"
 #include "mxtrace/store/query.hpp"
 #include "mxtrace/store/store.hpp"
+#include "store/query_parser.hpp"
 #include "tmpdir.hpp"
 
 #include <doctest/doctest.h>
@@ -267,6 +268,33 @@ TEST_CASE("date ranges") {
     Zone berlin("Europe/Berlin");
     r = parse_time_range("2011-12-15", berlin, kNow, &why, &at);
     CHECK((r && *r->since == seconds_from_civil(2011, 12, 14, 23, 0, 0) * kMicrosPerSecond));
+}
+
+TEST_CASE("query_window: the date: filters ANDed at the top of a query, intersected") {
+    const Micros d15 = seconds_from_civil(2011, 12, 15, 0, 0, 0) * kMicrosPerSecond;
+    const Micros day = 86400 * kMicrosPerSecond;
+    auto w = query_window("from:bob@foo.com host:smtp date:2011-12-15..2011-12-16", utc(), kNow);
+    REQUIRE(w);
+    CHECK(*w->since == d15);
+    CHECK(*w->until == d15 + 2 * day - 1);
+    // two ranges: their intersection; AND written out is still a conjunction
+    w = query_window("date:2011-12-10..2011-12-16 AND to:*@bar.com date:2011-12-15..", utc(), kNow);
+    REQUIRE(w);
+    CHECK(*w->since == d15);
+    CHECK(*w->until == d15 + 2 * day - 1);
+    w = query_window("date:..2011-12-15 status:deferred", utc(), kNow);
+    REQUIRE(w);
+    CHECK_FALSE(w->since);
+    CHECK(*w->until == d15 + day - 1);
+    // no date:, or one an operator could let matches outside it through: nothing to take out
+    CHECK_FALSE(query_window("from:bob@foo.com host:smtp", utc(), kNow));
+    CHECK_FALSE(query_window("date:2011-12-15 OR host:smtp", utc(), kNow));
+    CHECK_FALSE(query_window("host:smtp NOT date:2011-12-15", utc(), kNow));
+    CHECK_FALSE(query_window("host:smtp XOR date:2011-12-15", utc(), kNow));
+    CHECK_FALSE(query_window("(host:smtp date:2011-12-15)", utc(), kNow));
+    // a malformed query: no window (parse_query_string reports it)
+    CHECK_FALSE(query_window("date:2011-12-15..tuesday", utc(), kNow));
+    CHECK_FALSE(query_window("host:smtp (date:2011-12-15", utc(), kNow));
 }
 
 TEST_CASE("store: a query string, ANDed with the flags") {
