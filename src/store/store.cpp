@@ -1886,8 +1886,23 @@ std::vector<Transaction> Store::search(const SearchFilter& given, std::string* e
     }
     std::vector<Transaction> out;
     out.reserve(ids.size());
-    for (auto id : ids)
-        if (auto t = m.get(id)) out.push_back(std::move(*t));
+    // one SQLite read transaction for all the rows: each statement outside one takes and drops
+    // the file's shared lock and checks the WAL (fcntl, fstat: a tenth of a 200-result search)
+    const bool own_snapshot = m.mode == Mode::read && !m.snapshot && ids.size() > 1;
+    if (own_snapshot) read_snapshot(true);
+    try {
+        for (auto id : ids)
+            if (auto t = m.get(id)) out.push_back(std::move(*t));
+    } catch (...) {
+        if (own_snapshot) {
+            try {
+                read_snapshot(false);
+            } catch (...) {
+            }
+        }
+        throw;
+    }
+    if (own_snapshot) read_snapshot(false);
     std::sort(out.begin(), out.end(), newer_first);
     if (out.size() > f.max_results) out.resize(f.max_results);
     return out;
