@@ -1747,10 +1747,9 @@ Xapian::Query all_docs_safe(const Xapian::Query& q, const Xapian::Database& db) 
 }
 } // namespace
 
-std::vector<Transaction> Store::search(const SearchFilter& given, std::string* explain, std::uint64_t* matching,
+std::vector<Transaction> Store::search(const SearchFilter& f, std::string* explain, std::uint64_t* matching,
                                       std::vector<std::string>* understood) {
     Impl& m = *impl_;
-    const SearchFilter& f = given;
     bool selects = false;
     TimeRange window;
     const Xapian::Query q0 = build_query(f, understood, selects, window);
@@ -1793,7 +1792,7 @@ std::vector<Transaction> Store::search(const SearchFilter& given, std::string* e
             // documents (docids follow the reading order, mostly time order).
             const std::optional<Micros> since = window.since, until = window.until;
             const bool windowed = since || until;
-            std::optional<Xapian::Query> whole_window; // the query over every day of the window: the same matches
+            std::optional<std::pair<std::int64_t, std::int64_t>> window_days; // the window's first and last day walked
             if (use_days && r > 0 && x.get_doccount() > 0 &&
                 (env_set("MXTRACE_FORCE_DAY_TERMS") || windowed || !few())) {
                 // Day terms: look at the newest days first, 1, 4, 16... of them, until the days
@@ -1821,11 +1820,7 @@ std::vector<Transaction> Store::search(const SearchFilter& given, std::string* e
                                                              Xapian::sortable_serialise(to_value(from * 86400 * kMicrosPerSecond))));
                         // the last step (the whole window) also counts the matches exactly, up to r + 1000
                         found = newest(qc, whole && windowed ? r + 1000 : r + 1);
-                        if (windowed && !whole_window) {
-                            std::vector<Xapian::Query> all{Xapian::Query(std::string(kLongSpanTerm))};
-                            for (std::int64_t d = first_day; d <= last_day; ++d) all.emplace_back(day_term(d));
-                            whole_window = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(Xapian::Query::OP_OR, all.begin(), all.end()));
-                        }
+                        if (windowed) window_days = {first_day, last_day};
                         if (whole || found->size() >= r) {
                             exact = whole;
                             break;
@@ -1840,9 +1835,16 @@ std::vector<Transaction> Store::search(const SearchFilter& given, std::string* e
                 } else {
                     // stopped early: how many match in all, counted without sorting them (exact up to r + 1000,
                     // then an estimate; "more than shown" is always exact)
-                    // (a window's: through its days, so only the window's documents are visited)
+                    // (a window's: through all its days, the same matches, so that only the window's
+                    // documents are visited)
+                    Xapian::Query counted = q;
+                    if (window_days) {
+                        std::vector<Xapian::Query> all{Xapian::Query(std::string(kLongSpanTerm))};
+                        for (std::int64_t d = window_days->first; d <= window_days->second; ++d) all.emplace_back(day_term(d));
+                        counted = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(Xapian::Query::OP_OR, all.begin(), all.end()));
+                    }
                     Xapian::Enquire enq(x);
-                    enq.set_query(whole_window ? *whole_window : q);
+                    enq.set_query(counted);
                     enq.set_weighting_scheme(Xapian::BoolWeight());
                     *matching = std::max<std::uint64_t>(enq.get_mset(0, 1, r + 1000).get_matches_estimated(), found->size());
                 }
