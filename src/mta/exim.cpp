@@ -34,11 +34,6 @@ bool is_exim_id(std::string_view t) {
     return false;
 }
 
-LineClass unparsed(Event& ev, const char* why) {
-    ev.reason = why;
-    return LineClass::unparsed;
-}
-
 /// One "KEY=value" word of an Exim line; `key` empty for a bare word.
 struct Field {
     std::string_view key, value;

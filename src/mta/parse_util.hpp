@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Small string_view helpers shared by the MTA parsers. Internal to the library.
+#include "mxtrace/mta/events.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -15,6 +17,13 @@ inline bool consume(std::string_view& s, std::string_view prefix) {
     if (!s.starts_with(prefix)) return false;
     s.remove_prefix(prefix.size());
     return true;
+}
+
+/// Marks `ev` as a line of the MTA that was not understood, for reason `why` (a string literal:
+/// the unparsed listing shows it), and returns LineClass::unparsed.
+inline LineClass unparsed(Event& ev, const char* why) {
+    ev.reason = why;
+    return LineClass::unparsed;
 }
 
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }

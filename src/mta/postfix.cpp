@@ -53,11 +53,6 @@ Status postfix_status(std::string_view word) {
     return Status::none;
 }
 
-LineClass unparsed(Event& ev, const char* why) {
-    ev.reason = why;
-    return LineClass::unparsed;
-}
-
 /// "to=<a>, orig_to=<b>, relay=..., delay=..., delays=..., dsn=..., status=sent (text)"
 LineClass parse_delivery(std::string_view program, std::string_view rest, Event& ev) {
     KvScanner kv(rest);

@@ -76,11 +76,6 @@ void sendmail_client(std::string_view v, Event& ev) {
     }
 }
 
-LineClass unparsed(Event& ev, const char* why) {
-    ev.reason = why;
-    return LineClass::unparsed;
-}
-
 /// Lines with a queue ID that are about the SMTP session, not a queued message: sendmail
 /// names each session by the queue ID it would give a message.
 bool is_session_line(std::string_view rest) {
