@@ -46,12 +46,11 @@ Runner setup_check(CLI::App& app) {
             // the stats rollups: their dirty/clean bookkeeping, and clean blobs recomputed from
             // the records (about 20 spread over the buckets; every one with --full)
             Store store(dir, Store::Mode::read);
-            store.read_snapshot(true);
+            Store::ReadSnapshot snap(store);
             for (auto& p : store.check_rollup_marks()) r.problems.push_back(std::move(p));
             const std::size_t buckets = store.rollup_buckets().size();
             for (auto& p : verify_stats_rollups(store, a->full ? 1 : std::max<std::size_t>(1, buckets / 20)))
                 r.problems.push_back(std::move(p));
-            store.read_snapshot(false);
         }
         fmt::print("records: {} (SQLite)\ndocuments: {} (Xapian)\n", r.records, r.documents);
         fmt::print("terms compared: {} document{}{}\n", r.compared, r.compared == 1 ? "" : "s",

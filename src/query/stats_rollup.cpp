@@ -82,16 +82,7 @@ std::optional<StatsReport> stats_from_rollups(Store& store, const SearchFilter& 
         !f.relay.empty() || !f.text.empty() || f.status != Status::none || !f.query.empty())
         return std::nullopt;
     if (top > kStatsRollupTop || !store.has_rollups()) return std::nullopt;
-    struct Snapshot {
-        Store& s;
-        explicit Snapshot(Store& st) : s(st) { s.read_snapshot(true); }
-        ~Snapshot() {
-            try {
-                s.read_snapshot(false);
-            } catch (...) {
-            }
-        }
-    } snap(store);
+    Store::ReadSnapshot snap(store);
     if (store.rollup_format() != kStatsBlobVersion) return std::nullopt;
     RollupUse u;
     StatsBuilder builder(zone, top);

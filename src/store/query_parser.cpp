@@ -104,13 +104,9 @@ Xapian::Query pattern_query(const Field& f, const ValuePattern& p, std::string* 
     return Xapian::Query::MatchNothing;
 }
 
-std::optional<TimeRange> query_window(std::string_view query, Zone& zone, Micros now) {
-    std::vector<QueryToken> tokens;
-    try {
-        tokens = check_query(query, zone, now);
-    } catch (const Error&) {
-        return std::nullopt;
-    }
+namespace {
+/// query_window() of a query already lexed into `tokens`.
+std::optional<TimeRange> window_of(const std::vector<QueryToken>& tokens, Zone& zone, Micros now) {
     using K = QueryToken::Kind;
     std::optional<TimeRange> w;
     for (const auto& t : tokens) {
@@ -121,20 +117,25 @@ std::optional<TimeRange> query_window(std::string_view query, Zone& zone, Micros
         std::size_t at = 0;
         auto r = parse_time_range(t.value, zone, now, &why, &at);
         if (!r) return std::nullopt;
-        if (!w) {
-            w = *r;
-            continue;
-        }
-        if (r->since && (!w->since || *r->since > *w->since)) w->since = r->since;
-        if (r->until && (!w->until || *r->until < *w->until)) w->until = r->until;
+        if (w) intersect(*w, *r);
+        else w = *r;
     }
     return w;
+}
+} // namespace
+
+std::optional<TimeRange> query_window(std::string_view query, Zone& zone, Micros now) {
+    try {
+        return window_of(check_query(query, zone, now), zone, now);
+    } catch (const Error&) {
+        return std::nullopt;
+    }
 }
 
 Xapian::Query parse_query_string(std::string_view query, Zone& zone, Micros now, std::vector<std::string>* understood,
                                  std::optional<TimeRange>* window) {
     std::vector<QueryToken> tokens = check_query(query, zone, now);
-    if (window) *window = query_window(query, zone, now);
+    if (window) *window = window_of(tokens, zone, now);
     const bool hoisted = window && *window;
     Xapian::QueryParser qp;
     qp.set_default_op(Xapian::Query::OP_AND);

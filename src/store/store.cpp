@@ -1681,10 +1681,7 @@ Xapian::Query build_query(const SearchFilter& f, std::vector<std::string>* under
                                        std::chrono::system_clock::now().time_since_epoch()).count();
         std::optional<TimeRange> w;
         parts.push_back(parse_query_string(f.query, zone, now, understood, &w));
-        if (w) {
-            if (w->since && (!window.since || *w->since > *window.since)) window.since = w->since;
-            if (w->until && (!window.until || *w->until < *window.until)) window.until = w->until;
-        }
+        if (w) intersect(window, *w);
     }
     Xapian::Query q = parts.empty() ? Xapian::Query::MatchAll : Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
     if (window.since)
@@ -1888,23 +1885,14 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
     }
     std::vector<Transaction> out;
     out.reserve(ids.size());
-    // one SQLite read transaction for all the rows: each statement outside one takes and drops
-    // the file's shared lock and checks the WAL (fcntl, fstat: a tenth of a 200-result search)
-    const bool own_snapshot = m.mode == Mode::read && !m.snapshot && ids.size() > 1;
-    if (own_snapshot) read_snapshot(true);
-    try {
+    {
+        // one SQLite read transaction for all the rows: each statement outside one takes and drops
+        // the file's shared lock and checks the WAL (fcntl, fstat: a tenth of a 200-result search)
+        std::optional<ReadSnapshot> snap;
+        if (ids.size() > 1) snap.emplace(*this);
         for (auto id : ids)
             if (auto t = m.get(id)) out.push_back(std::move(*t));
-    } catch (...) {
-        if (own_snapshot) {
-            try {
-                read_snapshot(false);
-            } catch (...) {
-            }
-        }
-        throw;
     }
-    if (own_snapshot) read_snapshot(false);
     std::sort(out.begin(), out.end(), newer_first);
     if (out.size() > f.max_results) out.resize(f.max_results);
     return out;
@@ -2120,9 +2108,9 @@ void Store::rollup_dict_in_order(const std::function<bool(std::uint64_t, std::st
         if (!visit(static_cast<std::uint64_t>(st.i64(0)), st.blob(1))) break;
 }
 
-void Store::read_snapshot(bool begin) {
+bool Store::read_snapshot(bool begin) {
     Impl& m = *impl_;
-    if (m.mode != Mode::read || begin == m.snapshot) return;
+    if (m.mode != Mode::read || begin == m.snapshot) return false;
     if (begin) {
         m.db.exec("BEGIN");
         // the snapshot starts at the first read
@@ -2132,6 +2120,7 @@ void Store::read_snapshot(bool begin) {
         m.db.exec("COMMIT");
     }
     m.snapshot = begin;
+    return true;
 }
 
 std::vector<std::string> Store::check_rollup_marks(std::size_t limit) {

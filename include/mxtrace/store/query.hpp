@@ -52,6 +52,13 @@ struct TimeRange {
     std::optional<Micros> until; ///< upper bound (UTC µs), rounded up (a date alone: its end); none = open
 };
 
+/// Narrows `w` to its overlap with `r` (the later lower bound, the earlier upper bound; an open
+/// bound takes the other's). The result may be empty (since > until): nothing lies in it.
+inline void intersect(TimeRange& w, const TimeRange& r) {
+    if (r.since && (!w.since || *r.since > *w.since)) w.since = r.since;
+    if (r.until && (!w.until || *r.until < *w.until)) w.until = r.until;
+}
+
 /// Reads the value of `date:`: "A..B", "A..", "..B" or a single "A" (= "A..A": a day for a date,
 /// a minute for HH:MM). Each bound is what -d/-D accept (parse_user_time: YYYY-MM-DD[THH:MM[:SS]]
 /// with optional Z or +HH:MM, local in `zone` otherwise; 2h 3d 1w now today yesterday) and the

@@ -412,7 +412,29 @@ public:
 
     /// Starts (true) or ends (false) a read snapshot: every read in between sees the index as
     /// it was at the first one (SQLite WAL), so rollups, dirty marks and scanned records agree.
-    void read_snapshot(bool begin);
+    /// Returns whether it did anything: false in write mode, or when the snapshot already is in
+    /// that state. @throws Error if SQLite fails.
+    bool read_snapshot(bool begin);
+
+    /// A read snapshot for the guard's lifetime (read_snapshot), unless one is open already
+    /// (then its opener ends it). The end never throws.
+    class ReadSnapshot {
+    public:
+        explicit ReadSnapshot(Store& s) : s_(s), began_(s.read_snapshot(true)) {}
+        ~ReadSnapshot() {
+            if (!began_) return;
+            try {
+                s_.read_snapshot(false);
+            } catch (...) {
+            }
+        }
+        ReadSnapshot(const ReadSnapshot&) = delete;
+        ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+    private:
+        Store& s_;
+        bool began_;
+    };
 
     /// The bookkeeping of the rollups, checked: a bucket holding transactions that is neither
     /// dirty nor has a blob, or a clean blob whose bucket holds none or whose max_last is not
