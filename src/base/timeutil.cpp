@@ -45,8 +45,6 @@ Civil civil_from_seconds(std::int64_t secs) {
             static_cast<unsigned>(rem % 3600 / 60), static_cast<unsigned>(rem % 60)};
 }
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-
 /// Zone names of tzdata whose offset is 0 at every instant, with no transitions (the "backward"
 /// file's links to Etc/UTC and Etc/GMT, and those targets).
 bool utc_alias(std::string_view name) {

@@ -69,6 +69,9 @@ Runner setup_info(CLI::App& app) {
         fmt::print("first time:     {}\n", t(i.first_time));
         fmt::print("last time:      {}\n", t(i.last_time));
         fmt::print("size:           SQLite {} bytes, Xapian {} bytes\n", i.sqlite_bytes, i.xapian_bytes);
+        fmt::print("time terms:     {}\n", i.hour_terms  ? "days and hours"
+                                        : i.day_terms ? "days (mxtrace repair adds hours)"
+                                                      : "none (mxtrace repair adds days and hours)");
         const std::optional<int> stored = store.retention();
         const int days = stored.value_or(shared().retention);
         fmt::print("retention:      {}{}\n", days ? fmt::format("{} day{}", days, days == 1 ? "" : "s") : std::string("0, keep everything"),

@@ -272,6 +272,7 @@ CheckReport check_index(const fs::path& dir, bool full) {
             sql::Stmt att(*db, detail::kAttemptsSql);
             sql::Stmt raw(*db, "SELECT size, data FROM txn_raw WHERE txn_id = ?");
             RawCodec codec;
+            const detail::TimeTerms time_terms = detail::TimeTerms::of(*xdb);
             for (std::size_t i = 0; i < both.size(); i += step) {
                 const std::int64_t id = both[i];
                 if (pending.count(id)) continue;
@@ -279,8 +280,7 @@ CheckReport check_index(const fs::path& dir, bool full) {
                     auto t = detail::read_transaction(get, att, id);
                     if (!t) continue;
                     ++r.compared;
-                    const Xapian::Document expected =
-                        detail::make_document(*t, xdb->get_metadata(kDayTermsKey) == "1");
+                    const Xapian::Document expected = detail::make_document(*t, time_terms);
                     std::string d = document_difference(xdb->get_document(static_cast<Xapian::docid>(id)), expected);
                     if (!d.empty()) P.add("documents that differ from their record", fmt::format("{}: the Xapian document {}", record_name(*t), d));
                     // what a search reads: the posting list of each of its terms must name the document
@@ -391,7 +391,7 @@ std::uint64_t build_xapian(sql::Db& db, const fs::path& xpath, const fs::path& o
     std::uint64_t doubtful = 0;
     Xapian::WritableDatabase w(xpath.string(), Xapian::DB_CREATE);
     w.set_metadata("mxtrace_schema", std::to_string(kSchemaVersion));
-    w.set_metadata(kDayTermsKey, "1"); // a rebuilt index has day terms (fields.hpp), as a new one
+    detail::TimeTerms::all().declare(w); // a rebuilt index has day and hour terms (fields.hpp), as a new one
     sql::Stmt ids(db, "SELECT id FROM txn ORDER BY id");
     std::vector<std::int64_t> all;
     while (ids.step()) all.push_back(ids.i64(0));
@@ -401,13 +401,13 @@ std::uint64_t build_xapian(sql::Db& db, const fs::path& xpath, const fs::path& o
     for (auto id : all) {
         auto t = detail::read_transaction(get, att, id);
         if (!t) continue;
-        Xapian::Document doc = detail::make_document(*t, true);
+        Xapian::Document doc = detail::make_document(*t, detail::TimeTerms::all());
         if (old) {
             try {
-                // compared as the old index wrote it (an index from before day terms has none)
-                const bool old_days = old->get_metadata(kDayTermsKey) == "1";
+                // compared as the old index wrote it (one from before day or hour terms has none)
+                const detail::TimeTerms old_time = detail::TimeTerms::of(*old);
                 std::string d = document_difference(old->get_document(static_cast<Xapian::docid>(id)),
-                                                    old_days ? doc : detail::make_document(*t, false));
+                                                    old_time.hours ? doc : detail::make_document(*t, old_time));
                 if (!d.empty() && ++doubtful <= 20)
                     rep.doubtful.push_back(fmt::format("{}: the old Xapian document {}", record_name(*t), d));
             } catch (const Xapian::Error&) {

@@ -23,17 +23,38 @@ extern const char* const kSchemaSql;
 /// The columns of table txn that read_transaction() expects, in its order.
 extern const char* const kTxnColumns;
 
+/// Which time terms an index's documents carry (fields.hpp): day terms where the Xapian
+/// metadata kDayTermsKey is "1", hour terms (always with day terms) where kHourTermsKey is "1".
+struct TimeTerms {
+    bool days = false;
+    bool hours = false;
+    /// Those of a new or rebuilt index: both.
+    static constexpr TimeTerms all() { return {true, true}; }
+    /// Those an index's metadata declares.
+    static TimeTerms of(const Xapian::Database& x) {
+        TimeTerms t;
+        t.days = x.get_metadata(kDayTermsKey) == "1";
+        t.hours = t.days && x.get_metadata(kHourTermsKey) == "1";
+        return t;
+    }
+    /// Declares them in a new Xapian index's metadata.
+    void declare(Xapian::WritableDatabase& w) const {
+        if (days) w.set_metadata(kDayTermsKey, "1");
+        if (hours) w.set_metadata(kHourTermsKey, "1");
+    }
+};
+
 /// The Xapian document of a transaction: its terms (from the field table, src/store/fields.cpp)
 /// and value slots. The one function that decides what a record is indexed under. With
-/// `day_terms`, also the day terms of the days it was active on (fields.hpp, kDayPrefix): true
-/// in every index whose Xapian metadata kDayTermsKey is "1".
-Xapian::Document make_document(const Transaction& t, bool day_terms);
+/// `time.days`, also the day terms of the days it was active on (fields.hpp, kDayPrefix); with
+/// `time.hours`, also its hour terms (kHourPrefix). `time` is TimeTerms::of() the index.
+Xapian::Document make_document(const Transaction& t, TimeTerms time);
 
 /// The UTC day of instant `t`: days since 1970-01-01 (floor, also before the epoch).
-constexpr std::int64_t utc_day(Micros t) {
-    constexpr Micros day = 86400 * kMicrosPerSecond;
-    return t >= 0 ? t / day : -((-t + day - 1) / day);
-}
+constexpr std::int64_t utc_day(Micros t) { return floor_div(t, 86400 * kMicrosPerSecond); }
+
+/// The UTC hour of instant `t`: hours since 1970-01-01T00Z (floor, also before the epoch).
+constexpr std::int64_t utc_hour(Micros t) { return floor_div(t, 3600 * kMicrosPerSecond); }
 
 /// Reads the transaction with rowid `id`: `get` is "SELECT <kTxnColumns> FROM txn WHERE id = ?",
 /// `attempts` reads its attempts ("SELECT time_us, recipient, orig_recipient, relay, status, dsn,

@@ -100,6 +100,13 @@ std::string day_term(std::int64_t day) {
     return t;
 }
 
+std::string hour_term(std::int64_t hour) {
+    const std::string date = format_time(hour * 3600 * kMicrosPerSecond, nullptr); // "YYYY-MM-DD HH:MM:SS"
+    std::string t(kHourPrefix);
+    t.append(date, 0, 4).append(date, 5, 2).append(date, 8, 2).append(date, 11, 2);
+    return t;
+}
+
 std::string make_term(std::string_view prefix, std::string_view value) {
     std::string t;
     t.reserve(prefix.size() + value.size());

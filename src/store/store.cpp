@@ -221,7 +221,7 @@ const char* const kTxnColumns = kTxnColsText;
 const char* const kAttemptsSql = "SELECT time_us, recipient, orig_recipient, relay, status, dsn, delay, text, queued_as, code "
                                  "FROM attempt WHERE txn_id = ? ORDER BY seq";
 
-Xapian::Document make_document(const Transaction& t, bool day_terms) {
+Xapian::Document make_document(const Transaction& t, TimeTerms time) {
     const Prefixes& P = prefixes();
     Xapian::Document doc;
     auto term = [&](std::string_view prefix, std::string_view value) {
@@ -293,11 +293,18 @@ Xapian::Document make_document(const Transaction& t, bool day_terms) {
     }
     doc.add_value(slot_first_time, Xapian::sortable_serialise(to_value(t.first_time)));
     doc.add_value(slot_last_time, Xapian::sortable_serialise(to_value(t.last_time)));
-    if (day_terms) {
-        const std::int64_t first = utc_day(t.first_time), last = utc_day(std::max(t.first_time, t.last_time));
+    const Micros last_seen = std::max(t.first_time, t.last_time);
+    if (time.days) {
+        const std::int64_t first = utc_day(t.first_time), last = utc_day(last_seen);
         if (last - first >= kMaxDayTerms) doc.add_boolean_term(std::string(kLongSpanTerm));
         else
             for (std::int64_t d = first; d <= last; ++d) doc.add_boolean_term(day_term(d));
+    }
+    if (time.hours) {
+        const std::int64_t first = utc_hour(t.first_time), last = utc_hour(last_seen);
+        if (last - first >= kMaxHourTerms) doc.add_boolean_term(std::string(kHourLongTerm));
+        else
+            for (std::int64_t h = first; h <= last; ++h) doc.add_boolean_term(hour_term(h));
     }
     return doc;
 }
@@ -379,7 +386,7 @@ struct Store::Impl {
     detail::IndexLock lock;                        // write mode: held from before any file is looked at
     bool follow_marked = false;                    // DIR/mxtrace.follow names this process (mark_follower)
     std::unique_ptr<Xapian::WritableDatabase> wdb; // write mode
-    bool day_terms = false;                        // the documents have day terms (fields.hpp)
+    detail::TimeTerms time_terms;                        // the documents' time terms (fields.hpp)
     mode_t old_umask = 0;
     WriteStats stats;
 
@@ -476,7 +483,7 @@ struct Store::Impl {
     void run_xapian(const XapianJob& j) {
         try {
             for (Transaction* t : j.written)
-                wdb->replace_document(static_cast<Xapian::docid>(t->id), make_document(*t, day_terms));
+                wdb->replace_document(static_cast<Xapian::docid>(t->id), make_document(*t, time_terms));
             for (auto id : j.deleted) delete_document(id);
             wdb->commit();
         } catch (const Xapian::Error& e) {
@@ -779,7 +786,7 @@ struct Store::Impl {
         if (ids.empty()) return;
         for (auto id : ids) {
             auto t = get(id);
-            if (t) wdb->replace_document(static_cast<Xapian::docid>(id), make_document(*t, day_terms));
+            if (t) wdb->replace_document(static_cast<Xapian::docid>(id), make_document(*t, time_terms));
             else delete_document(id);
         }
         wdb->commit();
@@ -899,7 +906,7 @@ struct Store::Impl {
             // a new index gets day terms; an older one keeps its documents as they are (its
             // date windows are value filters) until mxtrace repair rebuilds them
             sql::Stmt n(db, "SELECT count(*) FROM txn");
-            if (wdb->get_doccount() == 0 && n.step() && n.i64(0) == 0) wdb->set_metadata(kDayTermsKey, "1");
+            if (wdb->get_doccount() == 0 && n.step() && n.i64(0) == 0) detail::TimeTerms::all().declare(*wdb);
             wdb->commit();
         } else if (v.empty()) {
             throw Error(ExitCode::bad_index, fmt::format("no mxtrace index in {} yet", dir.string()),
@@ -910,7 +917,7 @@ struct Store::Impl {
                                     dir.string(), v, kSchemaVersion),
                         fmt::format("rebuild it: remove {} and run mxtrace index again", dir.string()));
         }
-        day_terms = x.get_metadata(kDayTermsKey) == "1";
+        time_terms = detail::TimeTerms::of(x);
     }
 };
 
@@ -1409,6 +1416,8 @@ IndexInfo Store::info() {
     IndexInfo i;
     i.dir = m.dir;
     i.schema_version = kSchemaVersion;
+    i.day_terms = m.time_terms.days;
+    i.hour_terms = m.time_terms.hours;
     {
         sql::Stmt st(m.db, "SELECT count(*), min(first_us), max(last_us) FROM txn");
         if (st.step()) {
@@ -1769,7 +1778,8 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
                 enq.set_sort_by_value(slot_first_time, true);
                 return enq.get_mset(0, r1, at_least);
             };
-            const bool use_days = m.day_terms && !env_set("MXTRACE_NO_DAY_TERMS");
+            const bool use_days = m.time_terms.days && !env_set("MXTRACE_NO_DAY_TERMS");
+            const bool use_hours = use_days && m.time_terms.hours && !env_set("MXTRACE_NO_HOUR_TERMS");
             ids.clear();
             std::optional<Xapian::MSet> found;
             bool exact = true; // the last MSet saw every match
@@ -1782,6 +1792,29 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
                 enq.set_weighting_scheme(Xapian::BoolWeight());
                 return enq.get_mset(0, 0, Xapian::doccount{0}).get_matches_upper_bound() <= std::max<Xapian::doccount>(2000, 10 * r);
             };
+            // The walk's unit: an hour where the documents have hour terms, else a day.
+            const std::int64_t unit_s = use_hours ? 3600 : 86400;
+            auto unit_of = [&](Micros t) { return use_hours ? detail::utc_hour(t) : detail::utc_day(t); };
+            // The documents active in units [u0, u1]: their day terms (or XDAYLONG); with hours, a
+            // day only partly inside is its hours' terms, or XHOURLONG and that day's term.
+            auto active_in = [&](std::int64_t u0, std::int64_t u1) {
+                std::vector<Xapian::Query> terms{Xapian::Query(std::string(kLongSpanTerm))};
+                if (!use_hours) {
+                    for (std::int64_t d = u0; d <= u1; ++d) terms.emplace_back(day_term(d));
+                } else {
+                    for (std::int64_t d = floor_div(u0, 24); d <= floor_div(u1, 24); ++d) {
+                        const std::int64_t h0 = std::max(u0, d * 24), h1 = std::min(u1, d * 24 + 23);
+                        if (h0 == d * 24 && h1 == d * 24 + 23) {
+                            terms.emplace_back(day_term(d));
+                            continue;
+                        }
+                        for (std::int64_t h = h0; h <= h1; ++h) terms.emplace_back(hour_term(h));
+                        terms.emplace_back(Xapian::Query::OP_AND, Xapian::Query(std::string(kHourLongTerm)),
+                                           Xapian::Query(day_term(d)));
+                    }
+                }
+                return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
+            };
             // A time window (the classic search: a sender, a host, a few days) walks the days even
             // when few transactions match in all: a sender's transactions lie across the whole
             // index, and the plain query reads every one's times (a block read each, about one
@@ -1789,35 +1822,33 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
             // documents (docids follow the reading order, mostly time order).
             const std::optional<Micros> since = window.since, until = window.until;
             const bool windowed = since || until;
-            std::optional<std::pair<std::int64_t, std::int64_t>> window_days; // the window's first and last day walked
+            std::optional<std::pair<std::int64_t, std::int64_t>> window_units; // the window's first and last unit walked
             if (use_days && r > 0 && x.get_doccount() > 0 &&
                 (env_set("MXTRACE_FORCE_DAY_TERMS") || windowed || !few())) {
-                // Day terms: look at the newest days first, 1, 4, 16... of them, until the days
-                // hold r transactions that began in them (then no older one can be among the r
-                // newest) or the window's first day is reached. Each step visits only its days'
-                // documents, so the cost follows what is returned, not the index size.
+                // Time terms: look at the newest hours (or days) first, 1, 4, 16... of them, until
+                // they hold r transactions that began in them (then no older one can be among the
+                // r newest) or the window's first unit is reached. Each step visits only its
+                // units' documents, so the cost follows what is returned, not the index size.
                 auto bound = [](const std::string& v) { return from_value(Xapian::sortable_unserialise(v)); };
                 const Micros lo = bound(x.get_value_lower_bound(slot_first_time));
                 const Micros hi = std::max(bound(x.get_value_upper_bound(slot_last_time)),
                                            bound(x.get_value_upper_bound(slot_first_time)));
-                const std::int64_t first_day = detail::utc_day(since ? std::max(*since, lo) : lo);
-                const std::int64_t last_day = detail::utc_day(until ? std::min(*until, hi) : hi);
-                if (last_day < first_day) {
+                const std::int64_t first_u = unit_of(since ? std::max(*since, lo) : lo);
+                const std::int64_t last_u = unit_of(until ? std::min(*until, hi) : hi);
+                if (last_u < first_u) {
                     found = newest(q, r + 1); // an empty window: nothing to visit
-                } else if (last_day - first_day <= 3700) {
+                } else if ((last_u - first_u) * unit_s <= 3700 * 86400) {
                     for (std::int64_t len = 1;; len *= 4) {
-                        const std::int64_t from = std::max(first_day, last_day - len + 1);
-                        std::vector<Xapian::Query> days{Xapian::Query(std::string(kLongSpanTerm))};
-                        for (std::int64_t d = from; d <= last_day; ++d) days.emplace_back(day_term(d));
-                        Xapian::Query qc(Xapian::Query::OP_FILTER, q, Xapian::Query(Xapian::Query::OP_OR, days.begin(), days.end()));
-                        const bool whole = from == first_day;
+                        const std::int64_t from = std::max(first_u, last_u - len + 1);
+                        Xapian::Query qc(Xapian::Query::OP_FILTER, q, active_in(from, last_u));
+                        const bool whole = from == first_u;
                         if (!whole)
                             qc = Xapian::Query(Xapian::Query::OP_FILTER, qc,
                                                Xapian::Query(Xapian::Query::OP_VALUE_GE, slot_first_time,
-                                                             Xapian::sortable_serialise(to_value(from * 86400 * kMicrosPerSecond))));
+                                                             Xapian::sortable_serialise(to_value(from * unit_s * kMicrosPerSecond))));
                         // the last step (the whole window) also counts the matches exactly, up to r + 1000
                         found = newest(qc, whole && windowed ? r + 1000 : r + 1);
-                        if (windowed) window_days = {first_day, last_day};
+                        if (windowed) window_units = {first_u, last_u};
                         if (whole || found->size() >= r) {
                             exact = whole;
                             break;
@@ -1835,11 +1866,8 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
                     // (a window's: through all its days, the same matches, so that only the window's
                     // documents are visited)
                     Xapian::Query counted = q;
-                    if (window_days) {
-                        std::vector<Xapian::Query> all{Xapian::Query(std::string(kLongSpanTerm))};
-                        for (std::int64_t d = window_days->first; d <= window_days->second; ++d) all.emplace_back(day_term(d));
-                        counted = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(Xapian::Query::OP_OR, all.begin(), all.end()));
-                    }
+                    if (window_units)
+                        counted = Xapian::Query(Xapian::Query::OP_FILTER, q, active_in(window_units->first, window_units->second));
                     Xapian::Enquire enq(x);
                     enq.set_query(counted);
                     enq.set_weighting_scheme(Xapian::BoolWeight());

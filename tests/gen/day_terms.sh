@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# gen-day-terms: searches that use the day terms (newest days first, stopping once the r newest
-# are known: Store::search) give exactly what the plain value filters give (MXTRACE_NO_DAY_TERMS=1)
+# gen-day-terms: searches that use the hour and day terms (newest hours first, stopping once the r
+# newest are known: Store::search), and those that use the day terms only (MXTRACE_NO_HOUR_TERMS=1,
+# as an index from before hour terms), give exactly what the plain value filters give (MXTRACE_NO_DAY_TERMS=1)
 # over the generator's logs (10 days, 4 hosts, deferrals that span days), for a table of selections,
 # windows and result counts; and check --full finds every document as its record implies.
 # Usage: day_terms.sh MXTRACE_GEN MXTRACE
@@ -17,6 +18,7 @@ for h in mx1 mx2 mbox smtp; do
 done
 "$mxtrace" index --db "$work/db" -y 2024 --tz UTC --retention 0 --quiet "${files[@]}" || fail "mxtrace index failed"
 "$mxtrace" check --db "$work/db" --full >"$work/check.out" 2>&1 || { cat "$work/check.out"; fail "check --full"; }
+"$mxtrace" info --db "$work/db" | grep -qx 'time terms:     days and hours' || fail "a new index has no hour terms"
 sender=$("$mxtrace" search --db "$work/db" -r 50 --format csv --fields sender 2>/dev/null | tail -n +2 | tr -d '\r' | grep @ | sort | uniq -c | sort -rn | awk 'NR==1{print $2}')
 rcpt_dom=$("$mxtrace" search --db "$work/db" -r 50 --format csv --fields recipient 2>/dev/null | tail -n +2 | tr -d '\r' | grep -o '@[^;]*' | head -1)
 # (an empty one would make every row below a search for nothing, equal both ways)
@@ -31,8 +33,16 @@ while IFS= read -r line; do
   # the day walk even where the plain query would be chosen (few matches): both ways are tested
   a=$(MXTRACE_FORCE_DAY_TERMS=1 "$mxtrace" search --db "$work/db" --utc --format json "$@" 2>"$work/a.err"); ra=$?
   b=$(MXTRACE_NO_DAY_TERMS=1 "$mxtrace" search --db "$work/db" --utc --format json "$@" 2>"$work/b.err"); rb=$?
-  [ "$ra" = "$rb" ] || fail "exit $ra with day terms, $rb without: search $line"
-  [ "$a" = "$b" ] || { diff <(echo "$b") <(echo "$a") | head -5; fail "different results: search $line"; }
+  c=$(MXTRACE_FORCE_DAY_TERMS=1 MXTRACE_NO_HOUR_TERMS=1 "$mxtrace" search --db "$work/db" --utc --format json "$@" 2>"$work/c.err"); rc=$?
+  [ "$ra" = "$rb" ] || fail "exit $ra with day and hour terms, $rb without: search $line"
+  [ "$rc" = "$rb" ] || fail "exit $rc with day terms only, $rb without: search $line"
+  [ "$a" = "$b" ] || { diff <(echo "$b") <(echo "$a") | head -5; fail "different results (hours): search $line"; }
+  [ "$c" = "$b" ] || { diff <(echo "$b") <(echo "$c") | head -5; fail "different results (days): search $line"; }
+  # (both count exactly up to r + 1000 matches, then estimate: the unit test "store: searches
+  # through the hour and day terms ..." checks the exact counts)
+  cmp -s <(sed -E 's/about [0-9]+ matching/about N matching/' "$work/a.err") \
+         <(sed -E 's/about [0-9]+ matching/about N matching/' "$work/c.err") ||
+    { cat "$work/a.err" "$work/c.err"; fail "different messages, hours and days: search $line"; }
   # the same messages, but for Xapian's estimate of how many match ("about N": neither way counts
   # them all when it returns fewer)
   cmp -s <(sed -E 's/about [0-9]+ matching/about N matching/' "$work/a.err") \
@@ -54,6 +64,10 @@ done <<TABLE
 -r 10 -d '2024-03-09 23:00Z'
 -r 10 -D '2024-03-01 00:30Z'
 -r 10 -d '2024-03-05' -D '2024-03-05'
+-r 10 -d '2024-03-05 13:00Z' -D '2024-03-05 15:30Z'
+-r 200 -d '2024-03-04 22:00Z' -D '2024-03-06 02:00Z'
+-r 50 --status deferred -d '2024-03-06 07:59:59Z' -D '2024-03-07 08:00:01Z'
+-r 3 -t '$rcpt_dom' -d '2024-03-02 23:30Z'
 -r 1000 -d '2024-03-05' -D '2024-03-05'
 -r 10 -d '2030-01-01'
 -r 10 -D '2020-01-01'
@@ -69,7 +83,7 @@ done <<TABLE
 -r 10 'host:mx2 NOT date:2024-03-04'
 -r 10 '(from:$sender date:2024-03-04..2024-03-05) OR status:bounced'
 TABLE
-echo "ok: $n searches equal with and without day terms (sender $sender: $sender_n transactions)"
+echo "ok: $n searches equal through hour and day terms, day terms only, and value filters (sender $sender: $sender_n transactions)"
 
 # A query string's date: ANDed at its top is taken out and applied as -d / -D are (the day walk
 # then starts from it); in parentheses it stays inside the query. Both give the same results.

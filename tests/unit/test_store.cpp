@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mxtrace/base/error.hpp"
+#include "mxtrace/store/check.hpp"
+#include "mxtrace/store/fields.hpp"
 #include "mxtrace/store/store.hpp"
 #include "tmpdir.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <sqlite3.h>
+#include <xapian.h>
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <sys/stat.h>
 
@@ -329,6 +335,150 @@ TEST_CASE("store: quick_check is empty for a sound file and names damage, one li
     }
     CHECK(problems[0].find("Page " + std::to_string(root)) != std::string::npos);
     CHECK(r.quick_check(1).size() == 1);
+}
+
+namespace {
+/// Sets an environment variable for one scope (the store reads its MXTRACE_* switches per search).
+struct EnvVar {
+    const char* name;
+    EnvVar(const char* n, const char* v) : name(n) { ::setenv(n, v, 1); }
+    ~EnvVar() { ::unsetenv(name); }
+    EnvVar(const EnvVar&) = delete;
+    EnvVar& operator=(const EnvVar&) = delete;
+};
+
+/// What a search must return, worked out from every record: the matches of `f` (sender, status
+/// and window only), newest first, the first f.max_results.
+std::vector<std::string> expected(const std::vector<Transaction>& all, const SearchFilter& f, std::uint64_t* count) {
+    std::vector<Transaction> m;
+    for (const auto& t : all) {
+        if (!f.from.empty() && t.sender != f.from) continue;
+        if (f.status != Status::none && t.attempts[0].status != f.status) continue;
+        if (f.since && t.last_time < *f.since) continue;
+        if (f.until && t.first_time > *f.until) continue;
+        m.push_back(t);
+    }
+    *count = m.size();
+    std::sort(m.begin(), m.end(), newer_first);
+    if (m.size() > f.max_results) m.resize(f.max_results);
+    return qids(m);
+}
+} // namespace
+
+TEST_CASE("store: searches through the hour and day terms equal a scan of every record, and repair adds hour terms") {
+    TmpDir tmp;
+    const auto dir = tmp.path / "ix";
+    std::vector<Transaction> all;
+    {
+        Store w(dir, Store::Mode::write);
+        std::uint64_t s = 12345;
+        auto rnd = [&](std::uint64_t n) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            return static_cast<Micros>((s >> 33) % n);
+        };
+        // 600 transactions over 6 days from 2011-12-10, most in the working hours; spans of seconds,
+        // of hours (some over kMaxHourTerms) and of days (deferrals)
+        for (int i = 0; i < 600; ++i) {
+            const Micros first = at(10 + static_cast<int>(rnd(6)), rnd(10) < 8 ? 8 + static_cast<int>(rnd(10)) : static_cast<int>(rnd(24))) +
+                                 rnd(3600) * kMicrosPerSecond;
+            auto t = txn(i % 3 ? "mx" : "smtp", fmt::format("Q{:04}", i), first, i % 4 ? "bob@foo.com" : "eve@foo.com",
+                         "alice@bar.com", i % 5 ? Status::sent : Status::deferred);
+            const std::uint64_t kind = static_cast<std::uint64_t>(rnd(10));
+            const Micros span = kind < 6 ? rnd(600) : kind < 9 ? rnd(20 * 3600) : rnd(3 * 86400);
+            t->last_time = first + span * kMicrosPerSecond;
+            t->attempts[0].time = t->last_time;
+            all.push_back(*t);
+            w.put(std::move(t));
+        }
+        // two with the same first-seen time (a cut through a tie)
+        auto a = txn("mx", "T1", at(15, 23) + 1, "bob@foo.com", "alice@bar.com");
+        auto b = txn("mx", "T2", at(15, 23) + 1, "bob@foo.com", "alice@bar.com");
+        all.push_back(*a);
+        all.push_back(*b);
+        w.put(std::move(a));
+        w.put(std::move(b));
+        w.commit();
+    }
+    std::vector<SearchFilter> filters;
+    auto add = [&](std::string from, Status st, std::optional<Micros> since, std::optional<Micros> until) {
+        for (std::size_t r : {1, 2, 10, 37, 200, 10000}) {
+            SearchFilter f;
+            f.from = from;
+            f.status = st;
+            f.since = since;
+            f.until = until;
+            f.max_results = r;
+            filters.push_back(f);
+        }
+    };
+    add("", Status::none, std::nullopt, std::nullopt);
+    add("eve@foo.com", Status::none, std::nullopt, std::nullopt);
+    add("", Status::deferred, std::nullopt, std::nullopt);
+    add("", Status::none, at(12, 9) + 1, at(12, 13) - 1);             // inside one day's hours
+    add("", Status::none, at(11, 22), at(13, 3));                     // partial days at both ends
+    add("bob@foo.com", Status::none, at(13, 0), at(14, 0));           // one whole day, to the hour
+    add("", Status::deferred, at(14, 17) + 5, std::nullopt);          // since only
+    add("", Status::none, std::nullopt, at(11, 6) + 1800 * kMicrosPerSecond); // until only
+    add("", Status::none, at(20, 0), std::nullopt);                   // after everything
+    auto check_all = [&](Store& st, const char* how, bool exact_count = true) {
+        for (const auto& f : filters) {
+            std::uint64_t count = 0, matching = 0;
+            const auto want = expected(all, f, &count);
+            INFO(std::string(how) << ": from " << f.from << ", status " << static_cast<int>(f.status) << ", since "
+                     << (f.since ? format_rfc3339(*f.since) : "-") << ", until " << (f.until ? format_rfc3339(*f.until) : "-")
+                     << ", r " << f.max_results);
+            CHECK(qids(st.search(f, nullptr, &matching)) == want);
+            // a window walked through the time terms counts its matches exactly, up to r + 1000
+            // (the value filters alone give Xapian's estimate)
+            if (exact_count && (f.since || f.until)) CHECK(matching == count);
+        }
+    };
+    {
+        Store r(dir, Store::Mode::read);
+        CHECK(r.info().day_terms);
+        CHECK(r.info().hour_terms);
+        check_all(r, "hours");
+        EnvVar force("MXTRACE_FORCE_DAY_TERMS", "1"); // the walk even where few match
+        check_all(r, "hours, forced");
+        {
+            EnvVar no_hours("MXTRACE_NO_HOUR_TERMS", "1");
+            check_all(r, "days, forced");
+        }
+        EnvVar no_days("MXTRACE_NO_DAY_TERMS", "1");
+        check_all(r, "value filters", false);
+    }
+    // an index from before hour terms: its documents have day terms only
+    {
+        Xapian::WritableDatabase x((dir / "xapian").string());
+        CHECK(x.get_metadata(kHourTermsKey) == "1");
+        x.set_metadata(kHourTermsKey, "");
+        std::size_t had = 0;
+        for (auto d = x.postlist_begin(""); d != x.postlist_end(""); ++d) {
+            Xapian::Document doc = x.get_document(*d);
+            std::vector<std::string> hours;
+            for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
+                if ((*t).rfind(kHourPrefix, 0) == 0) hours.push_back(*t);
+            had += !hours.empty();
+            for (const auto& h : hours) doc.remove_term(h);
+            x.replace_document(*d, doc);
+        }
+        CHECK(had == all.size());
+        x.commit();
+    }
+    {
+        Store r(dir, Store::Mode::read);
+        CHECK(r.info().day_terms);
+        CHECK_FALSE(r.info().hour_terms);
+        check_all(r, "days (an older index)");
+    }
+    CHECK(check_index(dir, true).problems.empty());
+    CHECK(repair_index(dir, [](std::string_view) {}).doubtful.empty());
+    {
+        Store r(dir, Store::Mode::read);
+        CHECK(r.info().hour_terms);
+        check_all(r, "hours (repaired)");
+    }
+    CHECK(check_index(dir, true).problems.empty());
 }
 
 TEST_CASE("store: errors") {

@@ -18,6 +18,9 @@ using Micros = std::int64_t;
 
 constexpr Micros kMicrosPerSecond = 1'000'000;
 
+/// a / b rounded toward negative infinity (b > 0): the bucket of `a` in steps of `b`, also below 0.
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
 /// Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12, d 1..31).
 /// H. Hinnant's days_from_civil algorithm; valid for any year representable in int.
 std::int64_t days_from_civil(int y, unsigned m, unsigned d) noexcept;

@@ -131,6 +131,7 @@ struct IndexInfo {
     std::uint64_t attempts = 0;
     std::optional<Micros> first_time, last_time;
     std::uint64_t sqlite_bytes = 0, xapian_bytes = 0;
+    bool day_terms = false, hour_terms = false; ///< the documents' time terms (fields.hpp)
     std::vector<Checkpoint> inputs;
 };
 
