@@ -293,19 +293,13 @@ Xapian::Document make_document(const Transaction& t, TimeTerms time) {
     }
     doc.add_value(slot_first_time, Xapian::sortable_serialise(to_value(t.first_time)));
     doc.add_value(slot_last_time, Xapian::sortable_serialise(to_value(t.last_time)));
-    const Micros last_seen = std::max(t.first_time, t.last_time);
     if (time.days) {
-        const std::int64_t first = utc_day(t.first_time), last = utc_day(last_seen);
+        const std::int64_t first = utc_day(t.first_time), last = utc_day(std::max(t.first_time, t.last_time));
         if (last - first >= kMaxDayTerms) doc.add_boolean_term(std::string(kLongSpanTerm));
         else
             for (std::int64_t d = first; d <= last; ++d) doc.add_boolean_term(day_term(d));
     }
-    if (time.hours) {
-        const std::int64_t first = utc_hour(t.first_time), last = utc_hour(last_seen);
-        if (last - first >= kMaxHourTerms) doc.add_boolean_term(std::string(kHourLongTerm));
-        else
-            for (std::int64_t h = first; h <= last; ++h) doc.add_boolean_term(hour_term(h));
-    }
+    if (time.hours) doc.add_boolean_term(hour_term(utc_hour(t.first_time)));
     return doc;
 }
 
@@ -1838,22 +1832,21 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
             // The walk's unit: an hour where the documents have hour terms, else a day.
             const std::int64_t unit_s = use_hours ? 3600 : 86400;
             auto unit_of = [&](Micros t) { return use_hours ? detail::utc_hour(t) : detail::utc_day(t); };
-            // The documents active in units [u0, u1]: their day terms (or XDAYLONG); with hours, a
-            // day only partly inside is its hours' terms, or XHOURLONG and that day's term.
-            auto active_in = [&](std::int64_t u0, std::int64_t u1) {
+            // A step's documents: with `whole` (the walk's last step, the whole window), every
+            // document active in units [u0, u1]: the day terms of their days (and XDAYLONG). Else
+            // a superset of those that began in [u0, u1] (the step's TimeTest keeps those): the
+            // terms of the days the step covers whole, the hour terms of the hours of a day it
+            // covers in part, and XDAYLONG.
+            auto step_terms = [&](std::int64_t u0, std::int64_t u1, bool whole) {
                 std::vector<Xapian::Query> terms{Xapian::Query(std::string(kLongSpanTerm))};
                 if (!use_hours) {
                     for (std::int64_t d = u0; d <= u1; ++d) terms.emplace_back(day_term(d));
                 } else {
                     for (std::int64_t d = floor_div(u0, 24); d <= floor_div(u1, 24); ++d) {
                         const std::int64_t h0 = std::max(u0, d * 24), h1 = std::min(u1, d * 24 + 23);
-                        if (h0 == d * 24 && h1 == d * 24 + 23) {
-                            terms.emplace_back(day_term(d));
-                            continue;
-                        }
-                        for (std::int64_t h = h0; h <= h1; ++h) terms.emplace_back(hour_term(h));
-                        terms.emplace_back(Xapian::Query::OP_AND, Xapian::Query(std::string(kHourLongTerm)),
-                                           Xapian::Query(day_term(d)));
+                        if (whole || (h0 == d * 24 && h1 == d * 24 + 23)) terms.emplace_back(day_term(d));
+                        else
+                            for (std::int64_t h = h0; h <= h1; ++h) terms.emplace_back(hour_term(h));
                     }
                 }
                 return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
@@ -1893,13 +1886,13 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
                     if (!few() && est > 0)
                         len = std::clamp<std::int64_t>(static_cast<std::int64_t>(static_cast<double>(r) * static_cast<double>(span) / est),
                                                        1, len);
-                    for (;; len *= 4) {
+                    for (;;) {
                         const std::int64_t from = std::max(first_u, last_u - len + 1);
                         const bool whole = from == first_u;
                         // the window and the step's bound as tests of each candidate, not as
                         // value ranges in the query (TimeTest)
                         const TimeTest test(window, whole ? std::nullopt : std::optional<Micros>(from * unit_s * kMicrosPerSecond));
-                        const Xapian::Query qc(Xapian::Query::OP_FILTER, base, active_in(from, last_u));
+                        const Xapian::Query qc(Xapian::Query::OP_FILTER, base, step_terms(from, last_u, whole));
                         // the last step (the whole window) also counts the matches exactly, up to r + 1000
                         found = newest(qc, whole && windowed ? r + 1000 : r + 1, &test);
                         if (windowed) window_units = {first_u, last_u};
@@ -1907,6 +1900,13 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
                             exact = whole;
                             break;
                         }
+                        // the next step: long enough for r at the density this one found (twice
+                        // that, for the unevenness of mail), at least twice and at most 16 times
+                        // as long; 16 times when it found none
+                        const double k = static_cast<double>(found->size());
+                        len = std::min<std::int64_t>(
+                            last_u - first_u + 1,
+                            len * (k == 0 ? 16 : static_cast<std::int64_t>(std::clamp(std::ceil(2.0 * r / k), 2.0, 16.0))));
                     }
                 }
             }
@@ -1922,7 +1922,7 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
                     Xapian::Query counted = q;
                     const TimeTest test(window, std::nullopt);
                     if (window_units)
-                        counted = Xapian::Query(Xapian::Query::OP_FILTER, base, active_in(window_units->first, window_units->second));
+                        counted = Xapian::Query(Xapian::Query::OP_FILTER, base, step_terms(window_units->first, window_units->second, true));
                     Xapian::Enquire enq(x);
                     enq.set_query(counted);
                     enq.set_weighting_scheme(Xapian::BoolWeight());

@@ -377,7 +377,7 @@ TEST_CASE("store: searches through the hour and day terms equal a scan of every 
             return static_cast<Micros>((s >> 33) % n);
         };
         // 600 transactions over 6 days from 2011-12-10, most in the working hours; spans of seconds,
-        // of hours (some over kMaxHourTerms) and of days (deferrals)
+        // of hours and of days (deferrals)
         for (int i = 0; i < 600; ++i) {
             const Micros first = at(10 + static_cast<int>(rnd(6)), rnd(10) < 8 ? 8 + static_cast<int>(rnd(10)) : static_cast<int>(rnd(24))) +
                                  rnd(3600) * kMicrosPerSecond;

@@ -72,16 +72,14 @@ inline constexpr const char* kDayTermsKey = "mxtrace_day_terms";
 /// The day term of UTC day `day` (days since 1970-01-01, may be negative): "XDAY20111215".
 std::string day_term(std::int64_t day);
 
-/// Hour terms (internal, not a query field): a document also names each UTC hour its
-/// transaction was active on, first-seen hour through last-seen hour, as kHourPrefix +
-/// "YYYYMMDDHH"; a transaction active in more than kMaxHourTerms hours has the one term
-/// kHourLongTerm instead (its days still have their day terms). A search then visits an hour's
-/// documents, not a whole day's, when the newest r lie in the last few hours of a dense day.
-/// Written only, and always beside the day terms, in indexes whose Xapian metadata kHourTermsKey
-/// is "1" (set when the Xapian index is created; `mxtrace repair` rebuilds an older one with them).
+/// Hour terms (internal, not a query field): a document also names the UTC hour its transaction
+/// began in (first seen), as kHourPrefix + "YYYYMMDDHH": one term each. A search that walks back
+/// from the newest time (Store::search) needs, at each step but the last, only the transactions
+/// that began in the step; with hour terms a step can be a few hours of a dense day, not the whole
+/// day and every long transaction active on it. Written only, and always beside the day terms, in
+/// indexes whose Xapian metadata kHourTermsKey is "1" (set when the Xapian index is created;
+/// `mxtrace repair` rebuilds an older one with them).
 inline constexpr std::string_view kHourPrefix = "XHOUR";
-inline constexpr std::string_view kHourLongTerm = "XHOURLONG";
-inline constexpr int kMaxHourTerms = 12;
 inline constexpr const char* kHourTermsKey = "mxtrace_hour_terms";
 
 /// The hour term of UTC hour `hour` (hours since 1970-01-01T00Z, may be negative): "XHOUR2011121514".
