@@ -1900,13 +1900,13 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
                             exact = whole;
                             break;
                         }
-                        // the next step: long enough for r at the density this one found (twice
-                        // that, for the unevenness of mail), at least twice and at most 16 times
-                        // as long; 16 times when it found none
+                        // the next step: long enough for r at the density this one found (half
+                        // as much again, for the unevenness of mail), at least twice and at most
+                        // 4 times as long (4 when it found none: the newest hours of an index
+                        // may hold only the retries after the last arrivals)
                         const double k = static_cast<double>(found->size());
-                        len = std::min<std::int64_t>(
-                            last_u - first_u + 1,
-                            len * (k == 0 ? 16 : static_cast<std::int64_t>(std::clamp(std::ceil(2.0 * r / k), 2.0, 16.0))));
+                        const double grow = k == 0 ? 4.0 : std::clamp(std::ceil(1.5 * r / k), 2.0, 4.0);
+                        len = std::min<std::int64_t>(last_u - first_u + 1, len * static_cast<std::int64_t>(grow));
                     }
                 }
             }
