@@ -485,6 +485,18 @@ RepairReport repair_index(const fs::path& dir, const std::function<void(std::str
         }
     }
 
+    // under the writers' lock no other repair runs: a work directory left here is that of a
+    // repair that was killed (its old files were not yet replaced), and is only taking space
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.starts_with(".repair-") && e.is_directory(ec)) {
+            std::error_code rm;
+            fs::remove_all(e.path(), rm);
+            progress(rm ? fmt::format("cannot remove {}, the work directory of an interrupted repair: {}", e.path().string(), rm.message())
+                        : fmt::format("removed {}, the work directory of an interrupted repair", e.path().string()));
+        }
+    }
+    ec.clear();
     const std::string stamp = utc_stamp();
     const fs::path work = dir / (".repair-" + stamp);
     fs::remove_all(work, ec);

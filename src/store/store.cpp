@@ -1861,7 +1861,7 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
             std::optional<std::pair<std::int64_t, std::int64_t>> window_units; // the window's first and last unit walked
             if (use_days && r > 0 && x.get_doccount() > 0 &&
                 (env_set("MXTRACE_FORCE_DAY_TERMS") || windowed || !few())) {
-                // Time terms: look at the newest hours (or days) first, 1, 4, 16... of them, until
+                // Time terms: look at the newest hours (or days) first, more of them each step, until
                 // they hold r transactions that began in them (then no older one can be among the
                 // r newest) or the window's first unit is reached. Each step visits only its
                 // units' documents, so the cost follows what is returned, not the index size.

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 using namespace mxtrace;
+namespace fs = std::filesystem;
 
 namespace {
 Micros at(int d, int h) { return seconds_from_civil(2011, 12, d, h, 0, 0) * kMicrosPerSecond; }
@@ -472,7 +473,13 @@ TEST_CASE("store: searches through the hour and day terms equal a scan of every 
         check_all(r, "days (an older index)");
     }
     CHECK(check_index(dir, true).problems.empty());
-    CHECK(repair_index(dir, [](std::string_view) {}).doubtful.empty());
+    // the work directory of a repair that was killed is removed, and said so
+    fs::create_directories(dir / ".repair-20200101T000000Z" / "xapian");
+    std::string said;
+    CHECK(repair_index(dir, [&](std::string_view l) { said += std::string(l) + "\n"; }).doubtful.empty());
+    CHECK_FALSE(fs::exists(dir / ".repair-20200101T000000Z"));
+    CHECK(said.find(".repair-20200101T000000Z, the work directory of an interrupted repair") != std::string::npos);
+    for (const auto& e : fs::directory_iterator(dir)) CHECK_FALSE(e.path().filename().string().starts_with(".repair-"));
     {
         Store r(dir, Store::Mode::read);
         CHECK(r.info().hour_terms);
