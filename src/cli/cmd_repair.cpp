@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <memory>
 
 namespace mxtrace::cli {
@@ -25,6 +26,7 @@ Runner setup_repair(CLI::App& app) {
             std::string e;
             escape_text(line, e);
             fmt::print("{}\n", e);
+            std::fflush(stdout); // a long repair's progress reaches a log file or a pipe as it comes
         });
         {   // the stats rollups are rebuilt from the repaired records
             Store store(dir, Store::Mode::write);
