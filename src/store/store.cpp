@@ -1812,6 +1812,8 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
             };
             const bool use_days = m.time_terms.days && !env_set("MXTRACE_NO_DAY_TERMS");
             const bool use_hours = use_days && m.time_terms.hours && !env_set("MXTRACE_NO_HOUR_TERMS");
+            // the test hook: walk however few match, from a one-unit first step (every step a walk can take)
+            const bool force_walk = env_set("MXTRACE_FORCE_DAY_TERMS");
             ids.clear();
             std::optional<Xapian::MSet> found;
             bool exact = true; // the last MSet saw every match
@@ -1860,7 +1862,7 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
             const bool windowed = since || until;
             std::optional<std::pair<std::int64_t, std::int64_t>> window_units; // the window's first and last unit walked
             if (use_days && r > 0 && x.get_doccount() > 0 &&
-                (env_set("MXTRACE_FORCE_DAY_TERMS") || windowed || !few())) {
+                (force_walk || windowed || !few())) {
                 // Time terms: look at the newest hours (or days) first, more of them each step, until
                 // they hold r transactions that began in them (then no older one can be among the
                 // r newest) or the window's first unit is reached. Each step visits only its
@@ -1883,8 +1885,8 @@ std::vector<Transaction> Store::search(const SearchFilter& f, std::string* expla
                     const std::int64_t span = unit_of(hi) - unit_of(lo) + 1;
                     const double est = counts().get_matches_upper_bound();
                     std::int64_t len = last_u - first_u + 1;
-                    if (env_set("MXTRACE_FORCE_DAY_TERMS"))
-                        len = 1; // the test hook: as many steps as there can be
+                    if (force_walk)
+                        len = 1;
                     else if (!few() && est > 0)
                         len = std::clamp<std::int64_t>(static_cast<std::int64_t>(static_cast<double>(r) * static_cast<double>(span) / est),
                                                        1, len);
